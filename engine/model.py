@@ -1,0 +1,219 @@
+"""A validated graph compiled into parameters and a forward/backward pass.
+
+Parameters are addressed by name: ``dense1.W`` is a ``(F_in, units)`` array,
+``dense1.b`` a ``(units,)`` array, and a single scalar is ``dense1.W[0,2]`` or
+``dense1.b[0]``. ``params`` and ``grads`` are flat dicts over those names
+whose arrays are shared with the ops, so an optimizer updating ``params`` in
+place updates the model.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .graph import Graph, GraphError
+from .layers import Dense, make_op
+from .losses import sigmoid, softmax
+
+__all__ = ["Model", "ModelError", "parse_scalar_name"]
+
+_SCALAR_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z]+)\[(\d+)(?:,\s*(\d+))?\]$")
+
+
+class ModelError(ValueError):
+    """The graph cannot be compiled, or a parameter name is unknown."""
+
+
+def parse_scalar_name(name: str) -> tuple[str, tuple[int, ...]]:
+    """``"dense1.W[0,2]"`` → ``("dense1.W", (0, 2))``."""
+    m = _SCALAR_RE.match(name.strip())
+    if not m:
+        raise ModelError(f"'{name}' is not a parameter scalar like dense1.W[0,2] or dense1.b[0]")
+    idx = tuple(int(g) for g in m.groups()[1:] if g is not None)
+    return m.group(1), idx
+
+
+class Model:
+    """The compiled network.
+
+    ``forward(X)`` returns the raw output ``(B, T)`` (logits for
+    classification); ``predict(X)`` returns values or class probabilities.
+    """
+
+    def __init__(self, graph: Graph, dtype="float32", seed: int | None = 0,
+                 rng: np.random.Generator | None = None) -> None:
+        issues = graph.validate()
+        if issues:
+            raise ModelError(issues[0].message)
+        self.graph = graph.copy()
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ModelError(f"dtype must be float32 or float64, not {dtype}")
+        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        out_node = self.graph.nodes[self.graph.output_node()]
+        self.task: str = out_node.params["task"]
+        self.n_inputs: int = self.graph.nodes[self.graph.input_node()].params["features"]
+        self.n_outputs: int = out_node.params["units"]
+        self.widths, _ = self.graph.infer_shapes()
+
+        order = self.graph.topological_order()
+        slot = {nid: i for i, nid in enumerate(order)}
+        self.order = order
+        self.ops = {}
+        self._plan = []  # (op, input slots, output slot)
+        input_id = self.graph.input_node()
+        for nid in order:
+            node = self.graph.nodes[nid]
+            srcs = self.graph.inputs_of(nid)
+            fan_in = self.widths[srcs[0]] if srcs else self.n_inputs
+            op = make_op(node.kind, node.params, fan_in, self.dtype, self.rng)
+            # the first layer's input gradient is never used
+            op.need_dx = not (srcs == [input_id])
+            self.ops[nid] = op
+            if node.kind != "input":
+                self._plan.append((op, [slot[s] for s in srcs], slot[nid]))
+        self._n = len(order)
+        self._out = slot[self.graph.output_node()]
+        self._vals: list = [None] * self._n
+        # every parameter (and gradient) is a view into one flat vector, so an
+        # optimizer step or a backup is one array operation
+        total = sum(p.size for op in self.ops.values() for p in op.params.values())
+        self.flat_params = np.zeros(total, self.dtype)
+        self.flat_grads = np.zeros(total, self.dtype)
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.offsets: dict[str, int] = {}
+        pos = 0
+        for nid, op in self.ops.items():
+            for k, p in op.params.items():
+                name = f"{nid}.{k}"
+                view = self.flat_params[pos:pos + p.size].reshape(p.shape)
+                gview = self.flat_grads[pos:pos + p.size].reshape(p.shape)
+                op.params[k], op.grads[k] = view, gview
+                self.params[name], self.grads[name] = view, gview
+                self.offsets[name] = pos
+                pos += p.size
+        self.init_params()
+
+    # -- parameters ----------------------------------------------------------
+    def init_params(self, rng: np.random.Generator | None = None) -> None:
+        """Draw fresh weights (zero biases) from ``rng`` (the model's own by default)."""
+        rng = rng or self.rng
+        for op in self.ops.values():
+            if isinstance(op, Dense):
+                op.reset(rng)
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter array."""
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
+        missing = set(self.params) - set(weights)
+        if missing:
+            raise ModelError(f"weights are missing {', '.join(sorted(missing))}")
+        for k, p in self.params.items():
+            w = np.asarray(weights[k])
+            if w.shape != p.shape:
+                raise ModelError(f"{k} has shape {w.shape}; the graph needs {p.shape}")
+            p[...] = w
+
+    def parameter_count(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    def scalar_names(self) -> list[str]:
+        """Every scalar parameter's name, e.g. ``dense1.W[0,2]``, in a stable order."""
+        out = []
+        for k, p in self.params.items():
+            for idx in np.ndindex(p.shape):
+                out.append(f"{k}[{','.join(map(str, idx))}]")
+        return out
+
+    def _locate(self, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
+        key, idx = parse_scalar_name(name)
+        if key not in self.params:
+            raise ModelError(f"there is no parameter '{key}'; the model has {', '.join(self.params)}")
+        p = self.params[key]
+        if len(idx) != p.ndim or any(i >= n for i, n in zip(idx, p.shape)):
+            raise ModelError(f"{name} is outside {key}, which has shape {p.shape}")
+        return p, idx
+
+    def get_scalar(self, name: str) -> float:
+        p, idx = self._locate(name)
+        return float(p[idx])
+
+    def set_scalar(self, name: str, value: float) -> None:
+        p, idx = self._locate(name)
+        p[idx] = value
+
+    def flat_index(self, name: str) -> int:
+        """Position of a scalar parameter in ``flat_params`` (for fast repeated reads)."""
+        p, idx = self._locate(name)
+        key = parse_scalar_name(name)[0]
+        return self.offsets[key] + int(np.ravel_multi_index(idx, p.shape))
+
+    # -- passes --------------------------------------------------------------
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Raw output ``(B, T)`` for inputs ``X`` of shape ``(B, F)``."""
+        vals = self._vals
+        vals[0] = X
+        for op, ins, out in self._plan:
+            if op.multi_input:
+                vals[out] = op.forward([vals[i] for i in ins], training)
+            else:
+                vals[out] = op.forward(vals[ins[0]], training)
+        return vals[self._out]
+
+    def backward(self, dY: np.ndarray) -> None:
+        """Fill ``grads`` from ``dL/dY`` of shape ``(B, T)`` (after a ``forward``)."""
+        d: list = [None] * self._n
+        d[self._out] = dY
+        for op, ins, out in reversed(self._plan):
+            g = d[out]
+            if g is None:
+                continue
+            if op.multi_input:
+                for i, gi in zip(ins, op.backward(g)):
+                    d[i] = gi if d[i] is None else d[i] + gi
+            else:
+                gi = op.backward(g)
+                i = ins[0]
+                if gi is not None and i != 0:
+                    d[i] = gi if d[i] is None else d[i] + gi
+
+    def activations(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Every node's output for ``X`` (inference mode), keyed by node id."""
+        self.forward(np.asarray(X, self.dtype))
+        return {nid: self._vals[i] for i, nid in enumerate(self.order)}
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Values ``(B, T)`` for regression; class probabilities ``(B, K)`` otherwise
+        (``(B, 2)`` for a binary task: ``[1 − p, p]``)."""
+        z = self.forward(np.asarray(X, self.dtype))
+        if self.task == "regression":
+            return z.copy()
+        if self.task == "binary":
+            p = sigmoid(z[:, 0])
+            return np.stack([1 - p, p], axis=1)
+        return softmax(z)
+
+    def last_hidden(self) -> tuple[str, str] | None:
+        """``(activation node, output dense node)`` when the output is ``Dense → Output``
+        fed by one node: the lecture's ``y = b + Σ cᵢ·aᵢ`` decomposition applies."""
+        g = self.graph
+        out = g.output_node()
+        srcs = g.inputs_of(out)
+        if len(srcs) != 1 or g.nodes[srcs[0]].kind != "dense":
+            return None
+        dense = srcs[0]
+        feed = g.inputs_of(dense)
+        if len(feed) != 1 or g.nodes[feed[0]].kind == "input":
+            return None
+        return feed[0], dense
+
+
+def build_model(graph: Graph, dtype="float32", seed: int = 0) -> Model:
+    try:
+        return Model(graph, dtype=dtype, seed=seed)
+    except GraphError as exc:  # pragma: no cover - validate() reports first
+        raise ModelError(str(exc)) from exc

@@ -1,0 +1,378 @@
+"""The training loop as a steppable object. No threads, no Qt.
+
+One *update* is one batch: forward, loss, backward, optimizer step. One
+*epoch* is every batch once: N examples with batch size B give ⌈N/B⌉ updates.
+After each epoch the trainer evaluates the whole training and validation sets
+and records their loss and metrics. A non-finite loss stops training, restores
+the last weights that gave a finite loss, and says at which update it happened.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from .graph import Graph
+from .losses import losses_for_task, make_loss
+from .model import Model
+from .optimizers import OPTIMIZERS, make_optimizer
+
+__all__ = ["TrainConfig", "ConfigError", "ArrayData", "Trainer", "evaluate", "default_loss"]
+
+
+class ConfigError(ValueError):
+    """A training setting that cannot be used, named in the message."""
+
+
+def default_loss(task: str) -> str:
+    return losses_for_task(task)[0]
+
+
+@dataclass
+class TrainConfig:
+    loss: str = "mse"
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.9           # used by the "momentum" optimizer
+    batch_size: int = 32
+    epochs: int = 100               # 0 means "until stopped"
+    seed: int = 0
+    early_stopping: int = 0         # patience in epochs without a better validation loss; 0 = off
+    dtype: str = "float32"
+    track: list[str] = field(default_factory=list)   # two scalar names whose path is recorded
+
+    def validate(self) -> None:
+        def whole(name, lo):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                raise ConfigError(f"{name.replace('_', ' ')} must be a whole number ≥ {lo}, not {v!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer '{self.optimizer}'; choose from {', '.join(OPTIMIZERS)}")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) \
+                or not math.isfinite(self.lr) or self.lr <= 0:
+            raise ConfigError(f"learning rate must be a positive number, not {self.lr!r}")
+        if not isinstance(self.momentum, (int, float)) or not 0 <= self.momentum < 1:
+            raise ConfigError(f"momentum must be at least 0 and below 1, not {self.momentum!r}")
+        whole("batch_size", 1)
+        whole("epochs", 0)
+        whole("seed", 0)
+        whole("early_stopping", 0)
+        if self.dtype not in ("float32", "float64"):
+            raise ConfigError(f"dtype must be float32 or float64, not {self.dtype!r}")
+        if not isinstance(self.track, list) or len(self.track) not in (0, 2) \
+                or not all(isinstance(t, str) for t in self.track):
+            raise ConfigError("track must name two parameter scalars, e.g. ['dense2.b[0]', 'dense2.W[0,0]']")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "TrainConfig":
+        if not isinstance(data, dict):
+            raise ConfigError("training settings must be an object")
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown training setting {', '.join(sorted(unknown))}")
+        cfg = cls(**{k: (list(v) if k == "track" and isinstance(v, list) else v) for k, v in data.items()})
+        cfg.validate()
+        return cfg
+
+
+@dataclass
+class ArrayData:
+    """Training data as arrays (already normalized); what a Dataset also provides."""
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    task: str = "regression"
+    y_std: np.ndarray | None = None   # target scale, so MAE is reported in the target's units
+
+    def __post_init__(self):
+        if self.X_val is None:
+            self.X_val = self.X_train[:0]
+            self.y_val = self.y_train[:0]
+
+
+def evaluate(model: Model, loss, X: np.ndarray, y: np.ndarray, y_std=None,
+             chunk: int = 16384) -> dict[str, float]:
+    """Loss and metrics over a whole set (inference mode, in chunks).
+
+    Regression: ``loss``, ``r2``, ``mae`` (in target units when ``y_std`` is
+    given), ``rmse``. Classification: ``loss``, ``accuracy``. An empty set gives NaNs.
+    """
+    n = len(X)
+    if n == 0:
+        out = {"loss": math.nan}
+        out.update({"r2": math.nan, "mae": math.nan, "rmse": math.nan} if model.task == "regression"
+                   else {"accuracy": math.nan})
+        return out
+    preds = np.concatenate([model.forward(X[i:i + chunk]).astype(np.float64) for i in range(0, n, chunk)])
+    total = 0.0
+    for i in range(0, n, chunk):
+        total += loss.value(preds[i:i + chunk], y[i:i + chunk]) * len(X[i:i + chunk])
+    out = {"loss": total / n}
+    if model.task == "regression":
+        yt = np.asarray(y, np.float64)
+        err = preds - yt
+        scale = np.ones(yt.shape[1]) if y_std is None else np.asarray(y_std, np.float64)
+        ss_res = (err ** 2).sum(axis=0)
+        ss_tot = ((yt - yt.mean(axis=0)) ** 2).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), math.nan)
+        out["r2"] = float(np.mean(r2))
+        out["mae"] = float(np.mean(np.abs(err).mean(axis=0) * scale))
+        out["rmse"] = float(np.mean(np.sqrt((err ** 2).mean(axis=0)) * scale))
+    else:
+        labels = preds.argmax(axis=1) if model.task == "multiclass" else (preds[:, 0] > 0).astype(int)
+        out["accuracy"] = float(np.mean(labels == y))
+    return out
+
+
+def _column(y) -> np.ndarray:
+    y = np.asarray(y)
+    return y[:, None] if y.ndim == 1 else y
+
+
+class _Growable:
+    """A preallocated buffer that doubles when full; ``view()`` is the filled part."""
+
+    def __init__(self, width: int = 0, capacity: int = 4096) -> None:
+        shape = (capacity,) if width == 0 else (capacity, width)
+        self.buf = np.empty(shape, np.float64)
+        self.n = 0
+
+    def append(self, value) -> None:
+        if self.n == len(self.buf):
+            new = np.empty((2 * len(self.buf),) + self.buf.shape[1:], np.float64)
+            new[:self.n] = self.buf
+            self.buf = new
+        self.buf[self.n] = value
+        self.n += 1
+
+    def view(self) -> np.ndarray:
+        return self.buf[:self.n]
+
+    def clear(self) -> None:
+        self.n = 0
+
+
+class Trainer:
+    """Trains a graph on data, one update at a time.
+
+    ``step()`` makes one update, ``run_epoch()`` finishes the current epoch,
+    ``run(max_updates)`` goes on until done or until ``max_updates`` more
+    updates were made. ``finished`` tells whether training ended and
+    ``stop_reason`` why: ``"epochs"``, ``"early_stopping"`` or ``"diverged"``.
+    """
+
+    def __init__(self, graph: Graph, data, config: TrainConfig | None = None,
+                 model: Model | None = None) -> None:
+        self.config = config or TrainConfig()
+        self.config.validate()
+        cfg = self.config
+        self.rng = np.random.default_rng(cfg.seed)
+        self.model = model if model is not None else Model(graph, dtype=cfg.dtype, rng=self.rng)
+        self.task = self.model.task
+        data_task = getattr(data, "task", self.task)
+        if data_task != self.task:
+            raise ConfigError(f"the data is a {data_task} task but the Output node says {self.task}")
+        try:
+            self.loss = make_loss(cfg.loss, self.task)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        dt = self.model.dtype
+        self.X = np.ascontiguousarray(data.X_train, dtype=dt)
+        self.Xv = np.ascontiguousarray(data.X_val, dtype=dt)
+        if self.task == "regression":
+            self.y = np.ascontiguousarray(_column(data.y_train), dtype=dt)
+            self.yv = np.ascontiguousarray(_column(data.y_val), dtype=dt)
+        else:
+            self.y = np.asarray(data.y_train, np.int64).ravel()
+            self.yv = np.asarray(data.y_val, np.int64).ravel()
+        if self.X.ndim != 2 or self.X.shape[1] != self.model.n_inputs:
+            raise ConfigError(f"the Input node has {self.model.n_inputs} features but the data has "
+                              f"{self.X.shape[1] if self.X.ndim == 2 else '?'}")
+        if len(self.X) == 0:
+            raise ConfigError("there are no training examples")
+        if self.task == "regression" and self.y.shape[1] != self.model.n_outputs:
+            raise ConfigError(f"the Output node has width {self.model.n_outputs} but the data has "
+                              f"{self.y.shape[1]} target columns")
+        if self.task == "multiclass" and self.y.max(initial=0) >= self.model.n_outputs:
+            raise ConfigError(f"the data has {int(self.y.max()) + 1} classes but the Output node has "
+                              f"width {self.model.n_outputs}")
+        self.y_std = getattr(data, "y_std", None) if self.task == "regression" else None
+        self._track_idx = [self.model.flat_index(n) for n in cfg.track]
+        self._init_state()
+
+    # -- state ---------------------------------------------------------------
+    def _init_state(self) -> None:
+        cfg = self.config
+        self.optimizer = make_optimizer(cfg.optimizer, cfg.lr,
+                                        **({"momentum": cfg.momentum} if cfg.optimizer == "momentum" else {}))
+        self.n_train = len(self.X)
+        self.batch_size = min(cfg.batch_size, self.n_train)
+        self.updates_per_epoch = -(-self.n_train // self.batch_size)
+        self.updates = 0
+        self.epoch = 0                  # completed epochs
+        self._pos = 0                   # next example index inside the current epoch
+        self._Xs = self._ys = None
+        self.finished = False
+        self.stop_reason: str | None = None
+        self.message = ""
+        self.diverged_at: int | None = None
+        self.seconds = 0.0
+        self.update_loss = _Growable()
+        self.trajectory = _Growable(2)
+        self.epochs: list[dict[str, float]] = []
+        self._backup = self.model.flat_params.copy()
+        self._best = None
+        self._best_val = math.inf
+        self._since_best = 0
+        if self._track_idx:
+            self.trajectory.append(self.model.flat_params[self._track_idx])
+
+    def reset(self) -> None:
+        """Fresh weights from the seed, empty history: the state right after construction."""
+        self.rng = np.random.default_rng(self.config.seed)
+        self.model.rng = self.rng
+        for op in self.model.ops.values():
+            if hasattr(op, "rng"):
+                op.rng = self.rng
+        self.model.init_params(self.rng)
+        self._init_state()
+
+    def summary(self) -> str:
+        """'N examples, B per batch → U updates per epoch'."""
+        return (f"{self.n_train} examples, {self.batch_size} per batch → "
+                f"{self.updates_per_epoch} updates per epoch")
+
+    # -- training ------------------------------------------------------------
+    def _shuffle(self) -> None:
+        perm = self.rng.permutation(self.n_train)
+        self._Xs = self.X[perm]
+        self._ys = self.y[perm]
+
+    def step(self) -> bool:
+        """One update. Returns False (and does nothing) once training has finished."""
+        if self.finished:
+            return False
+        with np.errstate(all="ignore"):
+            self._steps(1)
+        return True
+
+    def run(self, max_updates: int | None = None, max_seconds: float | None = None) -> int:
+        """Train until finished, or ``max_updates`` updates, or ``max_seconds``; returns updates made."""
+        done = 0
+        t_end = None if max_seconds is None else time.perf_counter() + max_seconds
+        with np.errstate(all="ignore"):
+            while not self.finished and (max_updates is None or done < max_updates):
+                chunk = self.updates_per_epoch if max_updates is None else min(max_updates - done, 256)
+                done += self._steps(chunk)
+                if t_end is not None and time.perf_counter() >= t_end:
+                    break
+        return done
+
+    def run_epoch(self) -> int:
+        """Finish the current epoch (a whole one if at its start)."""
+        if self.finished:
+            return 0
+        left = self.updates_per_epoch - (self._pos + self.batch_size - 1) // self.batch_size
+        with np.errstate(all="ignore"):
+            return self._steps(left)
+
+    def _steps(self, count: int) -> int:
+        t0 = time.perf_counter()
+        model, loss, opt = self.model, self.loss, self.optimizer
+        P, G = model.flat_params, model.flat_grads
+        backup = self._backup
+        pgroup, ggroup = {"all": P}, {"all": G}
+        B, N = self.batch_size, self.n_train
+        track = self._track_idx
+        done = 0
+        while done < count and not self.finished:
+            if self._pos == 0:
+                self._shuffle()
+            i = self._pos
+            xb, yb = self._Xs[i:i + B], self._ys[i:i + B]
+            pred = model.forward(xb, True)
+            value, dpred = loss.value_and_grad(pred, yb)
+            if not math.isfinite(value):
+                self._diverge(value)
+                break
+            np.copyto(backup, P)
+            model.backward(dpred)
+            opt.step(pgroup, ggroup)
+            self.updates += 1
+            done += 1
+            self.update_loss.append(value)
+            if track:
+                self.trajectory.append(P[track])
+            self._pos = i + B
+            if self._pos >= N:
+                self._pos = 0
+                self._end_epoch()
+        self.seconds += time.perf_counter() - t0
+        return done
+
+    def _diverge(self, value: float) -> None:
+        np.copyto(self.model.flat_params, self._backup)
+        self.finished = True
+        self.stop_reason = "diverged"
+        self.diverged_at = self.updates + 1
+        word = "NaN" if math.isnan(value) else "infinite"
+        self.message = (f"the loss became {word} at update {self.diverged_at} (epoch {self.epoch + 1}); "
+                        f"training stopped and kept the last finite weights. "
+                        f"Try a smaller learning rate than {self.config.lr:g}.")
+
+    def _end_epoch(self) -> None:
+        self.epoch += 1
+        record = {"epoch": self.epoch, "updates": self.updates}
+        for prefix, (X, y) in (("train", (self.X, self.y)), ("val", (self.Xv, self.yv))):
+            for k, v in evaluate(self.model, self.loss, X, y, self.y_std).items():
+                record[f"{prefix}_{k}"] = v
+        self.epochs.append(record)
+        cfg = self.config
+        val = record["val_loss"]
+        if cfg.early_stopping and math.isfinite(val):
+            if val < self._best_val:
+                self._best_val, self._since_best = val, 0
+                self._best = self.model.flat_params.copy()
+            else:
+                self._since_best += 1
+                if self._since_best >= cfg.early_stopping:
+                    np.copyto(self.model.flat_params, self._best)
+                    self.finished = True
+                    self.stop_reason = "early_stopping"
+                    self.message = (f"stopped early after epoch {self.epoch}: the validation loss has not "
+                                    f"improved for {cfg.early_stopping} epochs; kept the best weights "
+                                    f"(epoch {self.epoch - cfg.early_stopping}).")
+                    return
+        if cfg.epochs and self.epoch >= cfg.epochs:
+            self.finished = True
+            self.stop_reason = "epochs"
+            self.message = f"finished {self.epoch} epochs ({self.updates} updates)."
+
+    # -- results -------------------------------------------------------------
+    def history(self) -> dict[str, list]:
+        """Plain lists for saving: per-update loss, per-epoch records, the tracked path."""
+        return {
+            "update_loss": self.update_loss.view().tolist(),
+            "epochs": [dict(r) for r in self.epochs],
+            "trajectory": self.trajectory.view().tolist(),
+            "track": list(self.config.track),
+        }
+
+    def metrics(self) -> dict[str, float]:
+        """The last epoch's numbers plus counters (what ``--metrics`` writes)."""
+        last = self.epochs[-1] if self.epochs else {}
+        out = {k: v for k, v in last.items() if k not in ("epoch", "updates")}
+        out.update(epochs=self.epoch, updates=self.updates, seconds=round(self.seconds, 4),
+                   stop_reason=self.stop_reason)
+        if self.diverged_at is not None:
+            out["diverged_at"] = self.diverged_at
+        return out
