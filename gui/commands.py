@@ -1,0 +1,221 @@
+"""Every edit of the document is one of these undoable commands.
+
+A command stores what it needs to undo when it is created, changes only the
+document (never a graphics item), and does nothing when old equals new.
+Multi-node edits are grouped with ``QUndoStack.beginMacro`` by the caller or
+are one command over a list.
+"""
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand
+
+from engine.graph import Edge
+
+__all__ = [
+    "AddNodeCommand", "RemoveNodesCommand", "MoveNodesCommand", "ConnectCommand",
+    "DisconnectCommand", "SetParamsCommand", "PasteCommand", "SetDataCommand",
+]
+
+MOVE_ID = 1001
+
+
+class AddNodeCommand(QUndoCommand):
+    def __init__(self, doc, kind: str, pos: tuple[float, float], params: dict | None = None,
+                 node_id: str | None = None) -> None:
+        super().__init__()
+        self.doc, self.kind, self.pos, self.params = doc, kind, pos, dict(params or {})
+        self.node_id = node_id or doc.graph.new_id(kind)
+        from engine.graph import NODE_SPECS
+        self.setText(f"Add {NODE_SPECS[kind].title}")
+
+    def redo(self) -> None:
+        self.doc.positions[self.node_id] = (float(self.pos[0]), float(self.pos[1]))
+        self.doc.graph.add_node(self.kind, self.params, self.node_id)
+
+    def undo(self) -> None:
+        self.doc.graph.remove_node(self.node_id)
+        self.doc.positions.pop(self.node_id, None)
+
+
+class RemoveNodesCommand(QUndoCommand):
+    """Delete nodes (with their edges) and loose edges in one step."""
+
+    def __init__(self, doc, node_ids: list[str], edges: list[Edge] = ()) -> None:
+        super().__init__()
+        self.doc = doc
+        self.node_ids = [n for n in node_ids if n in doc.graph.nodes]
+        g = doc.graph
+        touched = {e for e in g.edges if e.src in self.node_ids or e.dst in self.node_ids}
+        touched |= {e for e in edges if e in g.edges}
+        # remember every edge with its index so Concat input order survives undo
+        self.edges = sorted(((g.edges.index(e), e) for e in touched), key=lambda t: t[0])
+        self.nodes = [(n, g.nodes[n].kind, dict(g.nodes[n].params), doc.positions.get(n, (0.0, 0.0)))
+                      for n in self.node_ids]
+        what = []
+        if self.nodes:
+            what.append(f"{len(self.nodes)} node{'s' if len(self.nodes) > 1 else ''}")
+        loose = len(self.edges) if not self.nodes else 0
+        if loose:
+            what.append(f"{loose} connection{'s' if loose > 1 else ''}")
+        self.setText("Delete " + (" and ".join(what) or "nothing"))
+
+    def redo(self) -> None:
+        g = self.doc.graph
+        for _, e in reversed(self.edges):
+            if e in g.edges:
+                g.disconnect(e)
+        for nid, *_ in self.nodes:
+            g.remove_node(nid)
+            self.doc.positions.pop(nid, None)
+
+    def undo(self) -> None:
+        g = self.doc.graph
+        for nid, kind, params, pos in self.nodes:
+            self.doc.positions[nid] = pos
+            g.add_node(kind, params, nid)
+        for index, e in self.edges:
+            g.connect(e.src, e.dst, index=index)
+
+
+class MoveNodesCommand(QUndoCommand):
+    """Nodes moved by a drag: one command on release, old and new positions per node."""
+
+    def __init__(self, doc, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]]) -> None:
+        super().__init__()
+        self.doc = doc
+        self.moves = {n: (old, new) for n, (old, new) in moves.items() if old != new}
+        self.setText(f"Move {len(self.moves)} node{'s' if len(self.moves) != 1 else ''}")
+        if not self.moves:
+            self.setObsolete(True)
+
+    def redo(self) -> None:
+        for nid, (_, new) in self.moves.items():
+            self.doc.set_position(nid, new)
+
+    def undo(self) -> None:
+        for nid, (old, _) in self.moves.items():
+            self.doc.set_position(nid, old)
+
+
+class ConnectCommand(QUndoCommand):
+    def __init__(self, doc, src: str, dst: str) -> None:
+        super().__init__()
+        self.doc, self.edge = doc, Edge(src, dst)
+        self.setText(f"Connect {src} → {dst}")
+
+    def redo(self) -> None:
+        self.doc.graph.connect(self.edge.src, self.edge.dst)
+
+    def undo(self) -> None:
+        self.doc.graph.disconnect(self.edge)
+
+
+class DisconnectCommand(QUndoCommand):
+    def __init__(self, doc, edge: Edge) -> None:
+        super().__init__()
+        self.doc, self.edge = doc, edge
+        self.index = doc.graph.edges.index(edge)
+        self.setText(f"Disconnect {edge.src} → {edge.dst}")
+
+    def redo(self) -> None:
+        self.index = self.doc.graph.disconnect(self.edge)
+
+    def undo(self) -> None:
+        self.doc.graph.connect(self.edge.src, self.edge.dst, index=self.index)
+
+
+class SetParamsCommand(QUndoCommand):
+    """Change settings of one node; validated by the engine before it is pushed."""
+
+    def __init__(self, doc, node_id: str, params: dict) -> None:
+        super().__init__()
+        self.doc, self.node_id = doc, node_id
+        node = doc.graph.nodes[node_id]
+        from engine.graph import check_params
+        merged = dict(node.params)
+        merged.update(params)
+        check_params(node.kind, merged)       # raises GraphError with the reason
+        self.old = {k: node.params[k] for k in params}
+        self.new = dict(params)
+        if self.old == self.new:
+            self.setObsolete(True)
+        names = ", ".join(f"{k} = {v}" for k, v in params.items())
+        self.setText(f"Set {node_id} {names}")
+
+    def redo(self) -> None:
+        self.doc.graph.set_params(self.node_id, self.new)
+
+    def undo(self) -> None:
+        self.doc.graph.set_params(self.node_id, self.old)
+
+
+class PasteCommand(QUndoCommand):
+    """Add a sub-graph (nodes with fresh ids and their internal edges)."""
+
+    def __init__(self, doc, nodes: list[dict], edges: list[tuple[str, str]], offset=(40.0, 40.0)) -> None:
+        super().__init__()
+        self.doc = doc
+        g = doc.graph
+        taken = set(g.nodes)
+        self.id_map: dict[str, str] = {}
+        for item in nodes:
+            base = item["kind"].replace("_", "")
+            i = 1
+            while f"{base}{i}" in taken:
+                i += 1
+            new_id = f"{base}{i}"
+            taken.add(new_id)
+            self.id_map[item["id"]] = new_id
+        self.nodes = [(self.id_map[n["id"]], n["kind"], dict(n["params"]),
+                       (n["pos"][0] + offset[0], n["pos"][1] + offset[1])) for n in nodes]
+        self.edges = [(self.id_map[s], self.id_map[d]) for s, d in edges
+                      if s in self.id_map and d in self.id_map]
+        self.setText(f"Paste {len(self.nodes)} node{'s' if len(self.nodes) != 1 else ''}")
+
+    def redo(self) -> None:
+        for nid, kind, params, pos in self.nodes:
+            self.doc.positions[nid] = pos
+            self.doc.graph.add_node(kind, params, nid)
+        for s, d in self.edges:
+            self.doc.graph.connect(s, d)
+
+    def undo(self) -> None:
+        for nid, *_ in reversed(self.nodes):
+            self.doc.graph.remove_node(nid)
+            self.doc.positions.pop(nid, None)
+
+
+class SetDataCommand(QUndoCommand):
+    """Use a dataset: store path/spec/dataset and fit the Input width and the Output task/width."""
+
+    def __init__(self, doc, path, spec, dataset) -> None:
+        super().__init__()
+        self.doc = doc
+        self.new = (path, spec, dataset)
+        self.old = (doc.data_path, doc.data_spec, doc.dataset)
+        g = doc.graph
+        self.param_changes = []   # (node_id, old params, new params)
+        if dataset is not None:
+            for nid in g.of_kind("input"):
+                old = {"features": g.nodes[nid].params["features"]}
+                new = {"features": dataset.n_features}
+                if old != new:
+                    self.param_changes.append((nid, old, new))
+            for nid in g.of_kind("output"):
+                p = g.nodes[nid].params
+                old = {"task": p["task"], "units": p["units"]}
+                new = {"task": dataset.task, "units": dataset.n_outputs}
+                if old != new:
+                    self.param_changes.append((nid, old, new))
+        name = (spec.target if spec is not None else "no data")
+        self.setText(f"Use data: {name}")
+
+    def redo(self) -> None:
+        for nid, _, new in self.param_changes:
+            self.doc.graph.set_params(nid, new)
+        self.doc.set_data(*self.new)
+
+    def undo(self) -> None:
+        for nid, old, _ in reversed(self.param_changes):
+            self.doc.graph.set_params(nid, old)
+        self.doc.set_data(*self.old)

@@ -1,0 +1,159 @@
+"""The open project as the GUI sees it: one engine graph plus layout, data and
+training settings, and the undo stack that is the only way to edit them.
+
+Views listen to the document's signals and never keep their own copy of the
+truth. Commands (``gui/commands.py``) are the only writers of the graph and
+the layout; training results (weights, history) are written by the training
+controller through :meth:`Document.set_results`.
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from engine.graph import Edge, Graph, Issue
+from engine.trainer import TrainConfig
+
+__all__ = ["Document"]
+
+
+class Document(QObject):
+    node_added = Signal(str)
+    node_removed = Signal(str)
+    node_changed = Signal(str)
+    node_moved = Signal(str)
+    edge_added = Signal(object)        # engine.graph.Edge
+    edge_removed = Signal(object)
+    graph_changed = Signal()           # after any change of nodes, edges or settings; issues recomputed
+    dataset_changed = Signal()
+    config_changed = Signal()
+    results_changed = Signal()         # weights / history replaced or cleared
+    modified_changed = Signal(bool)
+    path_changed = Signal(str)
+    replaced = Signal()                # a whole new project was loaded: rebuild every view
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self._emit_modified())
+        self.graph = Graph()
+        self.graph.subscribe(self._on_graph_event)
+        self.positions: dict[str, tuple[float, float]] = {}
+        self.path: str | None = None
+        self.name = "Untitled"
+        self.notes = ""
+        self.data_path: str | None = None
+        self.data_spec = None          # engine.data.DataSpec
+        self.dataset = None            # engine.data.Dataset
+        self.train_config = TrainConfig()
+        self.weights: dict | None = None
+        self.history: dict | None = None
+        self._issues: list[Issue] = []
+        self._widths: dict[str, int | None] = {}
+        self._extra_dirty = False
+        self._recompute()
+
+    # -- graph events → Qt signals ---------------------------------------------
+    def _on_graph_event(self, event: str, payload) -> None:
+        getattr(self, event).emit(payload)
+        self._recompute()
+        self.graph_changed.emit()
+
+    def _recompute(self) -> None:
+        self._issues = self.graph.validate()
+        self._widths, _ = self.graph.infer_shapes()
+
+    def issues(self) -> list[Issue]:
+        """Why the graph cannot be trained (empty when it can)."""
+        return list(self._issues)
+
+    def width_of(self, node_id: str) -> int | None:
+        return self._widths.get(node_id)
+
+    def input_width_of(self, node_id: str) -> int | None:
+        srcs = self.graph.inputs_of(node_id)
+        if not srcs:
+            return None
+        widths = [self._widths.get(s) for s in srcs]
+        if any(w is None for w in widths):
+            return None
+        node = self.graph.nodes[node_id]
+        return sum(widths) if node.kind == "concat" else widths[0]
+
+    # -- layout (called by commands) --------------------------------------------
+    def set_position(self, node_id: str, pos: tuple[float, float]) -> None:
+        self.positions[node_id] = (float(pos[0]), float(pos[1]))
+        self.node_moved.emit(node_id)
+
+    # -- data, settings, results ------------------------------------------------
+    def set_data(self, path: str | None, spec, dataset) -> None:
+        """Store the data settings and the built dataset (commands call this)."""
+        self.data_path, self.data_spec, self.dataset = path, spec, dataset
+        self.dataset_changed.emit()
+
+    def set_train_config(self, config: TrainConfig) -> None:
+        config.validate()
+        if config == self.train_config:
+            return
+        self.train_config = config
+        self.mark_modified()
+        self.config_changed.emit()
+
+    def set_results(self, weights: dict | None, history: dict | None) -> None:
+        self.weights, self.history = weights, history
+        self.mark_modified()
+        self.results_changed.emit()
+
+    # -- modified state ---------------------------------------------------------
+    def mark_modified(self) -> None:
+        if not self._extra_dirty:
+            self._extra_dirty = True
+            self._emit_modified()
+
+    def is_modified(self) -> bool:
+        return self._extra_dirty or not self.undo_stack.isClean()
+
+    def mark_saved(self, path: str | None = None) -> None:
+        if path is not None and path != self.path:
+            self.path = path
+            self.name = os.path.splitext(os.path.basename(path))[0]
+            self.path_changed.emit(path)
+        self._extra_dirty = False
+        self.undo_stack.setClean()
+        self._emit_modified()
+
+    def _emit_modified(self) -> None:
+        self.modified_changed.emit(self.is_modified())
+
+    # -- whole-project replacement ----------------------------------------------
+    def replace(self, graph: Graph, positions: dict, *, path: str | None = None, name: str = "",
+                notes: str = "", data_path=None, data_spec=None, dataset=None,
+                train_config: TrainConfig | None = None, weights=None, history=None) -> None:
+        """Load a whole project: clears undo history and marks it unmodified."""
+        self.graph.unsubscribe(self._on_graph_event)
+        self.graph = graph
+        self.graph.subscribe(self._on_graph_event)
+        self.positions = {k: (float(v[0]), float(v[1])) for k, v in positions.items()}
+        for nid in graph.nodes:
+            self.positions.setdefault(nid, (0.0, 0.0))
+        self.path = path
+        self.name = name or (os.path.splitext(os.path.basename(path))[0] if path else "Untitled")
+        self.notes = notes
+        self.data_path, self.data_spec, self.dataset = data_path, data_spec, dataset
+        self.train_config = train_config or TrainConfig()
+        self.weights, self.history = weights, history
+        self.undo_stack.clear()
+        self._extra_dirty = False
+        self._recompute()
+        self.replaced.emit()
+        self.graph_changed.emit()
+        self.dataset_changed.emit()
+        self.config_changed.emit()
+        self.results_changed.emit()
+        self.path_changed.emit(path or "")
+        self._emit_modified()
+
+    def edges(self) -> list[Edge]:
+        return list(self.graph.edges)
