@@ -1,0 +1,806 @@
+"""CSV file → :class:`Table` → :class:`Dataset` (roles, lags, split, normalization).
+
+Pure NumPy/pandas; never imports Qt.
+
+    table = read_csv("weather.csv")                     # typed columns, one fast C read
+    spec = DataSpec(target="temp_max", series="temp_max", lags=7, split="chronological")
+    ds = build_dataset(table, spec)                     # X_train (N, F), y_train (N, 1), ...
+
+Every problem a user can cause (bad file, unknown column, nothing left to train
+on) raises :class:`DataError` with one specific line of text, fit for a status
+bar or the CLI's stderr.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import os
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Cancelled", "Column", "DataError", "DataSpec", "Dataset", "Table",
+    "build_dataset", "infer_task", "load_dataset", "read_csv", "sniff_csv",
+]
+
+# Cell texts read as "missing" (plus whitespace-only cells in text columns).
+NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A"]
+DELIMITERS = (",", ";", "\t")
+MAX_CLASSES_AUTO = 10          # infer_task: at most this many integer values → classes
+MAX_AUTO_CATEGORIES = 50       # features=None skips text columns with more distinct values
+MAX_CATEGORIES = 1000          # one-hot limit for explicitly chosen text features
+_SNIFF_BYTES = 1 << 20         # preview reads at most this much
+_HAS_STR_DTYPE = int(pd.__version__.split(".")[0]) >= 3   # pandas 3: text is "str"
+_MAGIC = {b"PK\x03\x04": "a zip archive or an Excel .xlsx workbook",
+          b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+          b"%PDF": "a PDF document",
+          b"\x89PNG": "a PNG image"}
+
+
+class DataError(ValueError):
+    """One clear, specific, single-line message for a user (no traceback text)."""
+
+
+class Cancelled(DataError):
+    """Loading was stopped by the caller's ``cancel()`` callback."""
+
+
+# --------------------------------------------------------------------------- table
+
+@dataclass
+class Column:
+    name: str
+    kind: str          # "number" | "text"
+    missing: int       # cells read as missing
+    n_unique: int      # distinct non-missing values
+
+
+@dataclass
+class Table:
+    """A CSV file as read: numeric columns float64, text columns str/object."""
+
+    path: str | None
+    frame: pd.DataFrame
+    columns: list[Column]
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise DataError(f"unknown column {name!r}; available: {', '.join(self.names)}")
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, path: str | None = None,
+                   delimiter: str = ",", encoding: str = "utf-8") -> Table:
+        """Type an in-memory frame the way :func:`read_csv` types a file."""
+        frame = _normalize_frame(frame.copy())
+        return cls(None if path is None else str(path), frame, _describe(frame),
+                   delimiter, encoding)
+
+
+def _normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers → float64; text → stripped str with NA texts as missing; bools → text."""
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    for name in frame.columns:
+        s = frame[name]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            frame[name] = s.map({True: "True", False: "False"}).astype(object)
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            if s.dtype != np.float64:
+                frame[name] = s.astype(np.float64)
+        else:
+            text = s.astype("str" if _HAS_STR_DTYPE else object).str.strip()
+            text = text.where(~(text.isin(NA_VALUES) | text.isna()))
+            try:                        # e.g. " NA" made a number column look like text
+                frame[name] = pd.to_numeric(text).astype(np.float64)
+            except (ValueError, TypeError):
+                frame[name] = text
+    return frame
+
+
+def _describe(frame: pd.DataFrame) -> list[Column]:
+    cols = []
+    for name in frame.columns:
+        s = frame[name]
+        if s.dtype == np.float64:
+            a = s.to_numpy()
+            a = a[~np.isnan(a)]
+            cols.append(Column(name, "number", int(len(s) - len(a)), int(len(np.unique(a)))))
+        else:
+            cols.append(Column(name, "text", int(s.isna().sum()), int(s.nunique())))
+    return cols
+
+
+
+# --------------------------------------------------------------------------- reading
+
+def _display(path: Path) -> str:
+    return repr(path.name)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"file not found: {path}")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a CSV file")
+
+
+def _not_utf8(path: Path) -> DataError:
+    """Find the first byte that is not UTF-8 (only called on the error path)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as e:
+                data = e.object
+                pos = offset - pending + e.start
+                return DataError(f"{_display(path)} is not UTF-8 text (byte 0x{data[e.start]:02X} "
+                                 f"at offset {pos}); save it as UTF-8")
+            if not chunk:
+                break
+            offset += len(chunk)
+    return DataError(f"{_display(path)} is not UTF-8 text; save it as UTF-8")
+
+
+def _detect_delimiter(text: str) -> str:
+    """Among , ; tab pick the one giving the header's field count on every line."""
+    best, best_score = ",", None
+    for d in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(text), delimiter=d) if not _blank(r)]
+        if not rows:
+            continue
+        h = len(rows[0])
+        agree = sum(len(r) == h for r in rows[1:]) / max(1, len(rows) - 1)
+        score = (h > 1, agree, h)
+        if best_score is None or score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _blank(row: list[str]) -> bool:
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def sniff_csv(path, n_lines: int = 50) -> dict:
+    """Preview the first ``n_lines`` data lines without reading the whole file.
+
+    Returns ``{"delimiter", "encoding", "header": [names], "rows": [[cells]...]}``
+    (cells as text). Raises DataError for a missing, empty, binary or non-UTF-8 file.
+    """
+    path = Path(path)
+    _check_file(path)
+    raw = bytearray()
+    with open(path, "rb") as f:
+        lines = 0
+        while lines <= n_lines and len(raw) < _SNIFF_BYTES:
+            line = f.readline(_SNIFF_BYTES)
+            if not line:
+                break
+            raw += line
+            lines += 1
+        at_end = not f.read(1)
+    raw = bytes(raw)
+    encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+    body = raw[3:] if encoding == "utf-8-sig" else raw
+    if not body.strip():
+        raise DataError(f"{_display(path)} is empty")
+    for magic, what in _MAGIC.items():
+        if body.startswith(magic):
+            raise DataError(f"{_display(path)} is {what}, not CSV text; export it as CSV")
+    if b"\x00" in body:
+        raise DataError(f"{_display(path)} is a binary file, not CSV text")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if at_end or e.end < len(body) - 4:     # not just a character cut at the sample's end
+            skip = 3 if encoding == "utf-8-sig" else 0
+            raise DataError(f"{_display(path)} is not UTF-8 text (byte 0x{body[e.start]:02X} at "
+                            f"offset {skip + e.start}); save it as UTF-8") from None
+        text = body[:e.start].decode("utf-8")
+    delimiter = _detect_delimiter(text)
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not _blank(r)]
+    header = [h.strip() for h in rows[0]] if rows else []
+    return {"delimiter": delimiter, "encoding": encoding, "header": header,
+            "rows": rows[1:n_lines + 1]}
+
+
+def _ragged_line(path: Path, delimiter: str, encoding: str, n_cols: int,
+                 last_row: int | None = None) -> tuple[int, int] | None:
+    """First (line number, field count) whose record length differs from the header's.
+
+    Slow (Python csv module); only runs when pandas hinted at a ragged row.
+    Stops after data row ``last_row`` if given.
+    """
+    with open(path, encoding=encoding, newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        start, data_row = 1, -1
+        for rec in reader:
+            if _blank(rec):
+                start = reader.line_num + 1
+                continue
+            if len(rec) != n_cols and data_row >= 0:
+                return start, len(rec)
+            data_row += 1
+            if last_row is not None and data_row > last_row:
+                return None
+            start = reader.line_num + 1
+    return None
+
+
+def _ragged_error(path: Path, line: int, got: int, n_cols: int) -> DataError:
+    return DataError(f"{_display(path)} line {line} has {got} fields but the header has "
+                     f"{n_cols}; every row needs the same number of fields")
+
+
+def _read_frame(path: Path, kw: dict, progress, cancel) -> pd.DataFrame:
+    if progress is None and cancel is None:
+        return pd.read_csv(path, **kw)
+    size = max(1, path.stat().st_size)
+    with open(path, "rb") as fh:
+        sample = fh.read(1 << 16)
+        fh.seek(0)
+        line_len = max(8, len(sample) / max(1, sample.count(b"\n")))
+        rows_per_chunk = max(1000, int((1 << 22) / line_len))   # ~4 MB of text per chunk
+        chunks, shown = [], -1.0
+        with pd.read_csv(fh, chunksize=rows_per_chunk, **kw) as reader:
+            for chunk in reader:
+                if cancel is not None and cancel():
+                    raise Cancelled(f"loading {_display(path)} was cancelled")
+                chunks.append(chunk)
+                done = round(min(fh.tell() / size, 0.99), 2)
+                if progress is not None and done != shown:
+                    progress(done)
+                    shown = done
+    if not chunks:
+        return pd.read_csv(path, **kw)     # header only: let pandas build the empty frame
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    return frame
+
+
+def _mixed_columns(frame: pd.DataFrame) -> list[str]:
+    """Object columns that hold more than text (pandas typed parts of them differently)."""
+    out = []
+    for name in frame.columns:
+        s = frame[name]
+        if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+            out.append(name)
+    return out
+
+
+def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
+             progress: Callable[[float], object] | None = None,
+             cancel: Callable[[], bool] | None = None) -> Table:
+    """Read a CSV file with a header row into a typed :class:`Table`.
+
+    The delimiter (, ; tab) and encoding (UTF-8 with or without BOM) are detected
+    unless given. Empty cells and NA/N/A/NaN/null/None are missing. With
+    ``progress(fraction)`` or ``cancel() -> bool`` the file is read in chunks
+    (cancel → :class:`Cancelled`); otherwise in one fast pandas C-engine read.
+    """
+    path = Path(path)
+    preview = sniff_csv(path, n_lines=20)
+    delimiter = delimiter or preview["delimiter"]
+    if len(delimiter) != 1:
+        raise DataError(f"delimiter must be one character, not {delimiter!r}")
+    encoding = encoding or preview["encoding"]
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"unknown text encoding {encoding!r}") from None
+    header = preview["header"] if delimiter == preview["delimiter"] else None
+    if header and all(_is_number(h) for h in header):
+        raise DataError(f"{_display(path)} has no header row: its first line "
+                        f"({', '.join(header[:5])}) looks like data; add a line of column names")
+    if cancel is not None and cancel():
+        raise Cancelled(f"loading {_display(path)} was cancelled")
+
+    kw = dict(sep=delimiter, encoding=encoding, engine="c", keep_default_na=False,
+              na_values=NA_VALUES, skip_blank_lines=True)
+    try:
+        try:
+            frame = _read_frame(path, kw, progress, cancel)
+        except pd.errors.DtypeWarning:      # only when warnings are errors
+            frame = pd.read_csv(path, low_memory=False, **kw)
+        mixed = _mixed_columns(frame)
+        if mixed:                           # re-read those columns as the text they are
+            frame = pd.read_csv(path, dtype={m: str for m in mixed}, **kw)
+    except UnicodeDecodeError:
+        if codecs.lookup(encoding).name.startswith("utf-8"):
+            raise _not_utf8(path) from None
+        raise DataError(f"{_display(path)} cannot be decoded as {encoding}") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{_display(path)} is empty") from None
+    except pd.errors.ParserError as e:
+        n_cols = len(preview["header"])
+        found = _ragged_line(path, delimiter, encoding, n_cols)
+        if found:
+            raise _ragged_error(path, found[0], found[1], n_cols) from None
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        if m:
+            raise _ragged_error(path, int(m[2]), int(m[3]), int(m[1])) from None
+        raise DataError(f"{_display(path)} is not a valid CSV file: "
+                        f"{str(e).splitlines()[-1]}") from None
+    except OSError as e:
+        raise DataError(f"cannot read {_display(path)}: {e.strerror or e}") from None
+
+    n_cols = frame.shape[1]
+    idx = frame.index
+    if not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1):
+        # pandas took a first column as the index: the first data row has an extra field
+        found = _ragged_line(path, delimiter, encoding, n_cols)
+        line, got = found if found else (2, n_cols + 1)
+        raise _ragged_error(path, line, got, n_cols)
+    if len(frame) == 0:
+        raise DataError(f"{_display(path)} has a header row but no data rows")
+    if n_cols > 1:
+        # pandas fills short rows with missing cells; tell them apart from empty cells
+        short = np.flatnonzero(frame.iloc[:, -1].isna().to_numpy())
+        if len(short):
+            found = _ragged_line(path, delimiter, encoding, n_cols, last_row=int(short[-1]))
+            if found:
+                raise _ragged_error(path, found[0], found[1], n_cols)
+
+    frame = _normalize_frame(frame)
+    table = Table(str(path), frame, _describe(frame), delimiter, encoding)
+    if progress is not None:
+        progress(1.0)
+    return table
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- spec
+
+_TASKS = ("auto", "regression", "classification")
+_SPLITS = ("random", "chronological")
+_NORMALIZE = ("standard", "none")
+
+
+@dataclass
+class DataSpec:
+    """A person's data settings; plain and JSON-serializable."""
+
+    target: str
+    features: list[str] | None = None    # None: every other usable column (series mode: none)
+    series: str | None = None            # series mode: features = previous `lags` values
+    lags: int = 7
+    time_column: str | None = None       # x-axis for plots; never a feature
+    task: str = "auto"                   # "auto" | "regression" | "classification"
+    split: str = "random"                # "random" | "chronological"
+    val_fraction: float = 0.2
+    seed: int = 0
+    normalize: str = "standard"          # "standard" | "none"
+
+    def __post_init__(self):
+        if not isinstance(self.target, str) or not self.target:
+            raise DataError("data setting 'target' must be a column name")
+        if self.features is not None:
+            if isinstance(self.features, str) or not all(isinstance(f, str) for f in self.features):
+                raise DataError("data setting 'features' must be a list of column names")
+            self.features = list(self.features)
+            dup = sorted({f for f in self.features if self.features.count(f) > 1})
+            if dup:
+                raise DataError(f"feature {dup[0]!r} is listed twice")
+        for name in ("series", "time_column"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, str) or not v):
+                raise DataError(f"data setting {name!r} must be a column name or empty")
+        for name in ("lags", "seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise DataError(f"data setting {name!r} must be a whole number, not {v!r}")
+            setattr(self, name, int(v))
+        if self.seed < 0:
+            raise DataError(f"seed must be 0 or more, not {self.seed}")
+        for name, allowed in (("task", _TASKS), ("split", _SPLITS), ("normalize", _NORMALIZE)):
+            if getattr(self, name) not in allowed:
+                raise DataError(f"{name} must be one of {', '.join(allowed)}, "
+                                f"not {getattr(self, name)!r}")
+        vf = self.val_fraction
+        if isinstance(vf, bool) or not isinstance(vf, (int, float)) or not 0 <= vf < 1:
+            raise DataError(f"val_fraction must be at least 0 and below 1, not {vf!r}")
+        self.val_fraction = float(vf)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if d["features"] is not None:
+            d["features"] = list(d["features"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DataSpec:
+        if not isinstance(d, dict):
+            raise DataError("data settings must be a mapping")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise DataError(f"unknown data setting {unknown[0]!r}")
+        if "target" not in d:
+            raise DataError("data settings need a 'target' column")
+        try:
+            return cls(**d)
+        except TypeError as e:      # e.g. a list where a number belongs
+            raise DataError(f"bad data settings: {e}") from None
+
+
+# --------------------------------------------------------------------------- dataset
+
+@dataclass
+class Dataset:
+    """Arrays ready to train on. Shapes: X (N, F) float64; y (N, T) float64 for
+    regression, (N,) int64 class indices otherwise. X and regression y are
+    standardized with statistics of the training rows (identity if normalize="none")."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    feature_names: list[str]
+    target_name: str
+    task: str                      # "regression" | "binary" | "multiclass"
+    classes: list[str]
+    x_mean: np.ndarray             # (F,)
+    x_std: np.ndarray              # (F,), never 0
+    y_mean: np.ndarray             # (T,) regression; zeros(1) otherwise
+    y_std: np.ndarray              # (T,) regression; ones(1) otherwise
+    index_train: np.ndarray        # (N_train,) data row (0-based) of each example's target
+    index_val: np.ndarray
+    time_values: np.ndarray | None  # time column for ALL table rows, or None
+    n_rows_read: int
+    dropped: dict[str, int]        # reason -> rows dropped
+    spec: DataSpec
+    onehot: dict[str, list[str]]   # text feature column -> categories, in one-hot order
+    skipped_columns: dict[str, str] = field(default_factory=dict)  # column -> why not a feature
+
+    @property
+    def n_train(self) -> int:
+        return len(self.X_train)
+
+    @property
+    def n_val(self) -> int:
+        return len(self.X_val)
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        if self.task == "regression":
+            return self.y_train.shape[1]
+        return 1 if self.task == "binary" else len(self.classes)
+
+    def transform_X(self, X_raw) -> np.ndarray:
+        """Raw feature matrix (N, F), text already one-hot → normalized (N, F)."""
+        X = np.asarray(X_raw, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise DataError(f"expected a feature matrix of shape (N, {self.n_features}), "
+                            f"got {X.shape}")
+        return (X - self.x_mean) / self.x_std
+
+    def inverse_y(self, y_norm) -> np.ndarray:
+        """Regression outputs (N, T) or (N,) back in the target's own units."""
+        return np.asarray(y_norm, dtype=np.float64) * self.y_std + self.y_mean
+
+    def X_raw(self, which: str = "train") -> np.ndarray:
+        """Features before normalization, (N, F)."""
+        return self._pick(which)[0] * self.x_std + self.x_mean
+
+    def y_raw(self, which: str = "train") -> np.ndarray:
+        """Targets in their own units (regression, (N, T)) or class indices ((N,))."""
+        y = self._pick(which)[1]
+        return self.inverse_y(y) if self.task == "regression" else y.copy()
+
+    def _pick(self, which: str) -> tuple[np.ndarray, np.ndarray]:
+        if which == "train":
+            return self.X_train, self.y_train
+        if which == "val":
+            return self.X_val, self.y_val
+        raise DataError(f"which must be 'train' or 'val', not {which!r}")
+
+    def summary(self) -> str:
+        """Several lines of plain text for a person."""
+        s = self.spec
+        n_dropped = sum(self.dropped.values())
+        lines = [f"Rows read: {self.n_rows_read}"]
+        if n_dropped:
+            lines.append(f"Dropped: {n_dropped} " + ("example" if s.series else "row")
+                         + ("s" if n_dropped != 1 else ""))
+            lines += [f"  {reason}: {n}" for reason, n in self.dropped.items()]
+        for col, why in self.skipped_columns.items():
+            lines.append(f"Not used: {col!r} ({why})")
+        split = "chronological split" if s.split == "chronological" else f"random split, seed {s.seed}"
+        lines.append(f"Examples: {self.n_train} train, {self.n_val} validation ({split})")
+        names = self.feature_names
+        shown = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
+        lines.append(f"Features: {self.n_features} ({shown})")
+        if s.series:
+            lines.append(f"Series: previous {s.lags} values of {s.series!r}")
+        if s.normalize == "standard":
+            lines.append("Normalization: standardized with training-row mean and std")
+        lines.append(f"Task: {self.task}, target {self.target_name!r}")
+        if self.classes:
+            tr = np.bincount(self.y_train, minlength=len(self.classes))
+            va = np.bincount(self.y_val, minlength=len(self.classes))
+            lines.append("Classes: " + ", ".join(
+                f"{c} {a + b} ({a}/{b})" for c, a, b in zip(self.classes, tr, va))
+                + " (train/validation)")
+        return "\n".join(lines)
+
+
+def infer_task(table: Table, target: str) -> str:
+    """"classification" for a text target, or a number target with at most 10
+    distinct whole values each seen 3+ times on average; otherwise "regression"."""
+    col = table.column(target)
+    if col.kind == "text":
+        return "classification"
+    values = table.frame[target].to_numpy()
+    values = values[~np.isnan(values)]
+    if (0 < col.n_unique <= MAX_CLASSES_AUTO and len(values) >= 3 * col.n_unique
+            and np.all(values == np.round(values))):
+        return "classification"
+    return "regression"
+
+
+def _class_label(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _missing(table: Table, name: str) -> np.ndarray:
+    s = table.frame[name]
+    if s.dtype == np.float64:
+        return ~np.isfinite(s.to_numpy())
+    return s.isna().to_numpy()
+
+
+def _drop(keep: np.ndarray, bad: np.ndarray, reason: str, dropped: dict[str, int]) -> None:
+    """keep &= ~bad, counting newly dropped rows under reason."""
+    n = int(np.count_nonzero(bad & keep))
+    if n:
+        dropped[reason] = dropped.get(reason, 0) + n
+        keep &= ~bad
+
+
+def _n_val(n: int, fraction: float) -> int:
+    return min(max(n - 1, 0), math.ceil(n * fraction - 1e-9))
+
+
+def _split(n: int, spec: DataSpec, y_class: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (train, val) into the n examples, each ascending."""
+    n_val = _n_val(n, spec.val_fraction)
+    if spec.split == "chronological":
+        return np.arange(n - n_val), np.arange(n - n_val, n)
+    rng = np.random.default_rng(spec.seed)
+    if y_class is None:
+        perm = rng.permutation(n)
+        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    # stratified: share n_val among classes by largest remainder
+    counts = np.bincount(y_class)
+    quota = counts * (n_val / n)
+    take = np.floor(quota).astype(np.int64)
+    order = np.argsort(-(quota - take), kind="stable")
+    for k in order[: n_val - int(take.sum())]:
+        take[k] += 1
+    val = []
+    for k, m in enumerate(take):
+        members = np.flatnonzero(y_class == k)
+        val.append(members[rng.permutation(len(members))[:m]])
+    val = np.sort(np.concatenate(val)) if val else np.zeros(0, np.int64)
+    is_val = np.zeros(n, bool)
+    is_val[val] = True
+    return np.flatnonzero(~is_val), val
+
+
+def _standardize(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = A.mean(axis=0)
+    std = A.std(axis=0)
+    tiny = ~np.isfinite(std) | (std <= 1e-12 * np.maximum(1.0, np.abs(mean)))
+    return mean, np.where(tiny, 1.0, std)
+
+
+def _check_columns(table: Table, names) -> None:
+    for name in names:
+        if name is not None:
+            table.column(name)      # DataError naming it and the available columns
+
+
+def _number_bads(table: Table, name: str, what: str) -> list[tuple[str, np.ndarray]]:
+    a = table.frame[name].to_numpy()
+    out = [(f"missing value in {what}", np.isnan(a))]
+    inf = np.isinf(a)
+    if inf.any():
+        out.append((f"infinite value in {what}", inf))
+    return out
+
+
+def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str]):
+    """Plain mode: one row → one example; text features one-hot encoded."""
+    if spec.features is None:
+        features = []
+        for c in table.columns:
+            if c.name in (spec.target, spec.time_column):
+                continue
+            if c.missing == table.n_rows:
+                skipped[c.name] = "no values"
+            elif c.kind == "text" and c.n_unique > MAX_AUTO_CATEGORIES:
+                skipped[c.name] = (f"text with {c.n_unique} distinct values; "
+                                   "name it as a feature to one-hot encode it")
+            else:
+                features.append(c.name)
+    else:
+        features = list(spec.features)
+        if spec.target in features:
+            raise DataError(f"target {spec.target!r} cannot also be a feature")
+        for name in features:
+            c = table.column(name)
+            if c.kind == "text" and c.n_unique > MAX_CATEGORIES:
+                raise DataError(f"column {name!r} has {c.n_unique} distinct text values, too "
+                                f"many to one-hot encode (at most {MAX_CATEGORIES})")
+    if not features:
+        raise DataError(f"no feature columns: the table has only {', '.join(table.names)} "
+                        f"besides the target {spec.target!r}")
+    bads = []
+    for name in features:
+        if table.column(name).kind == "number":
+            bads += _number_bads(table, name, name)
+        else:
+            bads.append((f"missing value in {name}", table.frame[name].isna().to_numpy()))
+
+    def make_X(keep):
+        parts, names, onehot = [], [], {}
+        for name in features:
+            values = table.frame[name].to_numpy()[keep]
+            if table.column(name).kind == "number":
+                parts.append(values.astype(np.float64).reshape(-1, 1))
+                names.append(name)
+            else:
+                cats = sorted(set(values.tolist()))
+                onehot[name] = cats
+                codes = pd.Categorical(values, categories=cats).codes
+                parts.append((codes[:, None] == np.arange(len(cats))).astype(np.float64))
+                names += [f"{name}={c}" for c in cats]
+        return np.concatenate(parts, axis=1), names, onehot
+
+    return np.arange(table.n_rows), bads, make_X
+
+
+def _series_features(table: Table, spec: DataSpec):
+    """Series mode: example t has X = col[t-K..t-1] for the series (and any listed
+    feature columns), y = target[t]."""
+    K, n = spec.lags, table.n_rows
+    if K < 1:
+        raise DataError(f"lags K={K} must be at least 1")
+    if K >= n:
+        raise DataError(f"lags K={K} is larger than the series ({n} values); "
+                        f"use at most {n - 1}")
+    lagged = [spec.series] + [f for f in (spec.features or []) if f != spec.series]
+    windows, bad = [], np.zeros(n - K, bool)
+    for name in lagged:
+        if table.column(name).kind != "number":
+            raise DataError(f"column {name!r} is text; lagged values need a number column")
+        a = table.frame[name].to_numpy()
+        W = np.lib.stride_tricks.sliding_window_view(a, K)[: n - K]   # row t-K → a[t-K:t]
+        bad |= ~np.isfinite(W).all(axis=1)
+        windows.append(W)
+    names = [f"{name}[t-{K - j}]" for name in lagged for j in range(K)]
+
+    def make_X(keep):
+        return np.concatenate([W[keep] for W in windows], axis=1).astype(np.float64), names, {}
+
+    return np.arange(K, n), [("window contains a missing value", bad)], make_X
+
+
+def build_dataset(table: Table, spec: DataSpec) -> Dataset:
+    """Turn a table and a person's settings into normalized train/val arrays."""
+    if isinstance(spec, dict):
+        spec = DataSpec.from_dict(spec)
+    spec = DataSpec.from_dict(spec.to_dict())           # validate (fields may be mutated)
+    n = table.n_rows
+    _check_columns(table, [spec.target, spec.series, spec.time_column, *(spec.features or [])])
+    if spec.time_column is not None and spec.time_column in (spec.features or []):
+        raise DataError(f"time column {spec.time_column!r} cannot also be a feature")
+    if spec.time_column is not None and spec.time_column in (spec.target, spec.series):
+        raise DataError(f"time column {spec.time_column!r} cannot be the target or the series")
+
+    task = spec.task if spec.task != "auto" else infer_task(table, spec.target)
+    target_col = table.column(spec.target)
+    if task == "regression" and target_col.kind == "text":
+        raise DataError(f"target {spec.target!r} is text; choose task classification")
+
+    skipped: dict[str, str] = {}
+    if spec.series is not None:
+        rows, bads, make_X = _series_features(table, spec)
+    else:
+        rows, bads, make_X = _column_features(table, spec, skipped)
+
+    # drop examples with gaps: target first, then each feature reason, each counted
+    dropped: dict[str, int] = {}
+    keep = np.ones(len(rows), bool)
+    _drop(keep, _missing(table, spec.target)[rows], "missing target", dropped)
+    for reason, bad in bads:
+        _drop(keep, bad, reason, dropped)
+    if not keep.any():
+        why = "; ".join(f"{r}: {c}" for r, c in dropped.items())
+        raise DataError(f"no examples left to train on: all {len(rows)} dropped ({why})")
+    rows = rows[keep]
+    X, names, onehot = make_X(keep)
+
+    target = table.frame[spec.target].to_numpy()[rows]
+    classes: list[str] = []
+    if task == "regression":
+        y = target.astype(np.float64).reshape(-1, 1)
+        y_class = None
+    else:
+        if target_col.kind == "text":
+            classes = sorted(set(target.tolist()))
+            lookup = {c: i for i, c in enumerate(classes)}
+            y = np.fromiter((lookup[v] for v in target), np.int64, len(target))
+        else:
+            values = np.unique(target.astype(np.float64))
+            classes = [_class_label(v) for v in values]
+            y = np.searchsorted(values, target.astype(np.float64)).astype(np.int64)
+        if len(classes) < 2:
+            raise DataError(f"target {spec.target!r} has a single class {classes[0]!r}; "
+                            "classification needs at least two")
+        task = "binary" if len(classes) == 2 else "multiclass"
+        y_class = y
+
+    tr, va = _split(len(rows), spec, y_class if spec.split == "random" else None)
+    X_tr, X_va, y_tr, y_va = X[tr], X[va], y[tr], y[va]
+    F = X.shape[1]
+    if spec.normalize == "standard":
+        x_mean, x_std = _standardize(X_tr)
+        X_tr, X_va = (X_tr - x_mean) / x_std, (X_va - x_mean) / x_std
+    else:
+        x_mean, x_std = np.zeros(F), np.ones(F)
+    if task == "regression" and spec.normalize == "standard":
+        y_mean, y_std = _standardize(y_tr)
+        y_tr, y_va = (y_tr - y_mean) / y_std, (y_va - y_mean) / y_std
+    elif task == "regression":
+        y_mean, y_std = np.zeros(y.shape[1]), np.ones(y.shape[1])
+    else:
+        y_mean, y_std = np.zeros(1), np.ones(1)
+
+    time_values = None
+    if spec.time_column is not None:
+        time_values = table.frame[spec.time_column].to_numpy(dtype=object, na_value=None)
+    return Dataset(
+        X_train=np.ascontiguousarray(X_tr), y_train=np.ascontiguousarray(y_tr),
+        X_val=np.ascontiguousarray(X_va), y_val=np.ascontiguousarray(y_va),
+        feature_names=names, target_name=spec.target, task=task, classes=classes,
+        x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std,
+        index_train=rows[tr].astype(np.int64), index_val=rows[va].astype(np.int64),
+        time_values=time_values, n_rows_read=n, dropped=dropped, spec=spec,
+        onehot=onehot, skipped_columns=skipped)
+
+
+def load_dataset(path, spec) -> Dataset:
+    """read_csv + build_dataset."""
+    return build_dataset(read_csv(path), spec)
