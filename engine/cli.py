@@ -1,0 +1,258 @@
+"""``python main.py train``: train a network without a window.
+
+Progress goes to stderr; the final scores go to stdout as one line. Any bad
+input ends with exit status 2 and one line ``netcanvas train: error: …``;
+a run that diverges ends with status 3. No traceback reaches the user.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+
+from .data import DataError, DataSpec, load_dataset
+from .graph import ACTIVATION_KINDS, Graph, GraphError, sequential
+from .model import ModelError
+from .trainer import ConfigError, TrainConfig, Trainer, default_loss
+
+__all__ = ["main", "parse_hidden", "UsageError"]
+
+PROG = "netcanvas train"
+ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leakyrelu": "leaky_relu",
+                      "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage block
+        raise UsageError(message)
+
+
+def parse_hidden(text: str) -> list[tuple[int, str]]:
+    """``"32:sigmoid,16:relu"`` → ``[(32, "sigmoid"), (16, "relu")]``; ``""`` → ``[]``."""
+    layers = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        units_text, _, act = part.partition(":")
+        act = act.strip().lower() or "sigmoid"
+        act = ACTIVATION_ALIASES.get(act, act)
+        try:
+            units = int(units_text)
+        except ValueError:
+            raise UsageError(f"--hidden: '{part}' should look like 32:sigmoid") from None
+        if not 1 <= units <= 4096:
+            raise UsageError(f"--hidden: {units} units is outside 1…4096")
+        if act not in ACTIVATION_KINDS:
+            raise UsageError(f"--hidden: unknown activation '{act}'; choose from "
+                             f"{', '.join(ACTIVATION_KINDS)}")
+        layers.append((units, act))
+    return layers
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Train a NetCanvas network from a CSV file or a saved project.")
+    src = p.add_argument_group("data")
+    src.add_argument("--project", help="a saved .ncproj project (the flags below override it)")
+    src.add_argument("--csv", help="CSV file with a header row")
+    src.add_argument("--target", help="column to predict")
+    src.add_argument("--features", help="comma-separated feature columns (default: every other column)")
+    src.add_argument("--series", help="series column: features are its previous --lags values")
+    src.add_argument("--lags", type=int, help="number of previous values (default 7)")
+    src.add_argument("--time-column", help="time column (for plots; never a feature)")
+    src.add_argument("--task", choices=["regression", "classification", "auto"])
+    src.add_argument("--val-fraction", type=float)
+    src.add_argument("--split", choices=["random", "chronological"])
+    src.add_argument("--normalize", choices=["standard", "none"])
+    net = p.add_argument_group("network and training")
+    net.add_argument("--hidden", help='hidden layers, e.g. "32:sigmoid,16:relu"; "" is the linear model')
+    net.add_argument("--loss", choices=["mse", "mae", "huber", "bce", "ce"])
+    net.add_argument("--optimizer", choices=["sgd", "momentum", "adam", "rmsprop", "adagrad"])
+    net.add_argument("--lr", type=float, help="learning rate η")
+    net.add_argument("--batch-size", type=int)
+    net.add_argument("--epochs", type=int)
+    net.add_argument("--early-stopping", type=int, help="patience in epochs (0 = off)")
+    net.add_argument("--seed", type=int)
+    net.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
+    out = p.add_argument_group("output")
+    out.add_argument("--export", help="write the trained model: FILE.onnx or FILE.npz")
+    out.add_argument("--metrics", help="write final scores to FILE.json")
+    out.add_argument("--save-project", help="write the trained project to FILE.ncproj")
+    out.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return p
+
+
+def _data_spec(args, base: dict | None) -> DataSpec:
+    d = dict(base or {})
+    if args.target is not None:
+        d["target"] = args.target
+    if args.features is not None:
+        d["features"] = [f.strip() for f in args.features.split(",") if f.strip()] or None
+    if args.series is not None:
+        d["series"] = args.series
+        d.setdefault("split", "chronological")
+    for key in ("lags", "time_column", "task", "val_fraction", "split", "normalize", "seed"):
+        v = getattr(args, key)
+        if v is not None:
+            d[key] = v
+    if "target" not in d:
+        if d.get("series"):
+            d["target"] = d["series"]
+        else:
+            raise UsageError("--target is required (the column to predict)")
+    return DataSpec.from_dict(d)
+
+
+def _fit_graph_to_data(graph: Graph, dataset) -> None:
+    """Set the Input width and the Output task/width from the data (as the window does)."""
+    for nid in graph.of_kind("input"):
+        graph.set_params(nid, {"features": dataset.n_features})
+    for nid in graph.of_kind("output"):
+        graph.set_params(nid, {"task": dataset.task, "units": dataset.n_outputs})
+
+
+def _write_json_atomic(path: str, data: dict) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _json_safe(v):
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+def _run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    project = None
+    if args.project:
+        from .project import ProjectError, load_project
+        try:
+            project = load_project(args.project)
+        except ProjectError as exc:
+            raise UsageError(str(exc)) from None
+    csv = args.csv or (project.data_path if project else None)
+    if not csv:
+        raise UsageError("give --csv FILE (or --project FILE with a dataset)")
+    spec = _data_spec(args, project.data_spec if project else None)
+    log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+
+    dataset = load_dataset(csv, spec)
+    dropped = sum(dataset.dropped.values())
+    log(f"{os.path.basename(csv)}: {dataset.n_rows_read} rows, {dataset.n_train} train / {dataset.n_val} "
+        f"validation examples, {dataset.n_features} features, {dataset.task}"
+        + (f" ({dropped} dropped: " + "; ".join(f"{r} {n}" for r, n in dataset.dropped.items()) + ")"
+           if dropped else ""))
+
+    if args.hidden is not None or project is None:
+        hidden = parse_hidden(args.hidden if args.hidden is not None else "32:sigmoid")
+        graph = sequential(dataset.n_features, hidden, task=dataset.task, outputs=dataset.n_outputs)
+    else:
+        graph = project.graph
+        _fit_graph_to_data(graph, dataset)
+
+    cfg = TrainConfig.from_dict(project.train_config.to_dict()) if project else TrainConfig()
+    cfg.track = []
+    for key in ("loss", "optimizer", "lr", "batch_size", "epochs", "early_stopping", "seed"):
+        v = getattr(args, key)
+        if v is not None:
+            setattr(cfg, key, v)
+    if args.float64:
+        cfg.dtype = "float64"
+    if args.loss is None and (project is None or cfg.loss not in _losses(dataset.task)):
+        cfg.loss = default_loss(dataset.task)
+    if cfg.epochs == 0:
+        raise UsageError("--epochs must be at least 1 without a window (0 means 'until stopped')")
+
+    trainer = Trainer(graph, dataset, cfg)
+    log(f"model: {len(graph.nodes)} nodes, {trainer.model.parameter_count()} parameters; "
+        f"{trainer.summary()}; {cfg.optimizer} η={cfg.lr:g}, loss {cfg.loss}")
+    metric = "val_r2" if dataset.task == "regression" else "val_accuracy"
+    last_print = 0.0
+    while not trainer.finished:
+        trainer.run(max_updates=trainer.updates_per_epoch)
+        now = time.perf_counter()
+        if trainer.epochs and (now - last_print > 0.5 or trainer.finished):
+            last_print = now
+            r = trainer.epochs[-1]
+            log(f"epoch {r['epoch']}/{cfg.epochs}  train loss {r['train_loss']:.5g}  "
+                f"val loss {r['val_loss']:.5g}  {metric.split('_')[1]} {r.get(metric, math.nan):.4f}  "
+                f"({trainer.updates} updates, {trainer.updates / max(trainer.seconds, 1e-9):,.0f}/s)")
+    if trainer.stop_reason == "diverged":
+        print(f"{PROG}: error: {trainer.message}", file=sys.stderr)
+        return 3
+    log(trainer.message)
+
+    metrics = {k: _json_safe(v) for k, v in trainer.metrics().items()}
+    if args.export:
+        from .export import ExportError, Preprocessing, export_npz, export_onnx, verify_onnx
+        pre = Preprocessing.from_dataset(dataset)
+        ext = os.path.splitext(args.export)[1].lower()
+        try:
+            if ext == ".onnx":
+                export_onnx(trainer.model, pre, args.export)
+                X_check = dataset.X_raw("val") if dataset.n_val else dataset.X_raw("train")
+                diff = verify_onnx(args.export, trainer.model, pre, X_check)
+                log(f"exported {args.export}; onnxruntime agrees with the engine "
+                    f"(largest relative difference {diff:.2e})")
+                metrics["onnx_max_rel_diff"] = diff
+            elif ext == ".npz":
+                export_npz(trainer.model, pre, args.export)
+                log(f"exported {args.export} (+ .json description)")
+            else:
+                raise UsageError(f"--export: '{args.export}' must end in .onnx or .npz")
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+    if args.save_project:
+        from .project import Project, save_project
+        save_project(Project(graph=graph, positions={}, data_path=os.path.abspath(csv),
+                             data_spec=spec.to_dict(), train_config=cfg,
+                             weights=trainer.model.get_weights(), history=trainer.history()),
+                     args.save_project)
+    if args.metrics:
+        _write_json_atomic(args.metrics, metrics)
+    summary = {k: metrics[k] for k in ("train_loss", "val_loss", "val_r2", "val_mae", "val_accuracy",
+                                       "epochs", "updates", "seconds") if k in metrics}
+    print(json.dumps(summary))
+    return 0
+
+
+def _losses(task: str) -> list[str]:
+    from .losses import losses_for_task
+    return losses_for_task(task)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:          # --help
+        return int(exc.code or 0)
+    except (UsageError, DataError, GraphError, ModelError, ConfigError, ValueError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"{PROG}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line for the user
+        if os.environ.get("NETCANVAS_DEBUG"):
+            raise
+        print(f"{PROG}: error: internal error ({type(exc).__name__}: {exc}); "
+              f"set NETCANVAS_DEBUG=1 for details", file=sys.stderr)
+        return 1
