@@ -377,8 +377,15 @@ class Graph:
         for nid, node in self.nodes.items():
             spec = node.spec
             n_in = len(self.inputs_of(nid))
-            if spec.has_input and n_in == 0:
+            if not spec.has_input and n_in:
+                issues.append(Issue(f"{spec.title} '{nid}' has no input port but {n_in} edge(s) lead into it",
+                                    node=nid))
+            elif spec.has_input and n_in == 0:
                 issues.append(Issue(f"{spec.title} '{nid}' has nothing connected to its input", node=nid))
+            elif not spec.multi_input and n_in > 1:
+                # connect() refuses this, but a loaded document may contain it
+                issues.append(Issue(f"{spec.title} '{nid}' takes one input but gets {n_in}; "
+                                    f"use Add or Concat to merge", node=nid))
             elif spec.multi_input and n_in < 2:
                 issues.append(Issue(f"{spec.title} '{nid}' needs at least two inputs", node=nid))
             if spec.has_output and not self.outputs_of(nid):
