@@ -1,0 +1,421 @@
+"""The project file: one versioned JSON document, saved atomically, loaded safely.
+
+A project holds the graph, the canvas layout, where the data came from and
+how it was prepared, the training settings, the trained weights and the
+training history. Loading only ever calls ``json.load`` and ``base64``: it
+never executes or unpickles anything, and every problem becomes a
+:class:`ProjectError` with a one-line message.
+
+Weights are stored exactly (bit for bit) as base64 of little-endian bytes::
+
+    "weights": {"dense1.W": {"shape": [7, 8], "dtype": "float32", "data": "..."}}
+
+``data_path`` is absolute in memory and stored relative to the project file's
+folder when possible (so a folder holding both the project and its CSV can be
+moved), together with the absolute path as a fallback.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import os
+import secrets
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .graph import Graph, GraphError
+from .trainer import ConfigError, TrainConfig
+
+__all__ = ["FORMAT", "VERSION", "ProjectError", "Project", "save_project", "load_project",
+           "atomic_files", "expected_param_shapes", "encode_array", "decode_array"]
+
+FORMAT = "netcanvas-project"
+VERSION = 1
+
+_DTYPES = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8")}
+
+
+class ProjectError(ValueError):
+    """A project that cannot be saved or loaded; the message is one line for the user."""
+
+
+@dataclass
+class Project:
+    graph: Graph
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    data_path: str | None = None        # absolute in memory
+    data_spec: dict | None = None       # DataSpec.to_dict(), opaque here
+    train_config: TrainConfig = field(default_factory=TrainConfig)
+    weights: dict[str, np.ndarray] | None = None
+    history: dict | None = None
+    name: str = ""
+    notes: str = ""
+
+
+# -- atomic writing -----------------------------------------------------------------
+@contextmanager
+def atomic_files(paths: list[str | os.PathLike], binary: bool = False) -> Iterator[list]:
+    """Open a temporary file next to each of ``paths``; on success flush, fsync and
+    ``os.replace`` each over its target; on any failure remove every temporary file.
+
+    The targets are replaced only after all files were written, so a failure
+    while writing leaves every old file untouched; if renaming fails part-way,
+    the files already replaced are put back. Temporary files are created
+    with the usual permissions (umask applies); an existing target's mode is kept.
+    """
+    targets = [os.path.abspath(os.fspath(p)) for p in paths]
+    temps: list[str] = []
+    files: list = []
+    try:
+        for target in targets:
+            folder, base = os.path.split(target)
+            while True:
+                tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
+                try:
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+                except FileExistsError:  # pragma: no cover - 32 random bits collided
+                    continue
+                break
+            temps.append(tmp)
+            files.append(os.fdopen(fd, "wb") if binary else
+                         os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
+        yield files
+        for f in files:
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+        for tmp, target in zip(temps, targets):
+            try:
+                os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+            except OSError:
+                pass
+        _replace_all(temps, targets)
+        _fsync_dir(os.path.dirname(targets[0]) if targets else None)
+    except BaseException:
+        for f in files:
+            try:
+                f.close()
+            except OSError:  # pragma: no cover
+                pass
+        for tmp in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+
+
+def _replace_all(temps: list[str], targets: list[str]) -> None:
+    """Rename each temp file over its target. With several targets, a failure
+    part-way puts back the files already replaced (from backups made first), so
+    the set of files stays consistent: all new or all old."""
+    if len(targets) == 1:
+        os.replace(temps[0], targets[0])
+        return
+    backups: list[tuple[str, str | None]] = []      # (target, backup or None if it did not exist)
+    done: list[tuple[str, str | None]] = []
+    try:
+        for target in targets:
+            if os.path.isfile(target):
+                backup = f"{target}.{secrets.token_hex(4)}.bak"
+                try:
+                    os.link(target, backup)
+                except OSError:
+                    shutil.copy2(target, backup)
+                backups.append((target, backup))
+            else:
+                backups.append((target, None))
+        for (target, backup), tmp in zip(backups, temps):
+            os.replace(tmp, target)
+            done.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(done):
+            try:
+                if backup is None:
+                    os.unlink(target)
+                else:
+                    os.replace(backup, target)
+            except OSError:  # pragma: no cover - nothing better to do
+                pass
+        raise
+    finally:
+        for _, backup in backups:
+            if backup is not None and os.path.exists(backup):
+                try:
+                    os.unlink(backup)
+                except OSError:  # pragma: no cover
+                    pass
+
+
+def _fsync_dir(folder: str | None) -> None:
+    """Make the rename durable where the platform allows it (best effort)."""
+    if folder is None or os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- arrays -------------------------------------------------------------------------
+def encode_array(name: str, a: Any) -> dict:
+    a = np.asarray(a)
+    kind = {np.dtype("float32"): "float32", np.dtype("float64"): "float64"}.get(a.dtype.newbyteorder("="))
+    if kind is None:
+        raise ProjectError(f"weight '{name}' has dtype {a.dtype}; only float32 and float64 can be saved")
+    raw = np.ascontiguousarray(a, dtype=_DTYPES[kind]).tobytes()
+    return {"shape": list(a.shape), "dtype": kind, "data": base64.b64encode(raw).decode("ascii")}
+
+
+def decode_array(name: str, entry: Any) -> np.ndarray:
+    if not isinstance(entry, dict) or set(entry) != {"shape", "dtype", "data"}:
+        raise ProjectError(f"weight '{name}' must be an object with shape, dtype and data")
+    shape, kind, data = entry["shape"], entry["dtype"], entry["data"]
+    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n
+                                              for n in shape):
+        raise ProjectError(f"weight '{name}' has a malformed shape {shape!r:.60}")
+    if kind not in _DTYPES:
+        raise ProjectError(f"weight '{name}' has dtype {kind!r:.30}; only float32 and float64 are allowed")
+    if not isinstance(data, str):
+        raise ProjectError(f"weight '{name}' data must be a base64 string")
+    try:
+        raw = base64.b64decode(data.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise ProjectError(f"weight '{name}' data is not valid base64") from None
+    dt = _DTYPES[kind]
+    count = math.prod(shape)
+    if len(raw) != count * dt.itemsize:
+        raise ProjectError(f"weight '{name}' holds {len(raw)} bytes but shape {tuple(shape)} "
+                           f"of {kind} needs {count * dt.itemsize}")
+    return np.frombuffer(raw, dtype=dt).reshape(shape).astype(dt.newbyteorder("="), copy=True)
+
+
+def expected_param_shapes(graph: Graph) -> dict[str, tuple[int | None, ...]]:
+    """The parameters a model of ``graph`` has, with their shapes; ``None`` marks a
+    dimension the graph cannot tell yet (for example an input width on a cycle)."""
+    widths, _ = graph.infer_shapes()
+    out: dict[str, tuple[int | None, ...]] = {}
+    for nid, node in graph.nodes.items():
+        if node.kind != "dense":
+            continue
+        srcs = graph.inputs_of(nid)
+        fan_in = widths.get(srcs[0]) if len(srcs) == 1 else None
+        units = node.params["units"]
+        out[f"{nid}.W"] = (fan_in, units)
+        if node.params["bias"]:
+            out[f"{nid}.b"] = (units,)
+    return out
+
+
+def _check_weights(graph: Graph, weights: dict[str, np.ndarray]) -> None:
+    expected = expected_param_shapes(graph)
+    extra = sorted(set(weights) - set(expected))
+    if extra:
+        raise ProjectError(f"saved weight '{extra[0]}' does not belong to any parameter of the graph")
+    missing = sorted(set(expected) - set(weights))
+    if missing:
+        raise ProjectError(f"the saved weights lack '{missing[0]}', which the graph needs")
+    for name, shape in expected.items():
+        got = weights[name].shape
+        if len(got) != len(shape) or any(e is not None and e != g for e, g in zip(shape, got)):
+            want = "(" + ", ".join("?" if e is None else str(e) for e in shape) + ("," if len(shape) == 1 else "") + ")"
+            raise ProjectError(f"saved weight '{name}' has shape {got} but the graph needs {want}")
+
+
+# -- history ------------------------------------------------------------------------
+def _history_out(value: Any) -> Any:
+    """Plain JSON values; non-finite floats become null."""
+    if isinstance(value, dict):
+        return {str(k): _history_out(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_history_out(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _history_out(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    raise ProjectError(f"history holds a {type(value).__name__}, which cannot be saved")
+
+
+def _history_in(value: Any) -> Any:
+    """Inverse of :func:`_history_out` for numbers: null inside history is NaN again."""
+    if isinstance(value, dict):
+        return {k: _history_in(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_history_in(v) for v in value]
+    return math.nan if value is None else value
+
+
+# -- save ---------------------------------------------------------------------------
+def _data_path_out(data_path: str | None, project_file: str) -> tuple[str | None, str | None]:
+    if data_path is None:
+        return None, None
+    absolute = os.path.abspath(os.fspath(data_path))
+    try:
+        rel = os.path.relpath(absolute, os.path.dirname(project_file))
+    except ValueError:  # another drive on Windows
+        return absolute, None
+    return Path(rel).as_posix(), absolute
+
+
+def _document(project: Project, path: str) -> dict:
+    if not isinstance(project.graph, Graph):
+        raise ProjectError("the project has no graph")
+    rel, absolute = _data_path_out(project.data_path, path)
+    weights = None
+    if project.weights is not None:
+        weights = {str(k): encode_array(str(k), v) for k, v in project.weights.items()}
+    positions = {}
+    for nid, pos in project.positions.items():
+        x, y = (float(pos[0]), float(pos[1]))
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ProjectError(f"node '{nid}' has a non-finite canvas position")
+        positions[str(nid)] = [x, y]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": project.name,
+        "notes": project.notes,
+        "graph": project.graph.to_dict(),
+        "positions": positions,
+        "data_path": rel,
+        "data_path_absolute": absolute,
+        "data_spec": project.data_spec,
+        "train_config": project.train_config.to_dict(),
+        "weights": weights,
+        "history": None if project.history is None else _history_out(project.history),
+    }
+
+
+def save_project(project: Project, path: str | os.PathLike) -> None:
+    """Write ``project`` to ``path`` atomically: the old file stays intact on any failure."""
+    path = os.path.abspath(os.fspath(path))
+    doc = _document(project, path)
+    try:
+        with atomic_files([path]) as (f,):
+            json.dump(doc, f, allow_nan=False, indent=1, ensure_ascii=False)
+            f.write("\n")
+    except ProjectError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"cannot save the project: {exc}") from exc
+    except OSError as exc:
+        raise ProjectError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+# -- load ---------------------------------------------------------------------------
+def _str_field(doc: dict, key: str) -> str:
+    v = doc.get(key, "")
+    if not isinstance(v, str):
+        raise ProjectError(f"'{key}' must be text")
+    return v
+
+
+def load_project(path: str | os.PathLike) -> Project:
+    """Read a project file; ProjectError names the first problem in one line."""
+    path = os.path.abspath(os.fspath(path))
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise ProjectError(f"there is no project file {path}") from None
+    except IsADirectoryError:
+        raise ProjectError(f"{path} is a folder, not a project file") from None
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"{os.path.basename(path)} is not a project file: not valid JSON "
+                           f"(line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except UnicodeDecodeError:
+        raise ProjectError(f"{os.path.basename(path)} is not a project file: not UTF-8 text") from None
+    except RecursionError:
+        raise ProjectError(f"{os.path.basename(path)} is nested too deeply to be a project file") from None
+    except OSError as exc:
+        raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return project_from_document(doc, path)
+
+
+def project_from_document(doc: Any, path: str) -> Project:
+    name = os.path.basename(path)
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        found = doc.get("format") if isinstance(doc, dict) else None
+        raise ProjectError(f"{name} is not a NetCanvas project"
+                           + (f" (its format is {found!r:.40})" if found is not None else ""))
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ProjectError(f"{name} has an invalid version {version!r:.20}")
+    if version > VERSION:
+        raise ProjectError(f"{name} was made by a newer NetCanvas (version {version}); "
+                           f"this one reads up to {VERSION}")
+    try:
+        graph = Graph.from_dict(doc.get("graph"))
+    except GraphError as exc:
+        raise ProjectError(f"the graph in {name} is malformed: {exc}") from None
+
+    raw_pos = doc.get("positions", {})
+    if not isinstance(raw_pos, dict):
+        raise ProjectError("'positions' must map node ids to [x, y]")
+    positions: dict[str, tuple[float, float]] = {}
+    for nid, pos in raw_pos.items():
+        if not (isinstance(pos, list) and len(pos) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                        for v in pos)):
+            raise ProjectError(f"the position of node '{nid}' must be [x, y] numbers")
+        if nid in graph.nodes:          # positions of nodes no longer in the graph are dropped
+            positions[nid] = (float(pos[0]), float(pos[1]))
+
+    data_path = doc.get("data_path")
+    data_abs = doc.get("data_path_absolute")
+    if data_path is not None and not isinstance(data_path, str) or \
+            data_abs is not None and not isinstance(data_abs, str):
+        raise ProjectError("'data_path' must be text or null")
+    if data_path is not None:
+        resolved = os.path.normpath(os.path.join(os.path.dirname(path), data_path))
+        if not os.path.exists(resolved) and data_abs and os.path.isabs(data_abs) and os.path.exists(data_abs):
+            resolved = data_abs        # the project moved without its data; the data did not move
+        data_path = resolved
+
+    data_spec = doc.get("data_spec")
+    if data_spec is not None and not isinstance(data_spec, dict):
+        raise ProjectError("'data_spec' must be an object or null")
+
+    try:
+        config = TrainConfig.from_dict(doc.get("train_config", {}))
+    except ConfigError as exc:
+        raise ProjectError(f"bad training settings in {name}: {exc}") from None
+    except TypeError as exc:  # pragma: no cover - from_dict checks names first
+        raise ProjectError(f"bad training settings in {name}: {exc}") from None
+
+    weights = None
+    raw_w = doc.get("weights")
+    if raw_w is not None:
+        if not isinstance(raw_w, dict):
+            raise ProjectError("'weights' must map parameter names to arrays")
+        weights = {k: decode_array(k, v) for k, v in raw_w.items()}
+        _check_weights(graph, weights)
+
+    history = doc.get("history")
+    if history is not None:
+        if not isinstance(history, dict):
+            raise ProjectError("'history' must be an object or null")
+        history = _history_in(history)
+
+    return Project(graph=graph, positions=positions, data_path=data_path, data_spec=data_spec,
+                   train_config=config, weights=weights, history=history,
+                   name=_str_field(doc, "name"), notes=_str_field(doc, "notes"))
