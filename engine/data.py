@@ -19,6 +19,7 @@ import math
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -95,8 +96,10 @@ class Table:
                    delimiter, encoding)
 
 
-def _normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numbers → float64; text → stripped str with NA texts as missing; bools → text."""
+def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False) -> pd.DataFrame:
+    """Numbers → float64; text → stripped str with NA texts as missing; bools → text.
+
+    With ``decimal_comma`` (a ;-separated file) text like "1,5" is read as 1.5."""
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     for name in frame.columns:
         s = frame[name]
@@ -108,25 +111,45 @@ def _normalize_frame(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             text = s.astype("str" if _HAS_STR_DTYPE else object).str.strip()
             text = text.where(~(text.isin(NA_VALUES) | text.isna()))
-            try:                        # e.g. " NA" made a number column look like text
-                frame[name] = pd.to_numeric(text).astype(np.float64)
-            except (ValueError, TypeError):
-                frame[name] = text
+            frame[name] = text
+            candidates = [text]         # e.g. " NA" made a number column look like text
+            if decimal_comma:
+                candidates.append(text.str.replace(",", ".", regex=False))
+            for c in candidates:
+                try:
+                    frame[name] = pd.to_numeric(c).astype(np.float64)
+                    break
+                except (ValueError, TypeError):
+                    pass
     return frame
 
 
+def _n_distinct(a: np.ndarray) -> int:
+    """Distinct non-NaN values of a float array (sort-based; releases the GIL)."""
+    a = a[~np.isnan(a)]
+    if len(a) == 0:
+        return 0
+    a = np.sort(a)
+    return int(1 + np.count_nonzero(a[1:] != a[:-1]))
+
+
 def _describe(frame: pd.DataFrame) -> list[Column]:
+    numeric = [name for name in frame.columns if frame[name].dtype == np.float64]
+    arrays = [frame[name].to_numpy() for name in numeric]
+    if len(frame) >= 100_000 and len(arrays) > 1:     # sorting dominates: use the cores
+        with ThreadPoolExecutor(min(len(arrays), os.cpu_count() or 1, 8)) as pool:
+            distinct = dict(zip(numeric, pool.map(_n_distinct, arrays)))
+    else:
+        distinct = {name: _n_distinct(a) for name, a in zip(numeric, arrays)}
     cols = []
     for name in frame.columns:
         s = frame[name]
-        if s.dtype == np.float64:
-            a = s.to_numpy()
-            a = a[~np.isnan(a)]
-            cols.append(Column(name, "number", int(len(s) - len(a)), int(len(np.unique(a)))))
+        if name in distinct:
+            n_missing = int(np.count_nonzero(np.isnan(s.to_numpy())))
+            cols.append(Column(name, "number", n_missing, distinct[name]))
         else:
             cols.append(Column(name, "text", int(s.isna().sum()), int(s.nunique())))
     return cols
-
 
 
 # --------------------------------------------------------------------------- reading
@@ -182,11 +205,12 @@ def _blank(row: list[str]) -> bool:
     return not row or (len(row) == 1 and not row[0].strip())
 
 
-def sniff_csv(path, n_lines: int = 50) -> dict:
+def sniff_csv(path, n_lines: int = 50, encoding: str | None = None) -> dict:
     """Preview the first ``n_lines`` data lines without reading the whole file.
 
     Returns ``{"delimiter", "encoding", "header": [names], "rows": [[cells]...]}``
     (cells as text). Raises DataError for a missing, empty, binary or non-UTF-8 file.
+    ``encoding`` overrides the UTF-8 detection (e.g. "latin-1" for an old file).
     """
     path = Path(path)
     _check_file(path)
@@ -201,8 +225,11 @@ def sniff_csv(path, n_lines: int = 50) -> dict:
             lines += 1
         at_end = not f.read(1)
     raw = bytes(raw)
-    encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
-    body = raw[3:] if encoding == "utf-8-sig" else raw
+    has_bom = raw.startswith(codecs.BOM_UTF8)
+    forced = encoding is not None and not codecs.lookup(encoding).name.startswith("utf-8")
+    if not forced:
+        encoding = "utf-8-sig" if has_bom else "utf-8"
+    body = raw[3:] if has_bom and not forced else raw
     if not body.strip():
         raise DataError(f"{_display(path)} is empty")
     for magic, what in _MAGIC.items():
@@ -211,8 +238,10 @@ def sniff_csv(path, n_lines: int = 50) -> dict:
     if b"\x00" in body:
         raise DataError(f"{_display(path)} is a binary file, not CSV text")
     try:
-        text = body.decode("utf-8")
+        text = body.decode(encoding if forced else "utf-8")
     except UnicodeDecodeError as e:
+        if forced:
+            raise DataError(f"{_display(path)} cannot be decoded as {encoding}") from None
         if at_end or e.end < len(body) - 4:     # not just a character cut at the sample's end
             skip = 3 if encoding == "utf-8-sig" else 0
             raise DataError(f"{_display(path)} is not UTF-8 text (byte 0x{body[e.start]:02X} at "
@@ -261,7 +290,8 @@ def _read_frame(path: Path, kw: dict, progress, cancel) -> pd.DataFrame:
         sample = fh.read(1 << 16)
         fh.seek(0)
         line_len = max(8, len(sample) / max(1, sample.count(b"\n")))
-        rows_per_chunk = max(1000, int((1 << 22) / line_len))   # ~4 MB of text per chunk
+        # about 50 progress steps, each at most ~4 MB of text
+        rows_per_chunk = max(1000, int(min(size / 50, 1 << 22) / line_len))
         chunks, shown = [], -1.0
         with pd.read_csv(fh, chunksize=rows_per_chunk, **kw) as reader:
             for chunk in reader:
@@ -299,15 +329,16 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     (cancel → :class:`Cancelled`); otherwise in one fast pandas C-engine read.
     """
     path = Path(path)
-    preview = sniff_csv(path, n_lines=20)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DataError(f"unknown text encoding {encoding!r}") from None
+    preview = sniff_csv(path, n_lines=20, encoding=encoding)
     delimiter = delimiter or preview["delimiter"]
     if len(delimiter) != 1:
         raise DataError(f"delimiter must be one character, not {delimiter!r}")
     encoding = encoding or preview["encoding"]
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise DataError(f"unknown text encoding {encoding!r}") from None
     header = preview["header"] if delimiter == preview["delimiter"] else None
     if header and all(_is_number(h) for h in header):
         raise DataError(f"{_display(path)} has no header row: its first line "
@@ -361,7 +392,7 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
             if found:
                 raise _ragged_error(path, found[0], found[1], n_cols)
 
-    frame = _normalize_frame(frame)
+    frame = _normalize_frame(frame, decimal_comma=delimiter == ";")
     table = Table(str(path), frame, _describe(frame), delimiter, encoding)
     if progress is not None:
         progress(1.0)
@@ -618,11 +649,21 @@ def _split(n: int, spec: DataSpec, y_class: np.ndarray | None) -> tuple[np.ndarr
     return np.flatnonzero(~is_val), val
 
 
-def _standardize(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = A.mean(axis=0)
-    std = A.std(axis=0)
+def _standardize(A: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std (never 0) of A's columns; A and others standardized in place.
+
+    No temporary copies of A: the arrays can be hundreds of megabytes."""
+    mean = A.mean(axis=0) if len(A) else np.zeros(A.shape[1])
+    A -= mean
+    var = np.einsum("ij,ij->j", A, A) / max(1, len(A))
+    std = np.sqrt(var)
     tiny = ~np.isfinite(std) | (std <= 1e-12 * np.maximum(1.0, np.abs(mean)))
-    return mean, np.where(tiny, 1.0, std)
+    std = np.where(tiny, 1.0, std)
+    A /= std
+    for B in others:
+        B -= mean
+        B /= std
+    return mean, std
 
 
 def _check_columns(table: Table, names) -> None:
@@ -673,48 +714,66 @@ def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str]):
         else:
             bads.append((f"missing value in {name}", table.frame[name].isna().to_numpy()))
 
-    def make_X(keep):
-        parts, names, onehot = [], [], {}
+    def encoder(kept_rows):
+        """Fix one-hot categories from the kept rows; return (names, onehot, X_for)."""
+        names, onehot, layout = [], {}, []
         for name in features:
-            values = table.frame[name].to_numpy()[keep]
+            a = table.frame[name].to_numpy()
             if table.column(name).kind == "number":
-                parts.append(values.astype(np.float64).reshape(-1, 1))
+                layout.append((a, None))
                 names.append(name)
             else:
-                cats = sorted(set(values.tolist()))
+                cats = sorted(set(a[kept_rows].tolist()))
                 onehot[name] = cats
-                codes = pd.Categorical(values, categories=cats).codes
-                parts.append((codes[:, None] == np.arange(len(cats))).astype(np.float64))
+                layout.append((pd.Categorical(a, categories=cats).codes, len(cats)))
                 names += [f"{name}={c}" for c in cats]
-        return np.concatenate(parts, axis=1), names, onehot
 
-    return np.arange(table.n_rows), bads, make_X
+        def X_for(sel):
+            X = np.empty((len(sel), len(names)))
+            j = 0
+            for a, width in layout:
+                if width is None:
+                    X[:, j] = a[sel]
+                    j += 1
+                else:
+                    X[:, j:j + width] = a[sel][:, None] == np.arange(width)
+                    j += width
+            return X
+        return names, onehot, X_for
+
+    return np.arange(table.n_rows), bads, encoder
 
 
 def _series_features(table: Table, spec: DataSpec):
     """Series mode: example t has X = col[t-K..t-1] for the series (and any listed
     feature columns), y = target[t]."""
     K, n = spec.lags, table.n_rows
+    lagged = [spec.series] + [f for f in (spec.features or []) if f != spec.series]
+    for name in lagged:
+        if table.column(name).kind != "number":
+            raise DataError(f"column {name!r} is text; lagged values need a number column")
     if K < 1:
         raise DataError(f"lags K={K} must be at least 1")
     if K >= n:
         raise DataError(f"lags K={K} is larger than the series ({n} values); "
                         f"use at most {n - 1}")
-    lagged = [spec.series] + [f for f in (spec.features or []) if f != spec.series]
     windows, bad = [], np.zeros(n - K, bool)
     for name in lagged:
-        if table.column(name).kind != "number":
-            raise DataError(f"column {name!r} is text; lagged values need a number column")
         a = table.frame[name].to_numpy()
         W = np.lib.stride_tricks.sliding_window_view(a, K)[: n - K]   # row t-K → a[t-K:t]
         bad |= ~np.isfinite(W).all(axis=1)
         windows.append(W)
     names = [f"{name}[t-{K - j}]" for name in lagged for j in range(K)]
 
-    def make_X(keep):
-        return np.concatenate([W[keep] for W in windows], axis=1).astype(np.float64), names, {}
+    def encoder(kept_rows):
+        def X_for(sel):
+            X = np.empty((len(sel), len(names)))
+            for i, W in enumerate(windows):
+                X[:, i * K:(i + 1) * K] = W[sel - K]
+            return X
+        return names, {}, X_for
 
-    return np.arange(K, n), [("window contains a missing value", bad)], make_X
+    return np.arange(K, n), [("window contains a missing value", bad)], encoder
 
 
 def build_dataset(table: Table, spec: DataSpec) -> Dataset:
@@ -736,9 +795,9 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
 
     skipped: dict[str, str] = {}
     if spec.series is not None:
-        rows, bads, make_X = _series_features(table, spec)
+        rows, bads, encoder = _series_features(table, spec)
     else:
-        rows, bads, make_X = _column_features(table, spec, skipped)
+        rows, bads, encoder = _column_features(table, spec, skipped)
 
     # drop examples with gaps: target first, then each feature reason, each counted
     dropped: dict[str, int] = {}
@@ -749,8 +808,8 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
     if not keep.any():
         why = "; ".join(f"{r}: {c}" for r, c in dropped.items())
         raise DataError(f"no examples left to train on: all {len(rows)} dropped ({why})")
-    rows = rows[keep]
-    X, names, onehot = make_X(keep)
+    rows = rows[keep] if not keep.all() else rows
+    names, onehot, X_for = encoder(rows)
 
     target = table.frame[spec.target].to_numpy()[rows]
     classes: list[str] = []
@@ -773,16 +832,14 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
         y_class = y
 
     tr, va = _split(len(rows), spec, y_class if spec.split == "random" else None)
-    X_tr, X_va, y_tr, y_va = X[tr], X[va], y[tr], y[va]
-    F = X.shape[1]
+    X_tr, X_va, y_tr, y_va = X_for(rows[tr]), X_for(rows[va]), y[tr], y[va]
+    F = len(names)
     if spec.normalize == "standard":
-        x_mean, x_std = _standardize(X_tr)
-        X_tr, X_va = (X_tr - x_mean) / x_std, (X_va - x_mean) / x_std
+        x_mean, x_std = _standardize(X_tr, X_va)
     else:
         x_mean, x_std = np.zeros(F), np.ones(F)
     if task == "regression" and spec.normalize == "standard":
-        y_mean, y_std = _standardize(y_tr)
-        y_tr, y_va = (y_tr - y_mean) / y_std, (y_va - y_mean) / y_std
+        y_mean, y_std = _standardize(y_tr, y_va)
     elif task == "regression":
         y_mean, y_std = np.zeros(y.shape[1]), np.ones(y.shape[1])
     else:
@@ -792,8 +849,8 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
     if spec.time_column is not None:
         time_values = table.frame[spec.time_column].to_numpy(dtype=object, na_value=None)
     return Dataset(
-        X_train=np.ascontiguousarray(X_tr), y_train=np.ascontiguousarray(y_tr),
-        X_val=np.ascontiguousarray(X_va), y_val=np.ascontiguousarray(y_va),
+        X_train=X_tr, y_train=np.ascontiguousarray(y_tr),
+        X_val=X_va, y_val=np.ascontiguousarray(y_va),
         feature_names=names, target_name=spec.target, task=task, classes=classes,
         x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std,
         index_train=rows[tr].astype(np.int64), index_val=rows[va].astype(np.int64),
