@@ -100,7 +100,16 @@ def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False) -> pd.Dat
     """Numbers → float64; text → stripped str with NA texts as missing; bools → text.
 
     With ``decimal_comma`` (a ;-separated file) text like "1,5" is read as 1.5."""
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    names, seen = [], set()
+    for c in frame.columns:
+        base = name = str(c).lstrip("\ufeff").strip() or "Unnamed"
+        k = 0
+        while name in seen:         # "a" and " a" both strip to "a": keep both, as pandas does
+            k += 1
+            name = f"{base}.{k}"
+        seen.add(name)
+        names.append(name)
+    frame.columns = names
     for name in frame.columns:
         s = frame[name]
         if pd.api.types.is_bool_dtype(s.dtype):
@@ -235,6 +244,8 @@ def sniff_csv(path, n_lines: int = 50, encoding: str | None = None) -> dict:
     for magic, what in _MAGIC.items():
         if body.startswith(magic):
             raise DataError(f"{_display(path)} is {what}, not CSV text; export it as CSV")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f"{_display(path)} is UTF-16 text; save it as UTF-8")
     if b"\x00" in body:
         raise DataError(f"{_display(path)} is a binary file, not CSV text")
     try:
@@ -275,6 +286,14 @@ def _ragged_line(path: Path, delimiter: str, encoding: str, n_cols: int,
                 return None
             start = reader.line_num + 1
     return None
+
+
+def _header_width(path: Path, delimiter: str, encoding: str) -> int:
+    with open(path, encoding=encoding, newline="") as f:
+        for rec in csv.reader(f, delimiter=delimiter):
+            if not _blank(rec):
+                return len(rec)
+    return 0
 
 
 def _ragged_error(path: Path, line: int, got: int, n_cols: int) -> DataError:
@@ -363,7 +382,7 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     except pd.errors.EmptyDataError:
         raise DataError(f"{_display(path)} is empty") from None
     except pd.errors.ParserError as e:
-        n_cols = len(preview["header"])
+        n_cols = _header_width(path, delimiter, encoding)
         found = _ragged_line(path, delimiter, encoding, n_cols)
         if found:
             raise _ragged_error(path, found[0], found[1], n_cols) from None

@@ -92,6 +92,7 @@ def test_explicit_encoding_reads_latin1(tmp_path):
 @pytest.mark.parametrize("data, message", [
     (b"\x00\x01\x02\x03binary", "is a binary file"),
     (b"PK\x03\x04\x14\x00", "Excel .xlsx workbook"),
+    ("a,b\n1,2\n".encode("utf-16"), "is UTF-16 text; save it as UTF-8"),
     (b"", "is empty"),
     (b"\n  \n\n", "is empty"),
     (b"a,b,c\n", "has a header row but no data rows"),
@@ -120,6 +121,15 @@ def test_ragged_row_names_its_line(tmp_path, text, line, got):
         read_csv(write(tmp_path, text))
 
 
+def test_explicit_delimiter_overrides_detection(tmp_path):
+    p = write(tmp_path, "a|b,c\n1|2,3\n4|5,6\n")
+    assert read_csv(p).delimiter == ","
+    t = read_csv(p, delimiter="|")
+    assert t.names == ["a", "b,c"] and t.frame["b,c"].tolist() == ["2,3", "5,6"]
+    with pytest.raises(DataError, match="line 3 has 3 fields but the header has 2"):
+        read_csv(write(tmp_path, "a|b\n1|2\n3|4|5\n"), delimiter="|")
+
+
 def test_trailing_empty_field_is_a_missing_value_not_a_ragged_row(tmp_path):
     t = table("a,b,c\n1,2,3\n4,5,\n", tmp_path)
     assert np.isnan(t.frame["c"][1])
@@ -134,6 +144,12 @@ def test_na_spellings_and_empty_cells_are_missing(tmp_path):
     assert t.column("z").kind == "text"
     assert t.column("z").n_unique == 2
     assert t.n_rows == 5
+
+
+def test_header_names_are_stripped_and_kept_distinct(tmp_path):
+    t = table("a, a,a , b\n1,2,3,4\n", tmp_path)
+    assert t.names == ["a", "a.1", "a.2", "b"]
+    assert t.frame["a.2"].tolist() == [3.0]
 
 
 def test_one_column_file_is_fine(tmp_path):
