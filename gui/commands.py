@@ -51,6 +51,7 @@ class RemoveNodesCommand(QUndoCommand):
         self.edges = sorted(((g.edges.index(e), e) for e in touched), key=lambda t: t[0])
         self.nodes = [(n, g.nodes[n].kind, dict(g.nodes[n].params), doc.positions.get(n, (0.0, 0.0)))
                       for n in self.node_ids]
+        self.order = list(g.nodes)       # undo puts nodes back in their places, not at the end
         what = []
         if self.nodes:
             what.append(f"{len(self.nodes)} node{'s' if len(self.nodes) > 1 else ''}")
@@ -73,6 +74,8 @@ class RemoveNodesCommand(QUndoCommand):
         for nid, kind, params, pos in self.nodes:
             self.doc.positions[nid] = pos
             g.add_node(kind, params, nid)
+        rank = {n: i for i, n in enumerate(self.order)}
+        g.nodes = dict(sorted(g.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank))))
         for index, e in self.edges:
             g.connect(e.src, e.dst, index=index)
 

@@ -1,0 +1,39 @@
+"""Start the NetCanvas window: ``run(argv) -> exit code``."""
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+__all__ = ["run", "make_app"]
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the names QSettings uses and the NetCanvas look."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "netcanvas"] + list(argv or []))
+    app.setApplicationName("NetCanvas")
+    app.setOrganizationName("NetCanvas")
+    app.setOrganizationDomain("netcanvas.local")
+    app.setApplicationDisplayName("NetCanvas")
+    from .style import apply_style
+    apply_style(app)
+    return app
+
+
+def run(argv: list[str]) -> int:
+    """Show the main window; ``argv[0]``, if given, is a project or CSV file to open."""
+    args = [a for a in argv if not a.startswith("-")]
+    app = make_app()
+    from .main_window import MainWindow
+    window = MainWindow()
+    window.show()
+    if args:
+        path = os.path.abspath(args[0])
+        if not os.path.exists(path):
+            window._show_error("Open", f"There is no file {path}")
+        else:
+            window.open_path(path)
+    return app.exec()

@@ -1,0 +1,294 @@
+"""Graphics items that *show* the document: nodes, their ports, and edges.
+
+Items hold no truth of their own: the scene fills them from the document
+(``NodeItem.set_view``) and they report intent (a drag, a port press) to the
+scene and view. A node's ports are child items; each keeps a Python reference
+to its node (``port.node``) so nobody needs ``parentItem()``, which deletes
+top-level wrappers in PySide6 (see DESIGN.md, known traps).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
+
+from gui.icons import paint_node_glyph
+from gui.style import ACCENT, EDGE, ERROR, HIGHLIGHT, TEXT, TEXT_MUTED, category_color, mono_font, ui_font
+
+__all__ = ["NodeView", "NodeItem", "PortItem", "EdgeItem", "NODE_W", "NODE_H", "GRID"]
+
+NODE_W = 190.0
+NODE_H = 76.0
+HEADER_H = 26.0
+PORT_R = 6.0
+GRID = 10.0
+
+
+@dataclass
+class NodeView:
+    """What a node item shows; computed from the document by the scene."""
+    kind: str
+    category: str
+    title: str                 # "Dense · 32"
+    node_id: str
+    shape: str                 # "[N, 7] → [N, 32]"
+    detail: str                # "256 params" or the formula
+    tooltip: str
+    has_input: bool = True
+    has_output: bool = True
+    multi_input: bool = False
+    issues: list[str] = field(default_factory=list)
+
+
+class PortItem(QGraphicsItem):
+    """An input (left) or output (right) port; its origin is the port's centre."""
+
+    def __init__(self, node: "NodeItem", direction: str) -> None:
+        super().__init__(node)
+        self.node = node                  # Python reference: never ask parentItem()
+        self.direction = direction        # "in" | "out"
+        self.state = "normal"             # "normal" | "hover" | "ok" | "refused"
+        self.setAcceptHoverEvents(True)
+        self.setZValue(2)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        y = NODE_H / 2
+        self.setPos(0.0 if direction == "in" else NODE_W, y)
+        self.setToolTip("drag to an input port to connect" if direction == "out"
+                        else "input: drag here from an output port")
+
+    @property
+    def node_id(self) -> str:
+        return self.node.node_id
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_R + 5
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.update()
+
+    def hoverEnterEvent(self, event) -> None:
+        if self.state == "normal":
+            self.set_state("hover")
+
+    def hoverLeaveEvent(self, event) -> None:
+        if self.state == "hover":
+            self.set_state("normal")
+
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = self.node.color
+        r = PORT_R
+        fill = QColor("white")
+        if self.state == "hover":
+            fill, r = color, PORT_R + 1.5
+        elif self.state == "ok":
+            color, fill, r = QColor("#16a34a"), QColor("#16a34a"), PORT_R + 2.5
+        elif self.state == "refused":
+            color, fill, r = ERROR, QColor("#fee2e2"), PORT_R + 2.5
+        p.setPen(QPen(color, 2.2))
+        p.setBrush(fill)
+        p.drawEllipse(QPointF(0, 0), r, r)
+
+
+class NodeItem(QGraphicsItem):
+    """A node card: coloured header with glyph and title, shapes and cost below."""
+
+    def __init__(self, node_id: str, view: NodeView, on_moved=None) -> None:
+        super().__init__()
+        self.node_id = node_id
+        self.view = view
+        self.color = category_color(view.category)
+        self.highlighted = False
+        self._on_moved = on_moved
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+        self.in_port = PortItem(self, "in") if view.has_input else None
+        self.out_port = PortItem(self, "out") if view.has_output else None
+        self.set_view(view)
+
+    # -- content -------------------------------------------------------------
+    def set_view(self, view: NodeView) -> None:
+        self.view = view
+        self.color = category_color(view.category)
+        tip = view.tooltip
+        if view.issues:
+            tip += "<hr><span style='color:#dc2626'>" + "<br>".join(_html(m) for m in view.issues) + "</span>"
+        self.setToolTip(tip)
+        self.update()
+
+    def set_highlighted(self, on: bool) -> None:
+        if on != self.highlighted:
+            self.highlighted = on
+            self.update()
+
+    def ports(self) -> list[PortItem]:
+        return [p for p in (self.in_port, self.out_port) if p is not None]
+
+    # -- geometry ------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return QRectF(-6, -6, NODE_W + 12, NODE_H + 12)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, NODE_W, NODE_H), 9, 9)
+        return path
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange:
+            v = QPointF(value)
+            return QPointF(round(v.x() / GRID) * GRID, round(v.y() / GRID) * GRID)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self._on_moved:
+            self._on_moved(self)
+        return super().itemChange(change, value)
+
+    # -- painting ------------------------------------------------------------
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        rect = QRectF(0, 0, NODE_W, NODE_H)
+        bad = bool(self.view.issues)
+        # soft shadow
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(15, 23, 42, 22))
+        p.drawRoundedRect(rect.translated(0, 2.5), 9, 9)
+        if self.highlighted:
+            p.setBrush(QColor(HIGHLIGHT.red(), HIGHLIGHT.green(), HIGHLIGHT.blue(), 70))
+            p.drawRoundedRect(rect.adjusted(-5, -5, 5, 5), 13, 13)
+        # body
+        p.setBrush(QColor("#fff5f5") if bad else QColor("white"))
+        p.drawRoundedRect(rect, 9, 9)
+        # header
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0, 0, NODE_W, HEADER_H + 9), 9, 9)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, NODE_W, HEADER_H))
+        p.setBrush(ERROR if bad else self.color)
+        p.drawPath(header.intersected(clip))
+        paint_node_glyph(p, self.view.kind, QRectF(8, 5, 16, 16), QColor("white"))
+        p.setPen(QColor("white"))
+        p.setFont(ui_font(9.5, bold=True))
+        fm = QFontMetricsF(p.font())
+        room = NODE_W - 30 - 8
+        id_font = ui_font(7.5)
+        id_w = QFontMetricsF(id_font).horizontalAdvance(self.view.node_id) + 8
+        show_id = fm.horizontalAdvance(self.view.title) + id_w <= room
+        title = fm.elidedText(self.view.title, Qt.TextElideMode.ElideRight, room)
+        p.drawText(QRectF(30, 0, room, HEADER_H), Qt.AlignmentFlag.AlignVCenter, title)
+        if show_id:
+            p.setFont(id_font)
+            p.setPen(QColor(255, 255, 255, 200))
+            p.drawText(QRectF(30, 0, room, HEADER_H),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self.view.node_id)
+        # shape line and detail line
+        p.setFont(mono_font(8.5))
+        p.setPen(ERROR if bad else TEXT)
+        p.drawText(QRectF(12, HEADER_H + 5, NODE_W - 24, 20), Qt.AlignmentFlag.AlignVCenter,
+                   self.view.shape)
+        p.setFont(ui_font(8))
+        p.setPen(ERROR if bad else TEXT_MUTED)
+        detail = self.view.issues[0] if bad else self.view.detail
+        fm = QFontMetricsF(p.font())
+        p.drawText(QRectF(12, HEADER_H + 25, NODE_W - 24, 20), Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(detail, Qt.TextElideMode.ElideRight, NODE_W - 24))
+        # outline
+        if self.isSelected():
+            p.setPen(QPen(ACCENT, 2.4))
+        elif bad:
+            p.setPen(QPen(ERROR, 2.0))
+        else:
+            p.setPen(QPen(QColor("#d1d5db"), 1.0))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(rect, 9, 9)
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A smooth bezier from an output port to an input port."""
+
+    def __init__(self, edge, src: NodeItem, dst: NodeItem) -> None:
+        super().__init__()
+        self.edge = edge
+        self.src, self.dst = src, dst        # Python references to the node items
+        self.issue: str | None = None
+        self.highlighted = False
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+        self._hover = False
+        self.update_path()
+        self.set_issue(None)
+
+    def update_path(self) -> None:
+        a = self.src.pos() + QPointF(NODE_W, NODE_H / 2)
+        b = self.dst.pos() + QPointF(0, NODE_H / 2)
+        self.setPath(bezier(a, b))
+
+    def set_issue(self, issue: str | None) -> None:
+        self.issue = issue
+        base = f"{self.edge.src} → {self.edge.dst}   (select and press Delete to disconnect)"
+        self.setToolTip(base if not issue else f"{base}\n{issue}")
+        self.update()
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)
+        return stroker.createStroke(self.path())
+
+    def boundingRect(self) -> QRectF:
+        return self.shape().boundingRect()
+
+    def hoverEnterEvent(self, event) -> None:
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hover = False
+        self.update()
+
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color, width = QColor(EDGE), 2.0
+        if self.issue:
+            color = ERROR
+        if self.isSelected():
+            color, width = QColor(ACCENT), 3.0
+        elif self._hover:
+            width = 3.0
+        p.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(self.path())
+        # a small arrowhead at the input port
+        end = self.path().pointAtPercent(1.0)
+        p.setBrush(color)
+        p.setPen(Qt.PenStyle.NoPen)
+        tri = QPainterPath()
+        tri.moveTo(end.x() - PORT_R - 1, end.y())
+        tri.lineTo(end.x() - PORT_R - 9, end.y() - 4.5)
+        tri.lineTo(end.x() - PORT_R - 9, end.y() + 4.5)
+        tri.closeSubpath()
+        p.drawPath(tri)
+
+
+def bezier(a: QPointF, b: QPointF) -> QPainterPath:
+    """A horizontal-tangent cubic from a to b; loops back smoothly when b is left of a."""
+    dx = max(50.0, abs(b.x() - a.x()) * 0.5)
+    path = QPainterPath(a)
+    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+    return path
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def rubber_pen() -> QPen:
+    pen = QPen(QColor(ACCENT), 2.0, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap)
+    return pen
+

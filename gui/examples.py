@@ -1,0 +1,98 @@
+"""The built-in example projects (Help → Examples), defined once as data.
+
+``resources/examples/make_examples.py`` writes them as project files;
+``build_example(i)`` builds the same project in memory (used when the file
+is missing). No Qt here.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from engine.graph import sequential
+from engine.project import Project
+from engine.trainer import TrainConfig
+
+from .canvas.layout import auto_layout
+
+__all__ = ["Example", "EXAMPLES", "EXAMPLES_DIR", "DATASETS_DIR", "example_path", "build_example"]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES_DIR = os.path.join(ROOT, "resources", "examples")
+DATASETS_DIR = os.path.join(ROOT, "resources", "datasets")
+
+
+def _series_spec(lags: int = 7, val_fraction: float = 0.2) -> dict:
+    return {"target": "temp_max", "features": None, "series": "temp_max", "lags": lags,
+            "time_column": "date", "task": "regression", "split": "chronological",
+            "val_fraction": val_fraction, "seed": 0, "normalize": "standard"}
+
+
+@dataclass(frozen=True)
+class Example:
+    file: str
+    name: str
+    description: str
+    features: int
+    hidden: list
+    csv: str
+    data_spec: dict
+    config: dict = field(default_factory=dict)
+    task: str = "regression"
+    outputs: int = 1
+
+
+EXAMPLES: list[Example] = [
+    Example(
+        "1_linear_7_days.ncproj", "Linear model: tomorrow from the previous 7 days",
+        "The lecture's first model, y = b + Σ wⱼ·xⱼ: tomorrow's maximum temperature in Seattle "
+        "(2012–2015) from the previous 7 days. Eight parameters, plain gradient descent. "
+        "Press Train and watch the loss fall; pick two parameters to see the error surface.",
+        7, [], "seattle_weather.csv", _series_spec(7),
+        {"loss": "mse", "optimizer": "sgd", "lr": 0.05, "batch_size": 32, "epochs": 60,
+         "track": ["dense1.b[0]", "dense1.W[6,0]"]}),
+    Example(
+        "2_sigmoid_hidden_layer.ncproj", "One hidden layer of sigmoids",
+        "y = b + Σᵢ cᵢ·sigmoid(bᵢ + Σⱼ wᵢⱼ·xⱼ): a constant plus a sum of 16 sigmoid curves, "
+        "each one a hidden unit. Watch each unit's contribution in the units plot.",
+        7, [(16, "sigmoid")], "seattle_weather.csv", _series_spec(7),
+        {"loss": "mse", "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 80}),
+    Example(
+        "3_relu_hidden_layer.ncproj", "The ReLU version",
+        "The same network with ReLU units, a = max(0, r): two ReLUs make one hard sigmoid, so "
+        "a sum of ReLUs is a piecewise-linear curve.",
+        7, [(16, "relu")], "seattle_weather.csv", _series_spec(7),
+        {"loss": "mse", "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 80}),
+    Example(
+        "4_deep_overfits.ncproj", "A deeper net that overfits",
+        "Three hidden layers of 128 ReLUs on 28 days of history, trained long on half the data. "
+        "The training loss keeps falling while the validation loss turns back up: overfitting.",
+        28, [(128, "relu"), (128, "relu"), (128, "relu")], "seattle_weather.csv",
+        _series_spec(28, val_fraction=0.5),
+        {"loss": "mse", "optimizer": "adam", "lr": 0.003, "batch_size": 16, "epochs": 300}),
+    Example(
+        "5_iris_classifier.ncproj", "Iris classifier",
+        "Three species of iris from four flower measurements: a hidden layer of 8 tanh units and "
+        "a softmax over 3 classes, trained with cross-entropy. Accuracy is the score to watch.",
+        4, [(8, "tanh")], "iris.csv",
+        {"target": "species", "features": None, "series": None, "lags": 7, "time_column": None,
+         "task": "classification", "split": "random", "val_fraction": 0.3, "seed": 0,
+         "normalize": "standard"},
+        {"loss": "ce", "optimizer": "adam", "lr": 0.02, "batch_size": 16, "epochs": 100},
+        task="multiclass", outputs=3),
+]
+
+
+def example_path(index: int) -> str:
+    return os.path.join(EXAMPLES_DIR, EXAMPLES[index].file)
+
+
+def build_example(index: int) -> Project:
+    """The example as a Project in memory (data_path absolute)."""
+    ex = EXAMPLES[index]
+    graph = sequential(ex.features, list(ex.hidden), task=ex.task, outputs=ex.outputs)
+    positions = auto_layout(graph)
+    config = TrainConfig.from_dict(ex.config)
+    return Project(graph=graph, positions=positions, data_path=os.path.join(DATASETS_DIR, ex.csv),
+                   data_spec=dict(ex.data_spec), train_config=config, name=ex.name,
+                   notes=ex.description)

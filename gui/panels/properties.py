@@ -1,0 +1,270 @@
+"""Properties panel: edits the selected node; every change is one SetParamsCommand.
+
+With nothing selected it shows the project (name, description, what to fix).
+Editors are rebuilt when the selection changes and refreshed from the
+document (signals blocked) when an undo changes the node underneath.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from engine.graph import INITIALIZERS, TASKS, GraphError
+from gui.commands import SetParamsCommand
+from gui.icons import node_icon
+from gui.style import category_color
+
+__all__ = ["PropertiesPanel"]
+
+_LABELS = {"units": "Units", "features": "Features", "bias": "Bias b", "init": "Initializer",
+           "rate": "Drop rate p", "alpha": "Slope α (r < 0)", "task": "Task"}
+_HELP = {
+    "units": "How many values this layer outputs (1–4096): the rows of W.",
+    "features": "Width of each example; set by the dataset when one is loaded.",
+    "bias": "Learn a constant b added to each output.",
+    "init": "How W is drawn at the start: xavier for sigmoid/tanh, he for ReLU.",
+    "rate": "While training, each value is zeroed with this probability (0 ≤ p < 1).",
+    "alpha": "Leaky ReLU slope for negative inputs (0 ≤ α < 1).",
+    "task": "regression: a number; binary: two classes; multiclass: one of several.",
+}
+_INIT_HELP = {"xavier": "Xavier/Glorot: for sigmoid, tanh", "he": "He: for ReLU",
+              "uniform": "small uniform values"}
+
+
+class PropertiesPanel(QScrollArea):
+    def __init__(self, document, scene, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("properties")
+        self.setAccessibleName("properties")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.document = document
+        self.scene = scene
+        self.node_id: str | None = None
+        self.editors: dict[str, QWidget] = {}
+        self.locked = False
+        self._refusal = ""
+        self._body = QWidget()
+        self._layout = QVBoxLayout(self._body)
+        self._layout.setContentsMargins(12, 10, 12, 10)
+        self._layout.setSpacing(8)
+        self.setWidget(self._body)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        scene.selectionChanged.connect(self._on_scene_selection_changed)
+        document.graph_changed.connect(self._on_document_changed)
+        document.replaced.connect(self._on_scene_selection_changed)
+        document.dataset_changed.connect(self._on_document_changed)
+        self._rebuild()
+
+    # -- public ------------------------------------------------------------------
+    def show_node(self, node_id: str | None) -> None:
+        self.node_id = node_id if node_id in self.document.graph.nodes else None
+        self._rebuild()
+
+    def set_locked(self, locked: bool) -> None:
+        self.locked = locked
+        for w in self.editors.values():
+            w.setEnabled(not locked)
+
+    # -- slots --------------------------------------------------------------------
+    def _on_scene_selection_changed(self) -> None:
+        try:
+            ids = self.scene.selected_node_ids()
+        except RuntimeError:            # scene already gone at shutdown
+            return
+        new = ids[0] if len(ids) == 1 else None
+        if new != self.node_id or new is None:
+            self.node_id = new
+            self._rebuild()
+
+    def _on_document_changed(self) -> None:
+        if self.node_id is not None and self.node_id not in self.document.graph.nodes:
+            self.node_id = None
+            self._rebuild()
+            return
+        if self.node_id is None:
+            self._rebuild()
+            return
+        node = self.document.graph.nodes[self.node_id]
+        if set(node.params) != set(self.editors):
+            self._rebuild()
+            return
+        for name, w in self.editors.items():
+            with QSignalBlocker(w):
+                _set_value(w, node.params[name])
+        self._fill_info()
+
+    # -- building -------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.editors = {}
+        self._layout.removeWidget(self.error_label)
+        self.error_label.setParent(None)
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.hide()
+                w.setParent(None)
+                w.deleteLater()
+
+    def _rebuild(self) -> None:
+        self._refusal = ""
+        self._clear()
+        self.error_label.clear()
+        if self.node_id is None:
+            self._build_project_page()
+        else:
+            self._build_node_page()
+        self._layout.addStretch(1)
+
+    def _title(self, text: str, color=None, icon=None) -> None:
+        row = QWidget()
+        lay = QFormLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        t = QLabel(text)
+        t.setObjectName("sectionTitle")
+        t.setWordWrap(True)
+        style = "font-size: 13pt; font-weight: 600;"
+        if color is not None:
+            style += f" color: {color.name()};"
+        t.setStyleSheet(style)
+        if icon is not None:
+            ic = QLabel()
+            ic.setPixmap(icon.pixmap(26, 26))
+            lay.addRow(ic, t)
+        else:
+            lay.addRow(t)
+        self._layout.addWidget(row)
+
+    def _build_project_page(self) -> None:
+        doc = self.document
+        self._title(doc.name or "Untitled")
+        if doc.notes:
+            notes = QLabel(doc.notes)
+            notes.setWordWrap(True)
+            notes.setTextFormat(Qt.TextFormat.PlainText)
+            self._layout.addWidget(notes)
+        g = doc.graph
+        total = sum(g.parameter_count().values())
+        summary = QLabel(f"{len(g.nodes)} nodes · {len(g.edges)} connections · "
+                         f"{total:,} learnable parameters")
+        summary.setStyleSheet("color: #6b7280;")
+        summary.setWordWrap(True)
+        self._layout.addWidget(summary)
+        issues = doc.issues()
+        if issues:
+            self.error_label.setText("Cannot train yet:\n• " + "\n• ".join(i.message for i in issues[:6]))
+            self._layout.addWidget(self.error_label)
+        hint = QLabel("Select a node to edit its settings. Drag from an output port (right) "
+                      "to an input port (left) to connect.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #6b7280;")
+        self._layout.addWidget(hint)
+
+    def _build_node_page(self) -> None:
+        node = self.document.graph.nodes[self.node_id]
+        spec = node.spec
+        self._title(f"{spec.title}", category_color(spec.category), node_icon(node.kind))
+        sub = QLabel(f"<span style='color:#6b7280'>{self.node_id} · {spec.category}</span><br>"
+                     f"<tt>{spec.formula}</tt>")
+        sub.setWordWrap(True)
+        self._layout.addWidget(sub)
+        form_w = QWidget()
+        form = QFormLayout(form_w)
+        form.setContentsMargins(0, 6, 0, 6)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for name, value in node.params.items():
+            w = self._make_editor(name, value)
+            w.setToolTip(_HELP.get(name, ""))
+            w.setObjectName(f"param_{name}")
+            w.setAccessibleName(_LABELS.get(name, name))
+            w.setEnabled(not self.locked)
+            self.editors[name] = w
+            form.addRow(_LABELS.get(name, name), w)
+        if not node.params:
+            form.addRow(QLabel("<span style='color:#6b7280'>No settings: it has nothing to learn.</span>"))
+        self._layout.addWidget(form_w)
+        self.info_label = QLabel()
+        self.info_label.setWordWrap(True)
+        self.info_label.setTextFormat(Qt.TextFormat.RichText)
+        self._layout.addWidget(self.info_label)
+        self._layout.addWidget(self.error_label)
+        self._fill_info()
+
+    def _fill_info(self) -> None:
+        if self.node_id is None or self.node_id not in self.document.graph.nodes:
+            return
+        doc = self.document
+        w_in, w_out = doc.input_width_of(self.node_id), doc.width_of(self.node_id)
+        fmt = lambda w: "?" if w is None else str(w)   # noqa: E731
+        lines = [f"Input shape: <tt>[N, {fmt(w_in)}]</tt>", f"Output shape: <tt>[N, {fmt(w_out)}]</tt>"]
+        count = doc.graph.parameter_count().get(self.node_id)
+        if count is not None:
+            lines.append(f"Learnable parameters: <b>{count:,}</b>")
+        self.info_label.setText("<br>".join(lines))
+        problems = [i.message for i in doc.issues() if i.node == self.node_id]
+        self.error_label.setText("\n".join(([self._refusal] if self._refusal else []) + problems))
+
+    def _make_editor(self, name: str, value) -> QWidget:
+        if name in ("units", "features"):
+            w = QSpinBox()
+            w.setRange(1, 4096)
+            w.setKeyboardTracking(False)
+            w.setValue(int(value))
+            w.valueChanged.connect(lambda v, n=name: self._apply(n, int(v)))
+        elif name in ("rate", "alpha"):
+            w = QDoubleSpinBox()
+            w.setDecimals(3)
+            w.setRange(0.0, 0.999)
+            w.setSingleStep(0.05 if name == "rate" else 0.01)
+            w.setKeyboardTracking(False)
+            w.setValue(float(value))
+            w.valueChanged.connect(lambda v, n=name: self._apply(n, round(float(v), 3)))
+        elif name == "bias":
+            w = QCheckBox("learn a bias")
+            w.setChecked(bool(value))
+            w.toggled.connect(lambda v: self._apply("bias", bool(v)))
+        elif name in ("init", "task"):
+            w = QComboBox()
+            choices = INITIALIZERS if name == "init" else TASKS
+            for c in choices:
+                w.addItem(c, c)
+                if name == "init":
+                    w.setItemData(w.count() - 1, _INIT_HELP.get(c, ""), Qt.ItemDataRole.ToolTipRole)
+            w.setCurrentIndex(max(0, w.findData(value)))
+            w.currentIndexChanged.connect(lambda i, n=name, box=w: self._apply(n, box.itemData(i)))
+        else:
+            w = QLabel(str(value))
+        return w
+
+    def _apply(self, name: str, value) -> None:
+        if self.node_id is None:
+            return
+        if self.locked:
+            self._on_document_changed()
+            return
+        try:
+            cmd = SetParamsCommand(self.document, self.node_id, {name: value})
+        except GraphError as exc:
+            self._refusal = f"Not accepted: {exc}"
+            self._on_document_changed()
+            return
+        self._refusal = ""
+        if not cmd.isObsolete():
+            self.document.undo_stack.push(cmd)
+        else:
+            self._fill_info()
+
+
+def _set_value(w: QWidget, value) -> None:
+    if isinstance(w, QSpinBox):
+        w.setValue(int(value))
+    elif isinstance(w, QDoubleSpinBox):
+        w.setValue(float(value))
+    elif isinstance(w, QCheckBox):
+        w.setChecked(bool(value))
+    elif isinstance(w, QComboBox):
+        w.setCurrentIndex(max(0, w.findData(value)))

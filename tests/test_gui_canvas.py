@@ -1,0 +1,436 @@
+"""The canvas acts as a person expects: drop, connect, move, select, delete,
+copy/paste, edit properties, undo/redo — all through mouse and keyboard events."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+
+from engine.graph import NODE_SPECS, Edge, Graph
+from gui.canvas.items import NODE_H, NODE_W
+from gui.canvas.palette import KIND_ROLE, NODE_KIND_MIME, PaletteView
+from gui.canvas.view import CanvasView
+from gui.document import Document
+from gui.panels.properties import PropertiesPanel
+
+
+class Harness(QWidget):
+    """Palette, canvas and properties panel over one document, as in the window."""
+
+    def __init__(self, graph: Graph | None = None, positions=None) -> None:
+        super().__init__()
+        self.document = Document(self)
+        if graph is not None:
+            self.document.replace(graph, positions or {})
+        self.palette = PaletteView()
+        self.view = CanvasView(self.document)
+        self.properties = PropertiesPanel(self.document, self.view.canvas_scene)
+        lay = QHBoxLayout(self)
+        for w in (self.palette, self.view, self.properties):
+            lay.addWidget(w)
+        self.resize(1200, 700)
+        self.palette.kind_activated.connect(
+            lambda k: self.view.editor.add_node(k, self.view.center_scene_pos()))
+
+    @property
+    def scene(self):
+        return self.view.canvas_scene
+
+    @property
+    def stack(self):
+        return self.document.undo_stack
+
+
+def chain_graph(connect=True) -> tuple[Graph, dict]:
+    g = Graph()
+    g.add_node("input", {"features": 7}, "input")
+    g.add_node("dense", {"units": 4}, "dense1")
+    g.add_node("relu", {}, "relu1")
+    g.add_node("dense", {"units": 1}, "dense2")
+    g.add_node("output", {}, "output")
+    if connect:
+        for a, b in (("input", "dense1"), ("dense1", "relu1"), ("relu1", "dense2"), ("dense2", "output")):
+            g.connect(a, b)
+    pos = {n: (i * 230.0, 0.0) for i, n in enumerate(g.nodes)}
+    return g, pos
+
+
+@pytest.fixture
+def harness(qtbot):
+    g, pos = chain_graph()
+    h = Harness(g, pos)
+    qtbot.addWidget(h)
+    h.show()
+    qtbot.waitExposed(h)
+    h.view.fit_to_view()
+    return h
+
+
+def vp_pos(view: CanvasView, scene_pt: QPointF) -> QPoint:
+    return view.mapFromScene(scene_pt)
+
+
+def mouse(widget, kind, pos: QPoint, button=Qt.MouseButton.LeftButton, buttons=None) -> None:
+    if buttons is None:
+        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
+    if kind == QEvent.Type.MouseMove:
+        button = Qt.MouseButton.NoButton
+    ev = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
+                     Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+
+
+def drag(view, a: QPoint, b: QPoint, button=Qt.MouseButton.LeftButton, steps=6) -> None:
+    vp = view.viewport()
+    mouse(vp, QEvent.Type.MouseButtonPress, a, button)
+    for i in range(1, steps + 1):
+        p = a + (b - a) * (i / steps)
+        mouse(vp, QEvent.Type.MouseMove, p, button, button)
+    mouse(vp, QEvent.Type.MouseButtonRelease, b, button, Qt.MouseButton.NoButton)
+
+
+def out_port(h, nid) -> QPointF:
+    return h.scene.nodes[nid].out_port.scenePos()
+
+
+def in_port(h, nid) -> QPointF:
+    return h.scene.nodes[nid].in_port.scenePos()
+
+
+def drop_kind(h, kind: str, at: QPoint) -> None:
+    model = h.palette.model()
+    mime = model.mimeData([model.index_of_kind(kind)])
+    vp = h.view.viewport()
+    enter = QDragEnterEvent(at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(at), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, drop)
+
+
+# -- palette ---------------------------------------------------------------------------
+def test_palette_lists_every_kind_grouped_with_formula_tooltips(qtbot):
+    palette = PaletteView()
+    qtbot.addWidget(palette)
+    model = palette.model()
+    groups = [model.item(r).text() for r in range(model.rowCount())]
+    assert groups == ["Data", "Layers", "Activations", "Structure"]
+    seen = {}
+    for r in range(model.rowCount()):
+        group = model.item(r)
+        for c in range(group.rowCount()):
+            item = group.child(c)
+            seen[item.data(KIND_ROLE)] = item
+    assert set(seen) == set(NODE_SPECS)
+    assert "max(0, r)" in seen["relu"].toolTip()
+    assert "1 / (1 + e^−r)" in seen["sigmoid"].toolTip()
+    assert "r = b + W·x" in seen["dense"].toolTip()
+    assert all(not item.icon().isNull() for item in seen.values())
+    mime = model.mimeData([model.index_of_kind("tanh")])
+    assert bytes(mime.data(NODE_KIND_MIME)) == b"tanh"
+
+
+def test_dropping_a_palette_item_adds_a_node_under_the_mouse(harness):
+    h = harness
+    at = QPoint(200, 420)
+    drop_kind(h, "sigmoid", at)
+    ids = h.document.graph.of_kind("sigmoid")
+    assert len(ids) == 1
+    item = h.scene.nodes[ids[0]]
+    centre = item.pos() + QPointF(NODE_W / 2, NODE_H / 2)
+    target = h.view.mapToScene(at)
+    assert abs(centre.x() - target.x()) <= 10 and abs(centre.y() - target.y()) <= 10
+    assert h.stack.undoText() == "Add Sigmoid"
+    h.stack.undo()
+    assert not h.document.graph.of_kind("sigmoid") and ids[0] not in h.scene.nodes
+    h.stack.redo()
+    assert ids[0] in h.scene.nodes and h.document.positions[ids[0]] == (item.pos().x(), item.pos().y())
+
+
+def test_double_click_in_palette_adds_at_the_view_centre(harness, qtbot):
+    h = harness
+    h.view.centerOn(300, 600)
+    index = h.palette.model().index_of_kind("tanh")
+    h.palette.doubleClicked.emit(index)
+    (nid,) = h.document.graph.of_kind("tanh")
+    centre = h.scene.nodes[nid].pos() + QPointF(NODE_W / 2, NODE_H / 2)
+    c = h.view.center_scene_pos()
+    assert abs(centre.x() - c.x()) <= 10 and abs(centre.y() - c.y()) <= 10
+    h.palette.doubleClicked.emit(index)            # a second one is not hidden under the first
+    a, b = (h.document.positions[n] for n in h.document.graph.of_kind("tanh"))
+    assert abs(a[1] - b[1]) >= NODE_H
+
+
+# -- connecting ---------------------------------------------------------------------------
+def test_connecting_two_ports_with_the_mouse_makes_an_edge_and_updates_shapes(qtbot):
+    g, pos = chain_graph(connect=False)
+    h = Harness(g, pos)
+    qtbot.addWidget(h)
+    h.show()
+    h.view.fit_to_view()
+    assert "[N, ?] → [N, 4]" == h.scene.nodes["dense1"].view.shape
+    a, b = vp_pos(h.view, out_port(h, "input")), vp_pos(h.view, in_port(h, "dense1"))
+    vp = h.view.viewport()
+    mouse(vp, QEvent.Type.MouseButtonPress, a)
+    mid = (a + b) / 2
+    mouse(vp, QEvent.Type.MouseMove, mid, buttons=Qt.MouseButton.LeftButton)
+    assert h.scene._rubber is not None                    # the rubber-band line follows the mouse
+    mouse(vp, QEvent.Type.MouseMove, b, buttons=Qt.MouseButton.LeftButton)
+    assert h.scene.nodes["dense1"].in_port.state == "ok"
+    assert h.view._hint and h.view._hint[1] is True
+    mouse(vp, QEvent.Type.MouseButtonRelease, b, buttons=Qt.MouseButton.NoButton)
+    assert Edge("input", "dense1") in h.document.graph.edges
+    assert Edge("input", "dense1") in h.scene.edges
+    assert h.scene._rubber is None
+    assert h.scene.nodes["dense1"].view.shape == "[N, 7] → [N, 4]"
+    assert h.scene.nodes["relu1"].view.shape == "[N, ?] → [N, ?]"
+    assert h.stack.undoText() == "Connect input → dense1"
+    h.stack.undo()
+    assert Edge("input", "dense1") not in h.scene.edges
+
+
+def test_a_refused_target_shows_the_reason_and_makes_no_edge(harness, qtbot):
+    h = harness
+    edges_before = list(h.document.graph.edges)
+    a, b = vp_pos(h.view, out_port(h, "relu1")), vp_pos(h.view, in_port(h, "dense1"))
+    vp = h.view.viewport()
+    with qtbot.waitSignal(h.view.editor.refused) as blocker:
+        mouse(vp, QEvent.Type.MouseButtonPress, a)
+        mouse(vp, QEvent.Type.MouseMove, b, buttons=Qt.MouseButton.LeftButton)
+        assert h.scene.nodes["dense1"].in_port.state == "refused"
+        text, ok, _ = h.view._hint
+        assert not ok and ("cycle" in text or "takes one input" in text)
+        mouse(vp, QEvent.Type.MouseButtonRelease, b, buttons=Qt.MouseButton.NoButton)
+    assert "Cannot connect relu1 → dense1" in blocker.args[0]
+    assert h.document.graph.edges == edges_before
+
+
+def test_a_cycle_is_refused_with_its_reason(qtbot):
+    g = Graph()
+    for nid in ("a", "b"):
+        g.add_node("add", {}, nid)
+    g.add_node("input", {"features": 2}, "input")
+    g.connect("a", "b")
+    h = Harness(g, {"a": (0, 0), "b": (300, 0), "input": (-300, 200)})
+    qtbot.addWidget(h)
+    h.show()
+    h.view.fit_to_view()
+    with qtbot.waitSignal(h.view.editor.refused) as blocker:
+        drag(h.view, vp_pos(h.view, out_port(h, "b")), vp_pos(h.view, in_port(h, "a")))
+    assert "cycle" in blocker.args[0]
+    assert h.document.graph.edges == [Edge("a", "b")]
+
+
+# -- move / select / delete -------------------------------------------------------------------
+def test_dragging_a_node_is_one_move_command(harness):
+    h = harness
+    item = h.scene.nodes["relu1"]
+    start = vp_pos(h.view, item.pos() + QPointF(NODE_W / 2, 12))
+    before = h.stack.count()
+    old = h.document.positions["relu1"]
+    drag(h.view, start, start + QPoint(60, 90), steps=10)
+    assert h.stack.count() == before + 1
+    assert h.stack.undoText() == "Move 1 node"
+    new = h.document.positions["relu1"]
+    assert new != old and new == (item.pos().x(), item.pos().y())
+    edge_path = h.scene.edges[Edge("dense1", "relu1")].path()
+    assert abs(edge_path.pointAtPercent(1.0).y() - (new[1] + NODE_H / 2)) < 1e-6
+    h.stack.undo()
+    assert h.document.positions["relu1"] == old and (item.pos().x(), item.pos().y()) == old
+
+
+def test_rubber_band_selects_several_nodes_and_moves_them_as_one_step(harness):
+    h = harness
+    r = h.scene.nodes
+    top_left = vp_pos(h.view, r["dense1"].pos() + QPointF(-30, -30))
+    bottom_right = vp_pos(h.view, r["relu1"].pos() + QPointF(NODE_W + 20, NODE_H + 30))
+    drag(h.view, top_left, bottom_right)
+    assert set(h.scene.selected_node_ids()) == {"dense1", "relu1"}
+    start = vp_pos(h.view, r["dense1"].pos() + QPointF(60, 12))
+    drag(h.view, start, start + QPoint(0, 80))
+    assert h.stack.undoText() == "Move 2 nodes"
+
+
+def test_click_an_edge_then_delete_it_and_undo(harness):
+    h = harness
+    e = Edge("relu1", "dense2")
+    mid = h.scene.edges[e].path().pointAtPercent(0.5)
+    p = vp_pos(h.view, mid)
+    mouse(h.view.viewport(), QEvent.Type.MouseButtonPress, p)
+    mouse(h.view.viewport(), QEvent.Type.MouseButtonRelease, p, buttons=Qt.MouseButton.NoButton)
+    assert h.scene.selected_edges() == [e]
+    assert h.view.editor.delete_selection()
+    assert e not in h.document.graph.edges and e not in h.scene.edges
+    assert h.stack.undoText() == "Delete 1 connection"
+    assert h.scene.nodes["dense2"].view.issues          # dense2 now has nothing connected: red
+    h.stack.undo()
+    assert e in h.scene.edges and not h.scene.nodes["dense2"].view.issues
+
+
+def test_deleting_nodes_restores_their_edges_in_order_on_undo(harness):
+    h = harness
+    before = h.document.graph.to_dict()
+    h.scene.select_nodes(["relu1", "dense2"])
+    h.view.editor.delete_selection()
+    assert set(h.document.graph.nodes) == {"input", "dense1", "output"}
+    h.stack.undo()
+    assert h.document.graph.to_dict() == before
+    h.stack.redo()
+    assert "relu1" not in h.scene.nodes
+
+
+def test_backspace_delete_keeps_the_links_around_the_node(harness):
+    h = harness
+    h.scene.select_nodes(["relu1"])
+    h.view.editor.delete_selection(keep_links=True)
+    assert Edge("dense1", "dense2") in h.document.graph.edges
+    h.stack.undo()
+    assert Edge("dense1", "relu1") in h.document.graph.edges
+    assert Edge("dense1", "dense2") not in h.document.graph.edges
+
+
+def test_copy_paste_duplicates_the_subgraph_with_internal_edges(harness):
+    h = harness
+    h.scene.select_nodes(["dense1", "relu1"])
+    assert h.view.editor.copy()
+    new = h.view.editor.paste()
+    assert len(new) == 2
+    g = h.document.graph
+    kinds = sorted(g.nodes[n].kind for n in new)
+    assert kinds == ["dense", "relu"]
+    d, r = (new if g.nodes[new[0]].kind == "dense" else new[::-1])
+    assert Edge(d, r) in g.edges                                   # the internal edge came along
+    assert not any(e.dst == d for e in g.edges)                    # the outside edge did not
+    assert g.nodes[d].params == g.nodes["dense1"].params
+    assert set(h.scene.selected_node_ids()) == set(new)
+    assert h.document.positions[d][0] == h.document.positions["dense1"][0] + 40
+    h.stack.undo()                                                   # one step removes both
+    assert not any(n in g.nodes for n in new)
+
+
+def test_cut_is_one_undo_step(harness):
+    h = harness
+    before = h.document.graph.to_dict()
+    h.scene.select_nodes(["relu1"])
+    h.view.editor.cut()
+    assert "relu1" not in h.document.graph.nodes
+    h.stack.undo()
+    assert h.document.graph.to_dict() == before
+    assert h.view.editor.paste()
+
+
+# -- validation, properties ------------------------------------------------------------------------
+def test_width_mismatch_turns_the_node_red_with_the_reason(harness):
+    h = harness
+    from gui.commands import SetParamsCommand
+    h.stack.push(SetParamsCommand(h.document, "dense2", {"units": 3}))
+    out = h.scene.nodes["output"]
+    assert out.view.issues and "needs width 1" in out.view.issues[0]
+    assert "needs width 1" in out.toolTip()
+    h.stack.undo()
+    assert not out.view.issues
+
+
+def test_editing_units_in_the_properties_panel_is_undoable(harness):
+    h = harness
+    h.scene.select_nodes(["dense1"])
+    spin = h.properties.editors["units"]
+    assert spin.minimum() == 1 and spin.maximum() == 4096
+    spin.setValue(32)
+    assert h.document.graph.nodes["dense1"].params["units"] == 32
+    assert h.scene.nodes["dense1"].view.title == "Dense · 32"
+    assert h.scene.nodes["dense1"].view.shape == "[N, 7] → [N, 32]"
+    assert h.scene.nodes["dense1"].view.detail.startswith("256 params")
+    assert h.stack.undoText() == "Set dense1 units = 32"
+    h.stack.undo()
+    assert spin.value() == 4 and h.scene.nodes["dense1"].view.title == "Dense · 4"
+
+
+def test_properties_panel_refuses_invalid_values_with_a_message(qtbot):
+    g = Graph()
+    g.add_node("dropout", {}, "drop")
+    h = Harness(g, {"drop": (0, 0)})
+    qtbot.addWidget(h)
+    h.scene.select_nodes(["drop"])
+    spin = h.properties.editors["rate"]
+    assert spin.maximum() < 1
+    spin.setValue(0.5)
+    assert h.document.graph.nodes["drop"].params["rate"] == 0.5
+    h.properties._apply("rate", 1.5)          # what a value past the spin box's range would do
+    assert "Not accepted" in h.properties.error_label.text()
+    assert h.document.graph.nodes["drop"].params["rate"] == 0.5
+
+
+def test_combo_edit_changes_the_initializer(harness):
+    h = harness
+    h.scene.select_nodes(["dense1"])
+    combo = h.properties.editors["init"]
+    combo.setCurrentIndex(combo.findData("he"))
+    assert h.document.graph.nodes["dense1"].params["init"] == "he"
+    h.stack.undo()
+    assert combo.currentData() == "xavier"
+
+
+# -- navigation ---------------------------------------------------------------------------------------
+def test_wheel_zooms_middle_drag_pans_and_fit_shows_everything(harness):
+    h = harness
+    v = h.view
+    z0 = v.zoom()
+    centre = v.viewport().rect().center()
+    wheel = QWheelEvent(QPointF(centre), QPointF(v.viewport().mapToGlobal(centre)), QPoint(0, 0),
+                        QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(v.viewport(), wheel)
+    assert v.zoom() == pytest.approx(z0 * 1.15, rel=1e-3)
+    c0 = v.center_scene_pos()
+    drag(v, centre, centre + QPoint(100, 0), button=Qt.MouseButton.MiddleButton)
+    assert v.center_scene_pos().x() < c0.x() - 50
+    v.fit_to_view()
+    visible = v.mapToScene(v.viewport().rect()).boundingRect()
+    assert visible.contains(h.scene.nodes_rect())
+
+
+def test_arrange_is_one_undo_step_and_lays_out_left_to_right(harness):
+    h = harness
+    from gui.commands import MoveNodesCommand
+    h.stack.push(MoveNodesCommand(h.document, {"relu1": (h.document.positions["relu1"], (40.0, 500.0))}))
+    assert h.view.editor.arrange()
+    assert h.stack.undoText() == "Arrange nodes"
+    xs = [h.document.positions[n][0] for n in ("input", "dense1", "relu1", "dense2", "output")]
+    assert xs == sorted(xs) and len(set(xs)) == 5
+    h.stack.undo()
+    assert h.document.positions["relu1"] == (40.0, 500.0)
+
+
+def test_context_menu_offers_the_usual_edits(harness):
+    menu = harness.view.build_context_menu(QPointF(0, 0))
+    texts = [a.text() for a in menu.actions()]
+    for t in ("Add node", "Undo", "Redo", "Cut", "Copy", "Paste", "Delete", "Select All", "Arrange", "Fit to View"):
+        assert t in texts
+
+
+def test_locked_canvas_refuses_edits_and_says_why(harness):
+    h = harness
+    h.view.set_locked(True, "training is running")
+    count = h.stack.count()
+    drop_kind(h, "relu", QPoint(100, 100))
+    h.scene.select_nodes(["relu1"])
+    assert not h.view.editor.delete_selection()
+    item = h.scene.nodes["dense1"]
+    start = vp_pos(h.view, item.pos() + QPointF(NODE_W / 2, 12))
+    drag(h.view, start, start + QPoint(50, 50))
+    assert h.stack.count() == count
+    assert h.document.positions["dense1"] == (item.pos().x(), item.pos().y())
+    h.view.set_locked(False)
+    assert h.view.editor.delete_selection()
+
+
+def test_highlight_nodes_marks_cards(harness):
+    h = harness
+    h.view.highlight_nodes(["dense1", "relu1"])
+    assert h.scene.nodes["dense1"].highlighted and not h.scene.nodes["output"].highlighted
+    h.view.highlight_nodes([])
+    assert not h.scene.nodes["dense1"].highlighted
