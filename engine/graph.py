@@ -314,7 +314,12 @@ class Graph:
                 if indeg[m] == 0:
                     ready.append(m)
         if len(order) != len(self.nodes):
-            stuck = next(n for n in self.nodes if n not in order)
+            # walk backwards among the unordered nodes until one repeats: it lies on a cycle
+            left = set(self.nodes) - set(order)
+            stuck, seen = next(n for n in self.nodes if n in left), []
+            while stuck not in seen:
+                seen.append(stuck)
+                stuck = next(s for s in self.inputs_of(stuck) if s in left)
             raise GraphError(f"the graph has a cycle through '{stuck}'", node=stuck)
         return order
 
