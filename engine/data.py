@@ -748,16 +748,18 @@ def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str]):
                 names += [f"{name}={c}" for c in cats]
 
         def X_for(sel):
-            X = np.empty((len(sel), len(names)))
+            # filled column by column in Fortran order (contiguous writes), then made
+            # row-major for training: about 10x faster than strided column writes
+            X = np.empty((len(sel), len(names)), order="F")
             j = 0
             for a, width in layout:
                 if width is None:
-                    X[:, j] = a[sel]
+                    np.take(a, sel, out=X[:, j])
                     j += 1
                 else:
                     X[:, j:j + width] = a[sel][:, None] == np.arange(width)
                     j += width
-            return X
+            return np.ascontiguousarray(X)
         return names, onehot, X_for
 
     return np.arange(table.n_rows), bads, encoder
