@@ -101,11 +101,11 @@ class MainWindow(QMainWindow):
         self._fill_examples_menu()
         self.setAcceptDrops(True)
 
+        self._install_helpers()
         if open_example:
             self.io.open_example(0, ask=False)
         self._update_title()
         self._update_blocked()
-        self._install_helpers()
         self._default_state = self.saveState()
         self._restore_settings()
 
@@ -177,6 +177,8 @@ class MainWindow(QMainWindow):
         for module, func in (("gui.data_ui", "install_data"), ("gui.training_ui", "install_training")):
             if importlib.util.find_spec(module) is not None:
                 getattr(importlib.import_module(module), func)(self)
+        # the training controller combines blocked_reason() with its own state
+        self.train_actions_external = hasattr(self, "training")
 
     def _fill_examples_menu(self) -> None:
         for i, ex in enumerate(EXAMPLES):
@@ -249,11 +251,11 @@ class MainWindow(QMainWindow):
             self.issue_label.setText("✓ ready to train" if not reason else f"⚠ {reason}")
             self.issue_label.setToolTip("")
             self.issue_label.setStyleSheet(f"color: {'#15803d' if not reason else '#b45309'}; padding: 0 6px;")
-        if not self.train_actions_external:
-            for act in (self.actionTrain, self.actionStep, self.actionStepEpoch):
+        for act in (self.actionTrain, self.actionStep, self.actionStepEpoch):
+            if not self.train_actions_external:
                 act.setEnabled(reason is None)
-                base = act.text().replace("&", "")
-                act.setToolTip(base if reason is None else f"{base}: blocked: {reason}")
+            base = act.statusTip()
+            act.setToolTip(base if reason is None else f"{base}: blocked: {reason}")
         if reason != self._blocked:
             self._blocked = reason
             self.train_blocked_changed.emit(reason or "")

@@ -1,0 +1,254 @@
+"""The main window as a person uses it: the example on start, Train blocked by a
+bad graph, undo/redo through the menu actions, save → close → reopen, the unsaved
+changes prompt, examples, recent files, and the API the other panels plug into."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from engine.graph import Edge
+from engine.project import load_project
+from gui.commands import SetParamsCommand
+from gui.examples import EXAMPLES, example_path
+from gui.main_actions import ACTION_NAMES
+
+B = QMessageBox.StandardButton
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, qapp):
+    """QSettings in a temporary folder, so tests neither read nor write the user's."""
+    QCoreApplication.setOrganizationName("NetCanvasTests")
+    QCoreApplication.setApplicationName("NetCanvasTests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def window(qtbot):
+    from gui.main_window import MainWindow
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w._ask_unsaved = lambda: B.Discard           # no modal dialogs in tests unless a test says so
+    w._show_error = lambda title, text: w.errors.append(text)
+    w.errors = []
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.document.undo_stack.setClean()
+    w.document._extra_dirty = False
+
+
+def test_opens_example_one_with_every_named_action(window):
+    w = window
+    g = w.document.graph
+    assert g.nodes["input"].params["features"] == 7
+    assert [g.nodes[n].kind for n in g.topological_order()] == ["input", "dense", "output"]
+    assert w.document.issues() == []
+    assert w.document.data_spec is not None and w.document.data_spec.target == "temp_max"
+    assert w.document.data_spec.lags == 7
+    assert w.windowTitle() == f"{EXAMPLES[0].name} — NetCanvas"
+    for name in ACTION_NAMES:
+        act = getattr(w, name)
+        assert isinstance(act, QAction) and act.objectName() == name
+        assert w.findChild(QAction, name) is act
+    for name in ("actionNew", "actionOpen", "actionSave", "actionUndo", "actionRedo", "actionCopy",
+                 "actionPaste", "actionCut", "actionSelectAll", "actionDelete"):
+        assert not getattr(w, name).shortcut().isEmpty(), name
+    assert set(w.menus) == {"file", "edit", "view", "train", "help"}
+    assert w.canvas_view.objectName() == "canvas"
+    assert w.palette.objectName() == "palette" and w.properties.objectName() == "properties"
+    assert w.actionTrain.isEnabled()
+    assert len(w.examples_menu.actions()) == len(EXAMPLES)
+
+
+def test_a_width_mismatch_disables_train_with_the_reason(window, qtbot):
+    w = window
+    w.scene.select_nodes(["dense1"])
+    spin = w.properties.editors["units"]
+    with qtbot.waitSignal(w.train_blocked_changed) as blocker:
+        spin.setValue(3)
+    reason = blocker.args[0]
+    assert "Output 'output' needs width 1" in reason
+    assert not w.actionTrain.isEnabled()
+    assert reason in w.actionTrain.toolTip()
+    assert w.blocked_reason() == reason
+    assert "needs width 1" in w.findChild(QLabel, "statusIssue").text()
+    assert w.scene.nodes["output"].view.issues
+    assert w.windowTitle().startswith(EXAMPLES[0].name + "*")
+    with qtbot.waitSignal(w.train_blocked_changed) as blocker:
+        w.actionUndo.trigger()
+    assert blocker.args[0] == "" and w.actionTrain.isEnabled()
+    w.actionRedo.trigger()
+    assert w.document.graph.nodes["dense1"].params["units"] == 3
+
+
+def test_extra_blocked_reason_comes_after_graph_problems(window, qtbot):
+    w = window
+    with qtbot.waitSignal(w.train_blocked_changed) as blocker:
+        w.set_train_blocked_reason("import a CSV file first")
+    assert blocker.args == ["import a CSV file first"]
+    assert w.blocked_reason() == "import a CSV file first"
+    assert "import a CSV file first" in w.actionTrain.toolTip()
+    w.document.undo_stack.push(SetParamsCommand(w.document, "dense1", {"units": 2}))
+    assert "needs width 1" in w.blocked_reason()               # the graph's problem comes first
+    w.document.undo_stack.undo()
+    with qtbot.waitSignal(w.train_blocked_changed) as blocker:
+        w.set_train_blocked_reason(None)
+    assert blocker.args == [""] and w.blocked_reason() is None
+
+
+def test_edit_actions_undo_and_redo_every_kind_of_edit(window):
+    w = window
+    d, e = w.document, w.editor
+    snapshots = [d.graph.to_dict()]
+    e.add_node("sigmoid", (300.0, 300.0))
+    snapshots.append(d.graph.to_dict())
+    w.document.undo_stack.push(SetParamsCommand(d, "dense1", {"units": 5}))
+    snapshots.append(d.graph.to_dict())
+    w.scene.select_nodes(["dense1"])
+    w.actionCopy.trigger()
+    w.actionPaste.trigger()
+    snapshots.append(d.graph.to_dict())
+    e.connect("input", "sigmoid1")
+    snapshots.append(d.graph.to_dict())
+    w.scene.select_nodes(["dense1"])
+    w.actionDelete.trigger()
+    snapshots.append(d.graph.to_dict())
+    for snap in reversed(snapshots[:-1]):
+        w.actionUndo.trigger()
+        assert d.graph.to_dict() == snap
+    assert not w.actionUndo.isEnabled()
+    for snap in snapshots[1:]:
+        w.actionRedo.trigger()
+        assert d.graph.to_dict() == snap
+
+
+def test_save_close_reopen_gives_the_same_project(window, qtbot, tmp_path):
+    from gui.main_window import MainWindow
+    w = window
+    w.editor.add_node("relu", (500.0, 400.0))
+    path = str(tmp_path / "mine.ncproj")
+    w._ask_save_path = lambda: path
+    w.actionSave.trigger()                     # an example is a copy: Save asks where
+    assert os.path.exists(path) and not w.document.is_modified()
+    assert w.windowTitle() == "mine — NetCanvas"
+    graph, positions = w.document.graph.to_dict(), dict(w.document.positions)
+    config = w.document.train_config.to_dict()
+    spec = w.document.data_spec.to_dict()
+    w.close()
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    assert w2.open_path(path)
+    d = w2.document
+    assert d.graph.to_dict() == graph
+    assert d.positions == positions
+    assert d.train_config.to_dict() == config
+    assert d.data_spec.to_dict() == spec
+    assert d.path == path and not d.is_modified()
+    assert os.path.abspath(path) in w2.recent_files()
+    assert os.path.normpath(d.data_path).endswith(os.path.join("resources", "datasets", "seattle_weather.csv"))
+
+
+def test_unsaved_changes_ask_save_discard_or_cancel(window, tmp_path):
+    w = window
+    w.editor.add_node("tanh", (300.0, 300.0))
+    answers = []
+    w._ask_unsaved = lambda: answers.pop(0)
+    answers.append(B.Cancel)
+    assert not w.io.new_project()
+    assert "tanh1" in w.document.graph.nodes                 # nothing lost
+    answers.append(B.Cancel)
+    assert not w.close() and w.isVisible()
+    path = str(tmp_path / "kept.ncproj")
+    w._ask_save_path = lambda: path
+    answers.append(B.Save)
+    assert w.io.new_project()
+    assert "tanh1" in load_project(path).graph.nodes         # saved before it was replaced
+    assert set(w.document.graph.nodes) == {"input", "output"}
+    w.editor.add_node("relu", (0.0, 200.0))
+    answers.append(B.Discard)
+    assert w.io.open_example(2)
+    assert "relu1" in w.document.graph.nodes and w.document.issues() == []
+
+
+@pytest.mark.parametrize("index", range(len(EXAMPLES)))
+def test_each_example_opens_and_validates(window, index):
+    ex = EXAMPLES[index]
+    project = load_project(example_path(index))
+    assert project.name == ex.name and project.notes
+    assert os.path.exists(project.data_path)
+    with open(example_path(index), encoding="utf-8") as f:
+        assert json.load(f)["data_path"] == f"../datasets/{ex.csv}"     # relative: the folder can move
+    assert window.io.open_example(index, ask=False)
+    d = window.document
+    assert d.issues() == [] and d.name == ex.name
+    assert d.path is None                                          # Save will not overwrite the example
+    assert d.data_spec.to_dict() == {**ex.data_spec}
+    xs = [d.positions[n][0] for n in d.graph.topological_order()]
+    assert len(set(xs)) > 1                                        # laid out, not stacked
+    assert window.actionTrain.isEnabled()
+
+
+def test_open_path_dispatches_csv_and_reports_bad_projects(window, tmp_path):
+    w = window
+    seen = []
+    w.csv_import_handler = seen.append
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,2\n")
+    assert w.open_path(str(csv)) and seen == [str(csv)]
+    bad = tmp_path / "bad.ncproj"
+    bad.write_text("{ not json")
+    before = w.document.graph.to_dict()
+    assert not w.open_path(str(bad))
+    assert w.errors and "not valid JSON" in w.errors[-1]
+    assert w.document.graph.to_dict() == before
+
+
+def test_project_data_loader_is_called_with_the_opened_project(window):
+    w = window
+    calls = []
+    w.project_data_loader = calls.append
+    w.io.open_example(4, ask=False)
+    assert calls and calls[0].data_path.endswith("iris.csv")
+    assert w.document.graph.nodes["output"].params == {"task": "multiclass", "units": 3}
+
+
+def test_panels_plots_and_training_lock(window, qtbot):
+    w = window
+    panel = QLabel("panel")
+    panel.setObjectName("testPanel")
+    dock = w.add_panel_dock(panel, "Test")
+    assert dock.widget() is panel and w.tabifiedDockWidgets(w.properties_dock)
+    plots = [QLabel(f"plot {i}") for i in range(4)]
+    for i, p in enumerate(plots):
+        w.add_plot(p, f"Plot {i}")
+    assert w.plots_dock.isVisible()
+    assert {w.plot_grid.grid.getItemPosition(i)[:2] for i in range(4)} >= {(0, 0), (0, 1), (1, 0), (1, 1)}
+    w.set_training_locked(True, "training is running")
+    assert not w.actionDelete.isEnabled() and not w.actionUndo.isEnabled()
+    count = w.document.undo_stack.count()
+    assert w.editor.add_node("relu", (0.0, 300.0)) is None
+    assert w.document.undo_stack.count() == count
+    assert "training is running" in w.canvas_view.locked_reason
+    w.set_training_locked(False, "")
+    assert w.editor.add_node("relu", (0.0, 300.0)) == "relu1"
+
+
+def test_new_project_has_input_and_output_and_recent_menu_lists_files(window, tmp_path):
+    w = window
+    assert w.io.new_project()
+    assert w.windowTitle() == "Untitled — NetCanvas"
+    assert {n.kind for n in w.document.graph.nodes.values()} == {"input", "output"}
+    path = str(tmp_path / "r.ncproj")
+    w._ask_save_path = lambda: path
+    assert w.io.save()
+    w.recent_menu.aboutToShow.emit()
+    texts = [a.text() for a in w.recent_menu.actions()]
+    assert any("r.ncproj" in t for t in texts)
