@@ -1,0 +1,212 @@
+"""The data and the model's prediction, in the target's own units.
+
+One input feature: y against x, training and validation dots, the
+prediction as a curve over a dense grid. A series (lags): actual and
+predicted against time, the validation part shaded. Several features:
+predicted against actual with the diagonal. Classification: accuracy and a
+confusion matrix with counts.
+
+The static part comes from :meth:`set_context` (a
+:class:`~gui.plots.views.PlotContext`); :meth:`show_view` takes the
+prediction payload computed in the worker.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from . import style
+
+__all__ = ["FitPlot"]
+
+
+class FitPlot(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fitPlot")
+        self.setAccessibleName("Fit plot: data and the model's prediction")
+        self.readout = style.readout_label()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._layout.addWidget(self.readout)
+        self.plot: pg.PlotWidget | None = None
+        self.ctx = None
+        self.mode = "none"
+        self.pred_curve = None
+        self.train_items = self.val_items = None
+        self.image = None
+        self._texts: list = []
+        self.last_view: dict | None = None
+        self._build(None)
+
+    # -- building ----------------------------------------------------------------
+    def _build(self, ctx) -> None:
+        if self.plot is not None:
+            old = self.plot
+            self._layout.removeWidget(old)
+            old.hide()
+            old.setParent(None)
+            old.deleteLater()
+        self.ctx = ctx
+        self.mode = ctx.mode if ctx is not None else "none"
+        self.last_view = None
+        self._texts = []
+        self.pred_curve = self.train_items = self.val_items = self.image = None
+        axis = {"bottom": pg.DateAxisItem()} if ctx is not None and ctx.x_is_date else None
+        self.plot = style.make_plot_widget(axis_items=axis)
+        self._layout.addWidget(self.plot, 1)
+        p = self.plot.getPlotItem()
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+        if ctx is None:
+            self.readout.setText("Load data to see it here with the model's prediction.")
+            return
+        unit = ctx.target_name
+        if self.mode == "classes":
+            self._build_classes(p)
+            return
+        style.add_legend(self.plot, offset=(10, 5), columns=3 if self.mode == "series" else 1)
+        dot = dict(pen=None, symbol="o", symbolSize=5)
+        if self.mode == "xy":
+            style.set_labels(self.plot, ctx.x_label, unit)
+            self.train_items = p.plot(ctx.x_train, ctx.y_train, symbolBrush=pg.mkBrush(style.TRAIN + "99"),
+                                      name="training rows", **dot)
+            self.val_items = p.plot(ctx.x_val, ctx.y_val, symbolBrush=pg.mkBrush(style.VAL + "cc"),
+                                    name="validation rows", **dot)
+            self.pred_curve = p.plot(pen=pg.mkPen(style.MODEL, width=3), name="prediction ŷ(x)", antialias=True)
+            self.readout.setText(f"{unit} against {ctx.x_label}: dots are data, the curve is the model.")
+        elif self.mode == "series":
+            style.set_labels(self.plot, "time" if ctx.x_is_date else ctx.x_label, unit)
+            self.train_items = p.plot(ctx.x_train, ctx.y_train, pen=pg.mkPen(style.TRAIN, width=1),
+                                      name="actual (training)")
+            self.val_items = p.plot(ctx.x_val, ctx.y_val, pen=pg.mkPen(style.VAL, width=1),
+                                    name="actual (validation)")
+            for it in (self.train_items, self.val_items):
+                it.setDownsampling(auto=True, method="peak")
+                it.setClipToView(True)
+            self.pred_curve = p.plot(pen=pg.mkPen(pg.mkColor(29, 29, 31, 200), width=1.4), name="predicted",
+                                     antialias=True)
+            self.pred_curve.setDownsampling(auto=True, method="peak")
+            self.pred_curve.setClipToView(True)
+            if ctx.boundary is not None:
+                end = float(max(ctx.x_val.max(), ctx.boundary)) if len(ctx.x_val) else ctx.boundary
+                region = pg.LinearRegionItem((ctx.boundary, end), movable=False,
+                                             brush=pg.mkBrush(242, 142, 43, 28), pen=pg.mkPen(None))
+                region.setZValue(-10)
+                p.addItem(region, ignoreBounds=True)
+                line = pg.InfiniteLine(ctx.boundary, angle=90, movable=False,
+                                       pen=pg.mkPen(style.VAL, width=1.5, style=Qt.PenStyle.DashLine),
+                                       label="validation →", labelOpts={"position": 0.95, "color": style.VAL,
+                                                                       "anchors": [(0, 0), (0, 0)]})
+                p.addItem(line, ignoreBounds=True)
+                self.boundary_line = line
+            self.readout.setText(f"{unit} over time: actual (blue/orange) and the model's one-step prediction (black).")
+        else:
+            style.set_labels(self.plot, f"actual {unit}", f"predicted {unit}")
+            lo = float(min(ctx.y_train.min(), ctx.y_val.min() if len(ctx.y_val) else np.inf))
+            hi = float(max(ctx.y_train.max(), ctx.y_val.max() if len(ctx.y_val) else -np.inf))
+            p.plot([lo, hi], [lo, hi], pen=pg.mkPen(style.CONSTANT, width=1.5, style=Qt.PenStyle.DashLine),
+                   name="perfect (ŷ = y)")
+            self.train_items = p.plot(symbolBrush=pg.mkBrush(style.TRAIN + "99"), name="training rows", **dot)
+            self.val_items = p.plot(symbolBrush=pg.mkBrush(style.VAL + "cc"), name="validation rows", **dot)
+            self.readout.setText("Each dot is one row: the closer to the diagonal, the better.")
+
+    def _build_classes(self, p) -> None:
+        ctx = self.ctx
+        K = max(len(ctx.classes), 2)
+        names = ctx.classes or ["0", "1"]
+        p.showGrid(x=False, y=False)
+        p.setAspectLocked(True)
+        p.invertY(True)
+        style.set_labels(self.plot, "predicted class", "actual class")
+        ticks = [[(i + 0.5, n) for i, n in enumerate(names)]]
+        p.getAxis("bottom").setTicks(ticks)
+        p.getAxis("left").setTicks(ticks)
+        self.image = pg.ImageItem(np.zeros((K, K)))
+        self.image.setRect(QRectF(0, 0, K, K))
+        self.image.setColorMap(pg.colormap.get("CET-L12") if "CET-L12" in pg.colormap.listMaps()
+                               else pg.colormap.get("viridis"))
+        p.addItem(self.image)
+        font = QFont()
+        font.setPointSize(11 if K <= 6 else 8)
+        font.setBold(True)
+        for i in range(K):
+            row = []
+            for j in range(K):
+                t = pg.TextItem("0", anchor=(0.5, 0.5), color="#111")
+                t.setFont(font)
+                t.setPos(j + 0.5, i + 0.5)
+                p.addItem(t)
+                row.append(t)
+            self._texts.append(row)
+        p.setRange(xRange=(0, K), yRange=(0, K), padding=0.02)
+        self.readout.setText("Confusion matrix on the validation rows: the diagonal counts the correct answers.")
+
+    # -- data --------------------------------------------------------------------
+    def set_context(self, ctx) -> None:
+        """New data (or none): rebuild the static picture."""
+        self._build(ctx)
+
+    def clear_prediction(self) -> None:
+        self.last_view = None
+        if self.pred_curve is not None:
+            self.pred_curve.setData([], [])
+        if self.mode == "parity":
+            self.train_items.setData([], [])
+            self.val_items.setData([], [])
+
+    def show_view(self, view: dict | None) -> None:
+        if view is None or self.ctx is None or view.get("mode") != self.mode:
+            return
+        self.last_view = view
+        if self.mode in ("xy", "series"):
+            self.pred_curve.setData(view["x"], view["pred"])
+        elif self.mode == "parity":
+            self.train_items.setData(self.ctx.y_train, view["pred_train"])
+            if len(view["pred_val"]):
+                self.val_items.setData(self.ctx.y_val, view["pred_val"])
+        else:
+            use_val = view["val_confusion"].sum() > 0
+            cm = view["val_confusion"] if use_val else view["train_confusion"]
+            self.image.setImage(cm.T.astype(float), autoLevels=False, levels=(0, max(1, cm.max())))
+            hi = cm.max() or 1
+            for i, row in enumerate(self._texts):
+                for j, t in enumerate(row):
+                    t.setText(str(int(cm[i, j])))
+                    t.setColor("#ffffff" if cm[i, j] > 0.55 * hi else "#111111")
+            acc_t, acc_v = view["train_accuracy"], view["val_accuracy"]
+            which = "validation" if use_val else "training"
+            self.readout.setText(f"Accuracy: training {acc_t:.1%}" +
+                                 (f", validation {acc_v:.1%}" if use_val else "") +
+                                 f"  ·  confusion matrix of the {which} rows")
+
+    # -- hover -------------------------------------------------------------------
+    def _on_mouse_moved(self, event) -> None:
+        if self.ctx is None or self.plot is None or self.mode == "classes":
+            return
+        pos = event[0]
+        if not self.plot.sceneBoundingRect().contains(pos):
+            return
+        pt = self.plot.getPlotItem().vb.mapSceneToView(pos)
+        ctx, v = self.ctx, self.last_view
+        if self.mode == "xy":
+            text = f"{ctx.x_label} = {style.fmt(pt.x())}"
+            if v is not None:
+                text += f"   ŷ = {style.fmt(np.interp(pt.x(), v['x'], v['pred']))} {ctx.target_name}"
+        elif self.mode == "series":
+            x = ctx.x_eval
+            i = int(np.clip(np.searchsorted(x, pt.x()), 0, len(x) - 1))
+            if ctx.x_is_date:
+                from datetime import datetime, timezone
+                when = datetime.fromtimestamp(x[i], timezone.utc).strftime("%Y-%m-%d")
+            else:
+                when = f"{ctx.x_label} {style.fmt(x[i])}"
+            text = f"{when}: actual {style.fmt(ctx.y_eval[i])}"
+            if v is not None:
+                text += f", predicted {style.fmt(v['pred'][i])} {ctx.target_name}"
+        else:
+            text = f"actual {style.fmt(pt.x())}, predicted {style.fmt(pt.y())} {ctx.target_name}"
+        self.readout.setText(text)

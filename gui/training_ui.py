@@ -1,0 +1,617 @@
+"""Training in the window: the controller between the document, the worker, the panel and the plots.
+
+``install_training(window)`` builds everything and wires it to the window::
+
+    controller = install_training(window)   # at the end of MainWindow.__init__
+    ...
+    controller.shutdown()                    # in MainWindow.closeEvent once the close is accepted
+
+The window provides ``document``, ``canvas_view.highlight_nodes(ids)``, the
+actions ``actionTrain``, ``actionPause``, ``actionStep``, ``actionStepEpoch``,
+``actionStop``, ``actionReset``, ``menus["train"]``, ``add_panel_dock``,
+``add_plot``, ``set_training_locked(locked, reason)``, ``statusBar()`` and
+``blocked_reason()``. Whatever it lacks is skipped or created here, so the
+controller also runs in a bare test harness. As a safety net the controller
+also watches the window's Close event and ``QApplication.aboutToQuit``.
+
+States: ``idle`` (no trainer yet, or after Reset), ``running``, ``paused``
+(thread alive, waiting), ``stopped`` (thread gone; Train continues the same
+run), ``finished`` (epochs done, early stop or divergence; Train starts a new
+run from the trained weights).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QStyle
+
+from engine.landscape import default_pair
+from engine.losses import LOSSES, make_loss
+from engine.model import Model
+from engine.trainer import ConfigError, Trainer
+
+from .plots.fit_plot import FitPlot
+from .plots.loss_plot import LossPlot
+from .plots.surface_plot import SurfacePlot
+from .plots.units_plot import UnitsPlot
+from .plots.views import compute_views, make_context
+from .panels.training_panel import TrainingPanel
+from .workers import BackgroundJob, TrainingWorker, compute_surface, retrack
+
+__all__ = ["TrainingController", "install_training", "LOCK_REASON"]
+
+LOCK_REASON = "Training is running — pause or stop to edit"
+_ACTIONS = {
+    "train": ("actionTrain", "&Train", "F5", QStyle.StandardPixmap.SP_MediaPlay,
+              "Start training (or resume)"),
+    "pause": ("actionPause", "&Pause", "F6", QStyle.StandardPixmap.SP_MediaPause, "Pause training"),
+    "step": ("actionStep", "&Step", "F10", QStyle.StandardPixmap.SP_MediaSeekForward,
+             "One update (one batch); Shift-click the Step button for one epoch"),
+    "step_epoch": ("actionStepEpoch", "Step one &epoch", "Shift+F10", QStyle.StandardPixmap.SP_MediaSkipForward,
+                   "Train until the end of the current epoch"),
+    "stop": ("actionStop", "St&op", "Shift+F5", QStyle.StandardPixmap.SP_MediaStop,
+             "Stop training (the weights so far are kept)"),
+    "reset": ("actionReset", "&Reset weights", "", QStyle.StandardPixmap.SP_BrowserReload,
+              "Fresh random weights from the seed; clears the plots"),
+}
+
+
+def _weights_match(model: Model, weights: dict | None) -> bool:
+    if not weights:
+        return False
+    try:
+        return set(weights) == set(model.params) and all(
+            np.shape(weights[k]) == p.shape for k, p in model.params.items())
+    except Exception:
+        return False
+
+
+class TrainingController(QObject):
+    state_changed = Signal(str)
+    snapshot_received = Signal(object)      # gui.workers.Snapshot
+    training_finished = Signal(str)         # stop reason: epochs | early_stopping | diverged | error
+    views_updated = Signal()
+    surface_updated = Signal()
+
+    def __init__(self, document, window=None, actions: dict[str, QAction] | None = None,
+                 highlight=None, parent: QObject | None = None) -> None:
+        super().__init__(parent if parent is not None else window)
+        self.document = document
+        self.window = window
+        self.state = "idle"
+        self.trainer: Trainer | None = None
+        self.worker: TrainingWorker | None = None
+        self.ctx = None
+        self._key = None                  # what the trainer was built from
+        self._jobs: list[BackgroundJob] = []
+        self._epochs_seen: list[dict] = []
+        self._last_loss: float | None = None
+        self._pending_surface_on_pause = False
+        self.actions = self._make_actions(actions or {})
+        self.panel = TrainingPanel(document, self.actions)
+        self.loss_plot = LossPlot()
+        self.fit_plot = FitPlot()
+        self.units_plot = UnitsPlot(highlight=highlight)
+        self.surface_plot = SurfacePlot()
+        self.plots = (self.loss_plot, self.fit_plot, self.units_plot, self.surface_plot)
+
+        a = self.actions
+        a["train"].triggered.connect(self.start)
+        a["pause"].triggered.connect(self.pause)
+        a["step"].triggered.connect(lambda: self.step(self._shift_held()))
+        a["step_epoch"].triggered.connect(lambda: self.step(True))
+        a["stop"].triggered.connect(self.stop)
+        a["reset"].triggered.connect(self.reset)
+        self.panel.step_requested.connect(self.step)
+        self.surface_plot.surface_requested.connect(self._on_surface_requested)
+
+        document.graph_changed.connect(self._on_graph_changed)
+        document.dataset_changed.connect(self._on_dataset_changed)
+        document.config_changed.connect(self._on_config_changed)
+        document.replaced.connect(self._on_replaced)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(120)
+        self._preview_timer.timeout.connect(self._preview)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self._on_dataset_changed()
+        self._set_state("idle")
+
+    # -- actions -----------------------------------------------------------------
+    def _make_actions(self, given: dict[str, QAction]) -> dict[str, QAction]:
+        style = QApplication.style()
+        out = {}
+        for key, (name, text, shortcut, icon, tip) in _ACTIONS.items():
+            act = given.get(key)
+            if act is None and self.window is not None:
+                act = getattr(self.window, name, None)
+            if act is None:
+                act = QAction(text, self.window if self.window is not None else self)
+                act.setObjectName(name)
+                if shortcut:
+                    act.setShortcut(shortcut)
+            if act.icon().isNull() and style is not None:
+                act.setIcon(style.standardIcon(icon))
+            if not act.toolTip() or act.toolTip() == act.text().replace("&", ""):
+                act.setToolTip(tip)
+            act.setStatusTip(tip)
+            out[key] = act
+        return out
+
+    @staticmethod
+    def _shift_held() -> bool:
+        return bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+
+    # -- helpers -------------------------------------------------------------------
+    def _status(self, text: str, ms: int = 6000) -> None:
+        w = self.window
+        if w is not None and hasattr(w, "statusBar"):
+            try:
+                w.statusBar().showMessage(text, ms)
+            except Exception:
+                pass
+
+    def _lock(self, locked: bool) -> None:
+        w = self.window
+        if w is not None and hasattr(w, "set_training_locked"):
+            w.set_training_locked(locked, LOCK_REASON if locked else "")
+        self.panel.set_settings_enabled(not locked)
+
+    def _blocked(self) -> str | None:
+        w = self.window
+        if w is not None and hasattr(w, "blocked_reason"):
+            reason = w.blocked_reason()
+            if reason:
+                return reason
+        issues = self.document.issues()
+        if issues:
+            return issues[0].message
+        if self.document.dataset is None:
+            return "Load data first (File → Import CSV)"
+        return None
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        a = self.actions
+        blocked = self._blocked()
+        running = state == "running"
+        a["train"].setEnabled(not running and blocked is None)
+        a["train"].setText("&Resume" if state in ("paused", "stopped") else "&Train")
+        a["pause"].setEnabled(running)
+        a["step"].setEnabled(blocked is None)
+        a["step_epoch"].setEnabled(blocked is None)
+        a["stop"].setEnabled(state in ("running", "paused"))
+        a["reset"].setEnabled(True)
+        self._lock(running)
+        labels = {"idle": "Ready" if blocked is None else f"Not ready: {blocked}",
+                  "running": "Training…", "paused": "Paused", "stopped": "Stopped",
+                  "finished": "Finished"}
+        self.panel.show_state(labels.get(state, state))
+        self.state_changed.emit(state)
+
+    def _build_key(self):
+        cfg = self.document.train_config
+        return (repr(self.document.graph.to_dict()), id(self.document.dataset),
+                repr({k: v for k, v in cfg.to_dict().items() if k != "track"}))
+
+    def _surface_pair(self, model: Model) -> tuple[str, str]:
+        names = model.scalar_names()
+        pair = self.surface_plot.pair()
+        if pair[0] in names and pair[1] in names:
+            return pair
+        pair = default_pair(model)
+        self.surface_plot.set_parameters(names, pair)
+        return pair
+
+    def _new_trainer(self, weights: dict | None) -> Trainer:
+        """A trainer on the document's graph and data; ``weights`` continue a run if they fit."""
+        doc = self.document
+        cfg = replace(doc.train_config, track=[])
+        trainer = Trainer(doc.graph, doc.dataset, cfg)
+        if _weights_match(trainer.model, weights):
+            trainer.model.set_weights(weights)
+            trainer._backup[...] = trainer.model.flat_params
+        pair = self._surface_pair(trainer.model)
+        self.surface_plot.set_parameters(trainer.model.scalar_names(), pair)
+        retrack(trainer, pair)
+        self._key = self._build_key()
+        return trainer
+
+    def _clear_plots(self) -> None:
+        self.loss_plot.clear()
+        self.fit_plot.clear_prediction()
+        self.units_plot.clear_prediction()
+        self.surface_plot.clear()
+        self._epochs_seen = []
+        self._last_loss = None
+        self.panel.clear_live()
+
+    # -- commands ------------------------------------------------------------------
+    def start(self) -> None:
+        """Train (or resume)."""
+        if self.state == "running":
+            return
+        if self.worker is not None and self.worker.is_alive() and self._key == self._build_key():
+            self.worker.resume()
+            self._set_state("running")
+            return
+        if not self._ensure_trainer():
+            return
+        self._launch(paused=False)
+
+    def _ensure_trainer(self) -> bool:
+        """A trainer ready to go: the current one if nothing changed, else a new one."""
+        blocked = self._blocked()
+        if blocked:
+            self.panel.show_message(f"Cannot train yet: {blocked}.", "error")
+            self._status(f"Cannot train: {blocked}")
+            return False
+        if self.panel.has_errors():
+            self.panel.show_message("Fix the settings marked in red first.", "error")
+            return False
+        if self.worker is not None:
+            self._stop_worker()
+        reuse = (self.trainer is not None and self._key == self._build_key()
+                 and not self.trainer.finished)
+        if reuse:
+            return True
+        key = self._build_key()
+        same_graph = self.trainer is not None and self._key is not None and self._key[0] == key[0]
+        weights = self.trainer.model.get_weights() if same_graph else self.document.weights
+        try:
+            self.trainer = self._new_trainer(weights)
+        except (ConfigError, ValueError) as exc:
+            self.trainer = None
+            self.panel.show_message(f"Cannot train: {exc}", "error")
+            self._status(f"Cannot train: {exc}")
+            return False
+        self._clear_plots()
+        self.loss_plot.set_loss_name(LOSSES[self.trainer.config.loss].title.lower())
+        continuing = _weights_match(self.trainer.model, weights)
+        if continuing:
+            self._status("Continuing from the trained weights (Reset for fresh ones)")
+        return True
+
+    def _launch(self, paused: bool) -> None:
+        tr = self.trainer
+        self.worker = TrainingWorker(tr, self.ctx, surface_names=tuple(tr.config.track), parent=self)
+        self.worker.snapshot_posted.connect(self._on_snapshot_posted)
+        self.panel.show_message("")
+        self.worker.start(paused=paused)
+        self._set_state("paused" if paused else "running")
+
+    def pause(self) -> None:
+        if self.worker is not None and self.state == "running":
+            self.worker.pause()
+            self._set_state("paused")
+
+    def step(self, epoch: bool = False) -> None:
+        """One update (or the rest of the epoch) while paused; pauses a running worker first."""
+        if self.worker is None or not self.worker.is_alive():
+            if self.trainer is None or self.trainer.finished or self._key != self._build_key():
+                if not self._ensure_trainer():
+                    return
+            self._launch(paused=True)
+        elif self.state == "running":
+            self._set_state("paused")
+        if epoch:
+            self.worker.step_epoch()
+        else:
+            self.worker.step(1)
+
+    def stop(self) -> None:
+        """End the worker thread; the weights so far go into the document."""
+        if self.worker is None:
+            return
+        self._stop_worker()
+        self._drain()
+        self._write_results()
+        self._set_state("stopped")
+        if self.trainer is not None:
+            self._status(f"Stopped after {self.trainer.updates:,} updates; Train continues")
+            self._request_idle_surface()
+
+    def reset(self) -> None:
+        """Fresh weights from the seed, empty history, empty plots."""
+        self._stop_worker()
+        self._cancel_jobs()
+        self.trainer = None
+        self._key = None
+        self._clear_plots()
+        if self.document.weights is not None or self.document.history is not None:
+            self.document.set_results(None, None)
+        if self._blocked() is None:
+            try:
+                self.trainer = self._new_trainer(None)
+                self.loss_plot.set_loss_name(LOSSES[self.trainer.config.loss].title.lower())
+            except (ConfigError, ValueError) as exc:
+                self.trainer = None
+                self.panel.show_message(f"Cannot build the model: {exc}", "error")
+        self._set_state("idle")
+        if self.trainer is not None:
+            self._request_idle_views(self.trainer.model)
+            self._request_idle_surface()
+        self._status("Weights reset from the seed")
+
+    def shutdown(self) -> None:
+        """Stop everything that runs in the background (window closing, app quitting)."""
+        self._preview_timer.stop()
+        if self.worker is not None:
+            self._stop_worker()
+            if self.trainer is not None and self.state in ("running", "paused"):
+                self._write_results()
+            self.state = "stopped"
+        self._cancel_jobs(wait=True)
+
+    def _stop_worker(self) -> None:
+        w = self.worker
+        if w is None:
+            return
+        w.stop()
+        try:
+            w.snapshot_posted.disconnect(self._on_snapshot_posted)
+        except (RuntimeError, TypeError):
+            pass
+        self._drain(w)
+        self.worker = None
+
+    def _drain(self, worker=None) -> None:
+        """Show what the worker posted last (after it ended)."""
+        w = worker or self.worker
+        if w is not None:
+            snap = w.take()
+            if snap is not None:
+                self._show_snapshot(snap)
+
+    def _write_results(self) -> None:
+        tr = self.trainer
+        if tr is None:
+            return
+        if not all(np.isfinite(tr.model.flat_params)):
+            return
+        self.document.set_results(tr.model.get_weights(), tr.history())
+
+    # -- snapshots -----------------------------------------------------------------
+    def _on_snapshot_posted(self) -> None:
+        if self.worker is None:
+            return
+        snap = self.worker.take()
+        if snap is None:
+            return
+        self._show_snapshot(snap)
+        if snap.state in ("finished", "error"):
+            self._on_worker_ended(snap)
+
+    def _show_snapshot(self, snap) -> None:
+        self.loss_plot.append(snap.loss_start, snap.loss_new, snap.epochs_new)
+        if snap.epochs_new:
+            self._epochs_seen.extend(snap.epochs_new)
+        if len(snap.loss_new):
+            self._last_loss = float(snap.loss_new[-1])
+        if snap.views is not None:
+            self.fit_plot.show_view(snap.views.get("fit"))
+            self.units_plot.show_view(snap.views.get("units"))
+            self.views_updated.emit()
+        self.surface_plot.append_path(snap.path_start, snap.path_new, snap.track)
+        if snap.surface is not None:
+            self.surface_plot.show_surface(snap.surface)
+            self.surface_updated.emit()
+        epochs = self.trainer.config.epochs if self.trainer is not None else 0
+        self.panel.show_progress(snap, epochs)
+        self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
+        if snap.weights is not None and snap.state == "paused":
+            self.document.set_results(snap.weights, None if snap.history is None else snap.history)
+        self.snapshot_received.emit(snap)
+
+    def _on_worker_ended(self, snap) -> None:
+        self._stop_worker()
+        if snap.state == "error":
+            self.panel.show_message(snap.message, "error")
+            self._status(snap.message)
+            self._set_state("stopped")
+            self.training_finished.emit("error")
+            return
+        reason = snap.stop_reason or "epochs"
+        if snap.weights is not None and all(np.all(np.isfinite(w)) for w in snap.weights.values()):
+            self.document.set_results(snap.weights, snap.history)
+        msg = snap.message[:1].upper() + snap.message[1:] if snap.message else "Finished."
+        if reason == "diverged":
+            self.panel.show_message("Training diverged: " + snap.message, "error")
+            self._status(f"Diverged at update {self.trainer.diverged_at}: try a smaller learning rate", 15000)
+        else:
+            last = self._epochs_seen[-1] if self._epochs_seen else {}
+            extra = ""
+            if "val_r2" in last and math.isfinite(last.get("val_r2", math.nan)):
+                extra = f" Validation R² {last['val_r2']:.3f}, MAE {last['val_mae']:.4g}."
+            elif "val_accuracy" in last and math.isfinite(last.get("val_accuracy", math.nan)):
+                extra = f" Validation accuracy {last['val_accuracy']:.1%}."
+            self.panel.show_message(msg + extra, "done")
+            self._status(msg)
+        self._set_state("finished")
+        self.training_finished.emit(reason)
+
+    # -- idle work (no training thread) ----------------------------------------------
+    def _model_copy(self, model: Model) -> Model:
+        m = Model(model.graph, dtype=model.dtype)
+        m.set_weights(model.get_weights())
+        return m
+
+    def _run_job(self, fn, on_done) -> BackgroundJob:
+        job = BackgroundJob(fn, parent=self)
+        job.done.connect(on_done)
+        job.done.connect(lambda _r, j=job: self._forget(j))
+        job.failed.connect(lambda msg, j=job: (self._status(f"Could not draw the plots: {msg}"), self._forget(j)))
+        self._jobs.append(job)
+        return job.start()
+
+    def _forget(self, job) -> None:
+        self._jobs = [j for j in self._jobs if j is not job]
+
+    def _cancel_jobs(self, wait: bool = False) -> None:
+        for j in self._jobs:
+            j.cancel()
+        if wait:
+            for j in self._jobs:
+                j.wait()
+        self._jobs = [j for j in self._jobs if j.is_alive()]
+
+    def _request_idle_views(self, model: Model) -> None:
+        if self.ctx is None:
+            return
+        m, ctx = self._model_copy(model), self.ctx
+
+        def done(views):
+            if ctx is self.ctx and self.worker is None:
+                self.fit_plot.show_view(views.get("fit"))
+                self.units_plot.show_view(views.get("units"))
+                self.views_updated.emit()
+        self._run_job(lambda cancelled: compute_views(m, ctx), done)
+
+    def _request_idle_surface(self, pair=None) -> None:
+        tr = self.trainer
+        if tr is None:
+            return
+        pair = tuple(pair or self.surface_plot.pair())
+        if len(pair) != 2 or not pair[0]:
+            return
+        m = self._model_copy(tr.model)
+        path = tr.trajectory.view().copy() if tuple(tr.config.track) == pair else None
+        X, y, loss = tr.X, tr.y, tr.loss
+
+        def done(surface):
+            if self.worker is None and surface is not None:
+                self.surface_plot.show_surface(surface)
+                self.surface_updated.emit()
+        self._run_job(lambda cancelled: compute_surface(m, loss, X, y, pair, path, cancel=cancelled), done)
+
+    def _on_surface_requested(self, pair) -> None:
+        if self.worker is not None and self.worker.is_alive():
+            self.worker.request_surface(pair)
+            return
+        tr = self.trainer
+        if tr is None:
+            return
+        if tuple(tr.config.track) != tuple(pair):
+            retrack(tr, pair)
+            self.surface_plot.clear_path()
+            self.surface_plot.append_path(0, tr.trajectory.view(), tuple(pair))
+        self._request_idle_surface(pair)
+
+    # -- document events ---------------------------------------------------------------
+    def _invalidate(self) -> None:
+        """The graph, data or settings changed under a trainer that is not running."""
+        if self.worker is not None and self.state != "running":
+            self._stop_worker()
+            self._write_results()
+            self._set_state("stopped")
+
+    def _on_graph_changed(self) -> None:
+        self._invalidate()
+        self._set_state(self.state)
+        if self.state != "running":
+            self._preview_timer.start()
+
+    def _on_dataset_changed(self) -> None:
+        self._invalidate()
+        ds = self.document.dataset
+        dtype = np.dtype(self.document.train_config.dtype)
+        try:
+            self.ctx = make_context(ds, dtype) if ds is not None else None
+        except Exception as exc:       # a plot must never block loading data
+            self.ctx = None
+            self._status(f"Cannot plot this data: {exc}")
+        for p in (self.fit_plot, self.units_plot):
+            p.set_context(self.ctx)
+        self._set_state(self.state)
+        if self.state != "running":
+            self._preview_timer.start()
+
+    def _on_config_changed(self) -> None:
+        self._invalidate()
+        if self.state != "running":
+            self._set_state(self.state)
+
+    def _on_replaced(self) -> None:
+        self._stop_worker()
+        self._cancel_jobs()
+        self.trainer = None
+        self._key = None
+        self._clear_plots()
+        h = self.document.history
+        if h:
+            self.loss_plot.set_history(h.get("update_loss"), h.get("epochs"))
+            self._epochs_seen = list(h.get("epochs") or [])
+        self._set_state("idle")
+
+    def _preview(self) -> None:
+        """While idle: show what the current (or fresh) weights predict, off the GUI thread."""
+        if self.worker is not None or self._blocked() is not None:
+            return
+        doc = self.document
+        if self.trainer is not None and self._key is not None and self._key[0] == self._build_key()[0] \
+                and self._key[1] == self._build_key()[1]:
+            model = self.trainer.model
+        else:
+            try:
+                model = Model(doc.graph, dtype=doc.train_config.dtype, seed=doc.train_config.seed)
+            except Exception:
+                return
+            if _weights_match(model, doc.weights):
+                model.set_weights(doc.weights)
+            self.surface_plot.set_parameters(model.scalar_names(), self._surface_pair(model))
+        self._request_idle_views(model)
+
+
+class _CloseWatcher(QObject):
+    """Stops training once the window has really closed (a vetoed close changes nothing)."""
+
+    def __init__(self, window, controller: TrainingController) -> None:
+        super().__init__(window)
+        self.window, self.controller = window, controller
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._check)
+        return False
+
+    def _check(self) -> None:
+        try:
+            visible = self.window.isVisible()
+        except RuntimeError:          # already deleted
+            visible = False
+        if not visible:
+            self.controller.shutdown()
+
+
+def install_training(window) -> TrainingController:
+    """Add the training panel and the four plots to ``window`` and wire its actions.
+
+    Returns the controller; call ``controller.shutdown()`` from the window's
+    ``closeEvent`` once the close is accepted (an event filter does it too, one
+    event-loop turn later).
+    """
+    canvas = getattr(window, "canvas_view", None)
+    highlight = getattr(canvas, "highlight_nodes", None)
+    ctl = TrainingController(window.document, window=window, highlight=highlight)
+    window.training = ctl
+    if hasattr(window, "add_panel_dock"):
+        window.add_panel_dock(ctl.panel, "Training")
+    if hasattr(window, "add_plot"):
+        for plot, title in ((ctl.loss_plot, "Loss"), (ctl.fit_plot, "Fit"), (ctl.units_plot, "Units"),
+                            (ctl.surface_plot, "Error surface")):
+            window.add_plot(plot, title)
+    menus = getattr(window, "menus", None) or {}
+    menu = menus.get("train")
+    if menu is not None:
+        present = set(menu.actions())
+        for key in ("train", "pause", "step", "step_epoch", "stop", "reset"):
+            if ctl.actions[key] not in present:
+                menu.addAction(ctl.actions[key])
+    window.installEventFilter(_CloseWatcher(window, ctl))
+    return ctl
