@@ -2,8 +2,9 @@
 
 One *update* is one batch: forward, loss, backward, optimizer step. One
 *epoch* is every batch once: N examples with batch size B give ⌈N/B⌉ updates.
-After each epoch the trainer evaluates the whole training and validation sets
-and records their loss and metrics. A non-finite loss stops training, restores
+After each epoch the trainer evaluates the validation set and the training set
+(at most ``Trainer.EVAL_ROWS`` evenly spaced rows of it) and records their loss
+and metrics. A non-finite loss stops training, restores
 the last weights that gave a finite loss, and says at which update it happened.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from .graph import Graph
 from .losses import losses_for_task, make_loss
-from .model import Model
+from .model import Model, ModelError
 from .optimizers import OPTIMIZERS, make_optimizer
 
 __all__ = ["TrainConfig", "ConfigError", "ArrayData", "Trainer", "evaluate", "default_loss"]
@@ -170,6 +171,8 @@ class Trainer:
     ``stop_reason`` why: ``"epochs"``, ``"early_stopping"`` or ``"diverged"``.
     """
 
+    EVAL_ROWS = 20000
+
     def __init__(self, graph: Graph, data, config: TrainConfig | None = None,
                  model: Model | None = None) -> None:
         self.config = config or TrainConfig()
@@ -206,7 +209,17 @@ class Trainer:
             raise ConfigError(f"the data has {int(self.y.max()) + 1} classes but the Output node has "
                               f"width {self.model.n_outputs}")
         self.y_std = getattr(data, "y_std", None) if self.task == "regression" else None
-        self._track_idx = [self.model.flat_index(n) for n in cfg.track]
+        # the per-epoch training loss is measured on at most EVAL_ROWS evenly spaced rows,
+        # so that on large data the check costs a small fraction of an epoch
+        if len(self.X) > self.EVAL_ROWS:
+            idx = np.linspace(0, len(self.X) - 1, self.EVAL_ROWS).round().astype(np.int64)
+            self._X_eval, self._y_eval = self.X[idx], self.y[idx]
+        else:
+            self._X_eval, self._y_eval = self.X, self.y
+        try:
+            self._track_idx = [self.model.flat_index(n) for n in cfg.track]
+        except ModelError as exc:
+            raise ConfigError(f"cannot track {', '.join(cfg.track)}: {exc}") from None
         self._init_state()
 
     # -- state ---------------------------------------------------------------
@@ -248,8 +261,9 @@ class Trainer:
 
     def summary(self) -> str:
         """'N examples, B per batch → U updates per epoch'."""
+        u = self.updates_per_epoch
         return (f"{self.n_train} examples, {self.batch_size} per batch → "
-                f"{self.updates_per_epoch} updates per epoch")
+                f"{u} update{'s' if u != 1 else ''} per epoch")
 
     # -- training ------------------------------------------------------------
     def _shuffle(self) -> None:
@@ -332,7 +346,7 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.epoch += 1
         record = {"epoch": self.epoch, "updates": self.updates}
-        for prefix, (X, y) in (("train", (self.X, self.y)), ("val", (self.Xv, self.yv))):
+        for prefix, (X, y) in (("train", (self._X_eval, self._y_eval)), ("val", (self.Xv, self.yv))):
             for k, v in evaluate(self.model, self.loss, X, y, self.y_std).items():
                 record[f"{prefix}_{k}"] = v
         self.epochs.append(record)

@@ -198,7 +198,7 @@ def test_batch_larger_than_data_is_one_full_batch():
     X, y = _linear_data(n=10)
     tr = _trainer(sequential(3, []), X, y, batch_size=64, epochs=2)
     assert tr.batch_size == 10 and tr.updates_per_epoch == 1
-    assert tr.summary() == "10 examples, 10 per batch → 1 updates per epoch"
+    assert tr.summary() == "10 examples, 10 per batch → 1 update per epoch"
 
 
 def test_lecture_counts():
