@@ -278,12 +278,12 @@ class TrainingController(QObject):
             self._status("Continuing from the trained weights (Reset for fresh ones)")
         return True
 
-    def _launch(self, paused: bool) -> None:
+    def _launch(self, paused: bool, steps: int = 0, epoch: bool = False) -> None:
         tr = self.trainer
         self.worker = TrainingWorker(tr, self.ctx, surface_names=tuple(tr.config.track), parent=self)
         self.worker.snapshot_posted.connect(self._on_snapshot_posted)
         self.panel.show_message("")
-        self.worker.start(paused=paused)
+        self.worker.start(paused=paused, steps=steps, epoch=epoch)
         self._set_state("paused" if paused else "running")
 
     def pause(self) -> None:
@@ -297,8 +297,9 @@ class TrainingController(QObject):
             if self.trainer is None or self.trainer.finished or self._key != self._build_key():
                 if not self._ensure_trainer():
                     return
-            self._launch(paused=True)
-        elif self.state == "running":
+            self._launch(paused=True, steps=0 if epoch else 1, epoch=epoch)
+            return
+        if self.state == "running":
             self._set_state("paused")
         if epoch:
             self.worker.step_epoch()
@@ -335,7 +336,9 @@ class TrainingController(QObject):
                 self.panel.show_message(f"Cannot build the model: {exc}", "error")
         self._set_state("idle")
         if self.trainer is not None:
-            self._request_idle_views(self.trainer.model)
+            tr = self.trainer
+            self.surface_plot.append_path(0, tr.trajectory.view(), tuple(tr.config.track))
+            self._request_idle_views(tr.model)
             self._request_idle_surface()
         self._status("Weights reset from the seed")
 

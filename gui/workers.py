@@ -157,8 +157,10 @@ class TrainingWorker(QObject):
         self._old_switch = None
 
     # -- control (GUI thread) --------------------------------------------------
-    def start(self, paused: bool = False) -> None:
+    def start(self, paused: bool = False, steps: int = 0, epoch: bool = False) -> None:
+        """Launch the thread: training, or paused (then ``steps`` updates or one ``epoch`` first)."""
         self._running = not paused
+        self._steps, self._epoch = steps, epoch
         self._thread = threading.Thread(target=self._main, name=THREAD_NAME, daemon=True)
         self._old_switch = sys.getswitchinterval()
         sys.setswitchinterval(min(self._old_switch, GIL_SWITCH_INTERVAL))
@@ -222,7 +224,8 @@ class TrainingWorker(QObject):
     def _main(self) -> None:
         tr = self.trainer
         try:
-            self._publish("running" if self._running else "paused", views=True)
+            if not (self._steps or self._epoch):     # a first Step publishes its own snapshot
+                self._publish("running" if self._running else "paused", views=True)
             last_pub = time.perf_counter()
             last_views = last_pub
             rate_t, rate_u = last_pub, tr.updates
@@ -232,6 +235,7 @@ class TrainingWorker(QObject):
                                or self._surface_req or self._views_req or self._pause_note):
                         self._cv.wait()
                     if self._stop:
+                        self._publish("stopped", views=True)     # the last updates, for the plots
                         break
                     steps, self._steps = self._steps, 0
                     epoch, self._epoch = self._epoch, False
@@ -239,9 +243,6 @@ class TrainingWorker(QObject):
                     views, self._views_req = self._views_req, False
                     pause_note, self._pause_note = self._pause_note, False
                     running = self._running
-                if surface:
-                    retrack(tr, surface)
-                    self._publish(self._state(), surface=self._surface(surface))
                 if steps or epoch or pause_note or views:
                     for _ in range(steps):
                         tr.step()
@@ -251,7 +252,10 @@ class TrainingWorker(QObject):
                         surf = self._surface(tuple(tr.config.track)) if pause_note else None
                         self._publish(self._state(), views=True, surface=surf,
                                       weights=pause_note or bool(steps or epoch))
-                elif running:
+                if surface:
+                    retrack(tr, surface)
+                    self._publish(self._state(), surface=self._surface(surface))
+                if running and not (steps or epoch or pause_note or views):
                     n = max(1, int(self.chunk_seconds / max(self._per_update, 1e-7)))
                     t0 = time.perf_counter()
                     done = tr.run(max_updates=n, max_seconds=self.chunk_seconds)

@@ -33,6 +33,8 @@ class FitPlot(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
         self._layout.addWidget(self.readout)
+        self.legend = style.legend_strip([])
+        self._layout.addWidget(self.legend)
         self.plot: pg.PlotWidget | None = None
         self.ctx = None
         self.mode = "none"
@@ -61,6 +63,7 @@ class FitPlot(QWidget):
         self._layout.addWidget(self.plot, 1)
         p = self.plot.getPlotItem()
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+        self.legend.setText("")
         if ctx is None:
             self.readout.setText("Load data to see it here with the model's prediction.")
             return
@@ -68,7 +71,6 @@ class FitPlot(QWidget):
         if self.mode == "classes":
             self._build_classes(p)
             return
-        style.add_legend(self.plot, offset=(10, 5), columns=3 if self.mode == "series" else 1)
         dot = dict(pen=None, symbol="o", symbolSize=5)
         if self.mode == "xy":
             style.set_labels(self.plot, ctx.x_label, unit)
@@ -77,7 +79,10 @@ class FitPlot(QWidget):
             self.val_items = p.plot(ctx.x_val, ctx.y_val, symbolBrush=pg.mkBrush(style.VAL + "cc"),
                                     name="validation rows", **dot)
             self.pred_curve = p.plot(pen=pg.mkPen(style.MODEL, width=3), name="prediction ŷ(x)", antialias=True)
-            self.readout.setText(f"{unit} against {ctx.x_label}: dots are data, the curve is the model.")
+            self.legend.setText(style.legend_html([(style.TRAIN, "dot", "training rows"),
+                                                   (style.VAL, "dot", "validation rows"),
+                                                   (style.MODEL, "thick", "prediction ŷ(x)")]))
+            self.readout.setText(f"{unit} against {ctx.x_label}: dots are data, the curve is the model")
         elif self.mode == "series":
             style.set_labels(self.plot, "time" if ctx.x_is_date else ctx.x_label, unit)
             self.train_items = p.plot(ctx.x_train, ctx.y_train, pen=pg.mkPen(style.TRAIN, width=1),
@@ -103,7 +108,11 @@ class FitPlot(QWidget):
                                                                        "anchors": [(0, 0), (0, 0)]})
                 p.addItem(line, ignoreBounds=True)
                 self.boundary_line = line
-            self.readout.setText(f"{unit} over time: actual (blue/orange) and the model's one-step prediction (black).")
+            self.legend.setText(style.legend_html([(style.TRAIN, "line", "actual, training"),
+                                                   (style.VAL, "line", "actual, validation"),
+                                                   (style.MODEL, "line", "predicted")]))
+            self.legend.setToolTip("The validation rows are shaded")
+            self.readout.setText(f"{unit}: actual vs predicted from the previous values")
         else:
             style.set_labels(self.plot, f"actual {unit}", f"predicted {unit}")
             lo = float(min(ctx.y_train.min(), ctx.y_val.min() if len(ctx.y_val) else np.inf))
@@ -112,7 +121,10 @@ class FitPlot(QWidget):
                    name="perfect (ŷ = y)")
             self.train_items = p.plot(symbolBrush=pg.mkBrush(style.TRAIN + "99"), name="training rows", **dot)
             self.val_items = p.plot(symbolBrush=pg.mkBrush(style.VAL + "cc"), name="validation rows", **dot)
-            self.readout.setText("Each dot is one row: the closer to the diagonal, the better.")
+            self.legend.setText(style.legend_html([(style.TRAIN, "dot", "training rows"),
+                                                   (style.VAL, "dot", "validation rows"),
+                                                   (style.CONSTANT, "dash", "perfect: ŷ = y")]))
+            self.readout.setText("One dot per row: the closer to the diagonal, the better")
 
     def _build_classes(self, p) -> None:
         ctx = self.ctx

@@ -58,15 +58,19 @@ class LossPlot(QWidget):
         top.setContentsMargins(4, 0, 4, 0)
         top.addWidget(self.readout, 1)
         top.addWidget(self.log_box)
-        self.plot = style.make_plot_widget("update (one batch each)", "loss")
+        self.plot = style.make_plot_widget("update (one batch each)", "loss",
+                                           axis_items={"left": style.LogAxis("left")})
+        self.legend = style.legend_strip([(style.TRAIN_LIGHT, "line", "each update"),
+                                          (style.TRAIN, "dot", "training (epoch)"),
+                                          (style.VAL, "square", "validation (epoch)")])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addLayout(top)
+        lay.addWidget(self.legend)
         lay.addWidget(self.plot, 1)
 
         p = self.plot.getPlotItem()
-        style.add_legend(self.plot)
         self.update_curve = p.plot(pen=pg.mkPen(style.TRAIN_LIGHT, width=1), name="training loss, each update")
         self.update_curve.setDownsampling(auto=True, method="peak")
         self.update_curve.setClipToView(True)
@@ -81,8 +85,6 @@ class LossPlot(QWidget):
         self.cursor.hide()
         p.addItem(self.cursor, ignoreBounds=True)
         p.setLogMode(y=True)
-        # label fewer minor ticks so a log axis spanning less than a decade stays legible
-        p.getAxis("left").setStyle(textFillLimits=[(0, 0.8), (2, 0.35), (4, 0.2), (6, 0.1)])
         self.log_box.toggled.connect(self._on_log_toggled)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
 
@@ -101,7 +103,7 @@ class LossPlot(QWidget):
         self.update_curve.setData([], [])
         self.train_curve.setData([], [])
         self.val_curve.setData([], [])
-        self.readout.setText("Press Train: the loss of every update and every epoch appears here.")
+        self.readout.setText("Press Train: the loss of each update and epoch appears here.")
 
     def set_loss_name(self, title: str) -> None:
         self._loss_name = title
@@ -119,11 +121,11 @@ class LossPlot(QWidget):
             self._epochs.extend(epochs)
         if self._y.n and not self._hovering:
             last = self._epochs[-1] if self._epochs else None
-            text = f"{self._y.n:,} updates · last batch {style.fmt(self._y.buf[self._y.n - 1])}"
+            text = f"{self._y.n:,} updates · batch {style.fmt(self._y.buf[self._y.n - 1])}"
             if last:
                 text += (f" · epoch {last.get('epoch')}: train {style.fmt(last.get('train_loss'))}, "
-                         f"validation {style.fmt(last.get('val_loss'))}")
-            self.readout.setText(text + "  (hover for values)")
+                         f"val {style.fmt(last.get('val_loss'))}")
+            self.readout.setText(text)
         self.refresh(epochs_changed=bool(epochs))
 
     def set_history(self, update_loss, epochs) -> None:

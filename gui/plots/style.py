@@ -6,9 +6,11 @@ training data, orange the validation data, near-black the model's output.
 """
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 TRAIN = "#2b7bba"          # training data / training loss
 TRAIN_LIGHT = "#9cc3e6"    # per-update training loss (thin)
@@ -52,12 +54,51 @@ def add_legend(w: pg.PlotWidget, offset=(-10, 10), columns: int = 1) -> pg.Legen
     return legend
 
 
+class LogAxis(pg.AxisItem):
+    """A log axis that labels only 1, 2 and 5 × 10ᵏ, so less than a decade stays legible."""
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        out = []
+        for v in values:
+            real = 10.0 ** v
+            mant = real / 10.0 ** math.floor(math.log10(real)) if real > 0 else 0
+            out.append(f"{real:g}" if any(abs(mant - m) < 1e-6 for m in (1, 2, 5)) else "")
+        return out
+
+
+def _clip(lab: QLabel) -> None:
+    """One line that may be cut at the right instead of widening the plot; full text in the tooltip."""
+    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    lab.setMinimumWidth(40)
+
+
+def legend_html(entries) -> str:
+    glyph = {"line": "━", "thick": "━━", "dash": "╌╌", "dot": "●", "square": "■", "ring": "○"}
+    parts = [f"<span style='color:{c}; font-weight:900'>{glyph.get(k, k)}</span>&nbsp;{t}"
+             for c, k, t in entries]
+    return "&nbsp;&nbsp;&nbsp; ".join(parts)
+
+
+def legend_strip(entries) -> QLabel:
+    """A legend as one line of text above the plot (it never hides data).
+
+    ``entries``: ``(color, kind, text)`` with kind ``line`` | ``thick`` | ``dash`` | ``dot`` | ``square``.
+    """
+    lab = QLabel(legend_html(entries))
+    lab.setTextFormat(Qt.TextFormat.RichText)
+    _clip(lab)
+    lab.setStyleSheet("color: #333; padding: 0 4px; font-size: 9pt;")
+    return lab
+
+
 def readout_label() -> QLabel:
     """The one-line hover readout above a plot."""
     lab = QLabel(" ")
     lab.setTextFormat(Qt.TextFormat.PlainText)
-    lab.setStyleSheet("color: #333; padding: 2px 4px;")
-    lab.setMinimumWidth(50)
+    lab.setStyleSheet("color: #555; padding: 1px 4px; font-size: 9pt;")
+    _clip(lab)
     return lab
 
 

@@ -92,7 +92,7 @@ class SurfacePlot(QWidget):
         self.combo_a.currentTextChanged.connect(self._on_pair_changed)
         self.combo_b.currentTextChanged.connect(self._on_pair_changed)
         self.recompute_button.clicked.connect(self._on_recompute_clicked)
-        self.readout.setText("The loss over two parameters; the red line is gradient descent's path.")
+        self.readout.setText("Loss over two parameters; red: the optimizer's path")
 
     # -- parameters ------------------------------------------------------------
     def set_parameters(self, names: list[str], pair: tuple[str, str]) -> None:
@@ -201,9 +201,8 @@ class SurfacePlot(QWidget):
             iso.setData(img, level=lo + (hi - lo) * (k + 1) / (N_LEVELS + 1))
         self.plot.getPlotItem().setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.0)
         i, j = np.unravel_index(np.nanargmin(np.where(finite, Z, np.inf)), Z.shape)
-        self.readout.setText(f"Loss over {surface.names[0]} and {surface.names[1]} (all other parameters "
-                             f"held); lowest on this grid {style.fmt(Z[i, j])} at "
-                             f"({style.fmt(a[j])}, {style.fmt(b[i])}).")
+        self.readout.setText(f"lowest loss on this grid {style.fmt(Z[i, j])} at "
+                             f"({style.fmt(a[j])}, {style.fmt(b[i])}); other parameters held")
 
     def _on_mouse_moved(self, event) -> None:
         s = self.surface

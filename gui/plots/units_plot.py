@@ -35,6 +35,8 @@ class UnitsPlot(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
         self._layout.addWidget(self.readout)
+        self.legend = style.legend_strip([])
+        self._layout.addWidget(self.legend)
         self.plot = None
         self.ctx = None
         self.unit_curves: list[pg.PlotCurveItem] = []
@@ -60,6 +62,7 @@ class UnitsPlot(QWidget):
         p = self.plot.getPlotItem()
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         if ctx is None:
+            self.legend.setText("")
             self.sum_curve = self.const_line = None
             self.readout.setText("Load data with one input feature or a series to see the units add up.")
             return
@@ -74,13 +77,12 @@ class UnitsPlot(QWidget):
         self.sum_curve = pg.PlotCurveItem(pen=pg.mkPen(style.MODEL, width=width), antialias=True)
         self.sum_curve.setZValue(10)
         p.addItem(self.sum_curve)
-        legend = style.add_legend(self.plot, offset=(10, 5), columns=2)
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(style.POSITIVE, width=2)), "unit c<sub>i</sub>·a<sub>i</sub>, c<sub>i</sub> &gt; 0")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(style.NEGATIVE, width=2)), "unit c<sub>i</sub>·a<sub>i</sub>, c<sub>i</sub> &lt; 0")
-        legend.addItem(pg.PlotDataItem(pen=pg.mkPen(style.CONSTANT, width=2, style=Qt.PenStyle.DashLine)),
-                       "constant b")
-        legend.addItem(self.sum_curve, "b + Σ c<sub>i</sub>·a<sub>i</sub> = the fit")
-        self.readout.setText("ŷ = b + Σ c_i·a_i(x): hover a curve to find its unit.")
+        self.legend.setText(style.legend_html([
+            (style.POSITIVE, "line", "c<sub>i</sub>·a<sub>i</sub> with c<sub>i</sub> &gt; 0"),
+            (style.NEGATIVE, "line", "c<sub>i</sub> &lt; 0"),
+            (style.CONSTANT, "dash", "constant b"),
+            (style.MODEL, "thick", "b + Σ c<sub>i</sub>·a<sub>i</sub> = the fit")]))
+        self.readout.setText("ŷ = b + Σ cᵢ·aᵢ(x): hover a curve to find its unit")
 
     def set_context(self, ctx) -> None:
         self._build(ctx)
@@ -132,8 +134,7 @@ class UnitsPlot(QWidget):
         if self._hovered is None:
             extra = f" (the {k} largest of {view['n_units']})" if k < view["n_units"] else ""
             what = "input feature" if view["is_input"] else f"unit of {view['node']}"
-            self.readout.setText(f"ŷ = b + Σ c_i·a_i: {k} × {what}{extra}, b = {style.fmt(view['const'])}"
-                                 f" {self.ctx.target_name}. Hover a curve to find its unit.")
+            self.readout.setText(f"{k} × {what}{extra} · b = {style.fmt(view['const'])} · hover a curve")
 
     # -- hover ---------------------------------------------------------------
     def _set_hovered(self, i: int | None) -> None:
