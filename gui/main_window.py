@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self._install_helpers()
+        self._initial_dock_sizes()
         if open_example:
             self.io.open_example(0, ask=False)
         self._update_title()
@@ -192,6 +193,8 @@ class MainWindow(QMainWindow):
     def add_panel_dock(self, widget: QWidget, title: str) -> QDockWidget:
         """A dock on the right, tabbed with Properties."""
         name = f"{widget.objectName() or title.replace(' ', '')}Dock"
+        # an explicit minimum keeps one long label in a panel from widening the whole window
+        widget.setMinimumWidth(min(widget.minimumSizeHint().width(), 240))
         dock = self._dock(widget, title, name, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.properties_dock, dock)
         self.properties_dock.raise_()
@@ -200,6 +203,7 @@ class MainWindow(QMainWindow):
 
     def add_plot(self, widget: QWidget, title: str) -> QFrame:
         """A plot in the bottom grid (two columns); the plots dock appears with the first."""
+        widget.setMinimumSize(200, 120)     # plots shrink with the window instead of pushing the canvas
         frame = self.plot_grid.add(widget, title)
         if not self.plots_dock.isVisible() and len(self.plot_grid.frames) == 1:
             self.plots_dock.show()
@@ -237,18 +241,17 @@ class MainWindow(QMainWindow):
         name = self.document.name or "Untitled"
         star = "*" if self.document.is_modified() else ""
         self.setWindowTitle(f"{name}{star} — NetCanvas")
-        self.setWindowModified(self.document.is_modified())
 
     def _update_blocked(self) -> None:
         reason = self.blocked_reason()
         issues = self.document.issues()
         if issues:
             more = f"  (+{len(issues) - 1} more)" if len(issues) > 1 else ""
-            self.issue_label.setText(f"⚠ {issues[0].message}{more}")
+            self.issue_label.setText(_elide(f"⚠ {issues[0].message}{more}", 90))
             self.issue_label.setToolTip("\n".join(i.message for i in issues))
             self.issue_label.setStyleSheet("color: #dc2626; padding: 0 6px;")
         else:
-            self.issue_label.setText("✓ ready to train" if not reason else f"⚠ {reason}")
+            self.issue_label.setText("✓ ready to train" if not reason else _elide(f"⚠ {reason}", 90))
             self.issue_label.setToolTip("")
             self.issue_label.setStyleSheet(f"color: {'#15803d' if not reason else '#b45309'}; padding: 0 6px;")
         for act in (self.actionTrain, self.actionStep, self.actionStepEpoch):
@@ -260,7 +263,7 @@ class MainWindow(QMainWindow):
             self._blocked = reason
             self.train_blocked_changed.emit(reason or "")
             if reason:
-                self.statusBar().showMessage(f"Cannot train: {reason}", 6000)
+                self.statusBar().showMessage(_elide(f"Cannot train: {reason}", 110), 6000)
 
     def _update_edit_actions(self, *_) -> None:
         s, locked = self.document.undo_stack, self.training_locked
@@ -359,11 +362,19 @@ class MainWindow(QMainWindow):
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
+        else:
+            QTimer.singleShot(0, self._initial_dock_sizes)      # once the window has its size
+
+    def _initial_dock_sizes(self) -> None:
+        self.resizeDocks([self.palette_dock, self.properties_dock], [170, 320], Qt.Orientation.Horizontal)
+        if not self.plots_dock.isHidden():
+            self.resizeDocks([self.plots_dock], [int(self.height() * 0.42)], Qt.Orientation.Vertical)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
         for dock in (self.palette_dock, self.properties_dock):
             dock.show()
+        self._initial_dock_sizes()
 
     # -- events ---------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
@@ -383,6 +394,10 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             QTimer.singleShot(0, lambda: self.open_path(paths[0]))
+
+
+def _elide(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def _safe_name(name: str) -> str:

@@ -277,9 +277,17 @@ class EdgeItem(QGraphicsPathItem):
 
 
 def bezier(a: QPointF, b: QPointF) -> QPainterPath:
-    """A horizontal-tangent cubic from a to b; loops back smoothly when b is left of a."""
-    dx = max(50.0, abs(b.x() - a.x()) * 0.5)
+    """A horizontal-tangent cubic from a to b. When b lies left of a (a wrapped row),
+    the edge swings out, runs back along the gap between the rows and swings in."""
     path = QPainterPath(a)
+    if b.x() < a.x() - 20 and abs(b.y() - a.y()) > NODE_H:
+        mid_y = (a.y() + b.y()) / 2
+        r = min(60.0, abs(mid_y - a.y()))
+        path.cubicTo(QPointF(a.x() + r, a.y()), QPointF(a.x() + r, mid_y), QPointF(a.x(), mid_y))
+        path.lineTo(QPointF(b.x(), mid_y))
+        path.cubicTo(QPointF(b.x() - r, mid_y), QPointF(b.x() - r, b.y()), b)
+        return path
+    dx = max(50.0, abs(b.x() - a.x()) * 0.5)
     path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
     return path
 

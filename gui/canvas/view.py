@@ -50,7 +50,9 @@ class CanvasView(QGraphicsView):
         self._link: dict | None = None                   # the connection being dragged
         self._hint: tuple[str, bool, QPointF] | None = None
         self.locked_reason: str | None = None
+        self.auto_fit = True                             # fit on resize until the person navigates
         self.editor.refused.connect(self._on_editor_refused)
+        document.replaced.connect(self._on_document_replaced)
 
     # -- public API --------------------------------------------------------------
     def highlight_nodes(self, ids) -> None:
@@ -79,10 +81,21 @@ class CanvasView(QGraphicsView):
         self.zoom_changed.emit(self.zoom())
 
     def zoom_in(self) -> None:
+        self.auto_fit = False
         self.zoom_by(1.25)
 
     def zoom_out(self) -> None:
+        self.auto_fit = False
         self.zoom_by(1 / 1.25)
+
+    def _on_document_replaced(self) -> None:
+        self.auto_fit = True
+        self.fit_to_view()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit:
+            self.fit_to_view()
 
     def fit_to_view(self) -> None:
         rect = self.canvas_scene.nodes_rect()
@@ -260,6 +273,7 @@ class CanvasView(QGraphicsView):
             delta = pos - self._pan_from
             self._pan_from = pos
             self.translate_view(delta.x(), delta.y())
+            self.auto_fit = False
             event.accept()
             return
         if self._link is not None:
@@ -292,6 +306,7 @@ class CanvasView(QGraphicsView):
     def wheelEvent(self, event) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
+            self.auto_fit = False
             self.zoom_by(1.15 ** steps, anchor_center=False)
         event.accept()
 
