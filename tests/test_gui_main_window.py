@@ -252,3 +252,51 @@ def test_new_project_has_input_and_output_and_recent_menu_lists_files(window, tm
     w.recent_menu.aboutToShow.emit()
     texts = [a.text() for a in w.recent_menu.actions()]
     assert any("r.ncproj" in t for t in texts)
+
+
+def test_dropping_a_csv_on_the_canvas_imports_it_and_examples_menu_opens_examples(window, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+    w = window
+    seen = []
+    w.csv_import_handler = seen.append
+    csv = tmp_path / "drop.csv"
+    csv.write_text("a,b\n1,2\n")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(csv))])
+    vp = w.canvas_view.viewport()
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, drop)
+    assert seen == [str(csv)]
+    act = w.findChild(QAction, "actionExample3")
+    assert "ReLU" in act.text() and act.toolTip()
+    act.trigger()
+    assert w.document.name == EXAMPLES[2].name
+    assert w.document.graph.of_kind("relu")
+
+
+def test_space_drag_pans_the_canvas(window):
+    from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+    from PySide6.QtGui import QKeyEvent, QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    v = window.canvas_view
+    QApplication.sendEvent(v, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier))
+    c0 = v.center_scene_pos()
+    vp = v.viewport()
+    p = vp.rect().center()
+    L, N = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for kind, pos, button, buttons in ((QEvent.Type.MouseButtonPress, p, L, L),
+                                       (QEvent.Type.MouseMove, p + QPoint(0, 80), N, L),
+                                       (QEvent.Type.MouseButtonRelease, p + QPoint(0, 80), L, N)):
+        QApplication.sendEvent(vp, QMouseEvent(kind, QPointF(pos), QPointF(vp.mapToGlobal(pos)), button, buttons,
+                                               Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(v, QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier))
+    assert v.center_scene_pos().y() < c0.y() - 40
+    assert window.scene.selected_node_ids() == []          # a pan is not a rubber-band selection
