@@ -40,7 +40,8 @@ from .plots.surface_plot import SurfacePlot
 from .plots.units_plot import UnitsPlot
 from .plots.views import compute_views, make_context
 from .panels.training_panel import TrainingPanel
-from .workers import BackgroundJob, TrainingWorker, compute_surface, retrack
+from . import workers
+from .workers import BackgroundJob, compute_surface, make_worker, retrack
 
 __all__ = ["TrainingController", "install_training", "LOCK_REASON"]
 
@@ -83,6 +84,7 @@ class TrainingController(QObject):
         self.document = document
         self.window = window
         self.state = "idle"
+        self.worker_kind = workers.WORKER_KIND
         self.trainer: Trainer | None = None
         self.worker: TrainingWorker | None = None
         self.ctx = None
@@ -113,6 +115,12 @@ class TrainingController(QObject):
         document.dataset_changed.connect(self._on_dataset_changed)
         document.config_changed.connect(self._on_config_changed)
         document.replaced.connect(self._on_replaced)
+        self._pending: dict = {}
+        self._frame_order = ("loss", "fit", "loss", "units", "loss", "path")
+        self._frame_i = 0
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setInterval(30)
+        self._frame_timer.timeout.connect(self._on_frame)
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(120)
@@ -224,6 +232,7 @@ class TrainingController(QObject):
         return trainer
 
     def _clear_plots(self) -> None:
+        self._pending = {}
         self.loss_plot.clear()
         self.fit_plot.clear_prediction()
         self.units_plot.clear_prediction()
@@ -280,7 +289,7 @@ class TrainingController(QObject):
 
     def _launch(self, paused: bool, steps: int = 0, epoch: bool = False) -> None:
         tr = self.trainer
-        self.worker = TrainingWorker(tr, self.ctx, surface_names=tuple(tr.config.track), parent=self)
+        self.worker = make_worker(self.worker_kind, tr, self.ctx, surface_names=tuple(tr.config.track), parent=self)
         self.worker.snapshot_posted.connect(self._on_snapshot_posted)
         self.panel.show_message("")
         self.worker.start(paused=paused, steps=steps, epoch=epoch)
@@ -392,25 +401,63 @@ class TrainingController(QObject):
             self._on_worker_ended(snap)
 
     def _show_snapshot(self, snap) -> None:
-        self.loss_plot.append(snap.loss_start, snap.loss_new, snap.epochs_new)
+        """Take in a snapshot. While running, plots are redrawn one per frame tick (see
+        ``_on_frame``) so one event-loop turn never paints all four; otherwise at once."""
+        live = snap.state == "running"
+        self.loss_plot.append(snap.loss_start, snap.loss_new, snap.epochs_new, draw=not live)
         if snap.epochs_new:
             self._epochs_seen.extend(snap.epochs_new)
         if len(snap.loss_new):
             self._last_loss = float(snap.loss_new[-1])
         if snap.views is not None:
-            self.fit_plot.show_view(snap.views.get("fit"))
-            self.units_plot.show_view(snap.views.get("units"))
-            self.views_updated.emit()
-        self.surface_plot.append_path(snap.path_start, snap.path_new, snap.track)
+            self._pending["fit"] = snap.views.get("fit")
+            self._pending["units"] = snap.views.get("units")
+        self.surface_plot.append_path(snap.path_start, snap.path_new, snap.track, draw=not live)
+        self._pending["loss"] = self._pending["path"] = True
         if snap.surface is not None:
             self.surface_plot.show_surface(snap.surface)
             self.surface_updated.emit()
+        if live:
+            if not self._frame_timer.isActive():
+                self._frame_timer.start()
+        else:
+            self._flush_plots()
         epochs = self.trainer.config.epochs if self.trainer is not None else 0
         self.panel.show_progress(snap, epochs)
         self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
         if snap.weights is not None and snap.state == "paused":
             self.document.set_results(snap.weights, None if snap.history is None else snap.history)
         self.snapshot_received.emit(snap)
+
+    def _on_frame(self) -> None:
+        """Redraw the next plot that has news (loss every other tick, the others in turn)."""
+        order = self._frame_order
+        for _ in range(len(order)):
+            key = order[self._frame_i % len(order)]
+            self._frame_i += 1
+            if self._pending.get(key) is not None and self._pending.get(key) is not False:
+                self._draw(key)
+                return
+        if self.state != "running":
+            self._frame_timer.stop()
+
+    def _draw(self, key: str) -> None:
+        value, self._pending[key] = self._pending.get(key), None
+        if key == "loss":
+            self.loss_plot.refresh()
+        elif key == "path":
+            self.surface_plot.redraw_path()
+        elif key == "fit":
+            self.fit_plot.show_view(value)
+            self.views_updated.emit()
+        elif key == "units":
+            self.units_plot.show_view(value)
+            self.views_updated.emit()
+
+    def _flush_plots(self) -> None:
+        for key in ("loss", "path", "fit", "units"):
+            if self._pending.get(key) is not None and self._pending.get(key) is not False:
+                self._draw(key)
 
     def _on_worker_ended(self, snap) -> None:
         self._stop_worker()

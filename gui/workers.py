@@ -1,329 +1,232 @@
 """Background work off the GUI thread: the training worker and one-shot jobs.
 
-The training loop is a plain Python thread running the engine's steppable
-:class:`~engine.trainer.Trainer` in chunks of ~20 ms (``Trainer.run(max_seconds=...)``).
-Between chunks it checks the stop / pause / step requests and, at most every
-``publish_interval`` seconds, posts a :class:`Snapshot` into a one-slot
-mailbox. Only when the mailbox was empty does it emit a queued Qt signal, so
-however fast training goes, at most one delivery waits in the GUI's event
-queue; snapshots that pile up are merged (their loss and path tails are
-concatenated). Predictions for the fit and units plots and the error surface
-are computed here, in the worker, never on the GUI thread.
+The training loop itself (:class:`gui.train_loop.TrainLoop`, no Qt) runs in a
+**worker process** by default (:class:`ProcessTrainingWorker`), or in a thread
+of this process (:class:`TrainingWorker`). ``bench/gui_latency.py`` decided
+it: with four live pyqtgraph plots, painting makes hundreds of
+Python↔C++ transitions per frame, and each one waits for the GIL while a
+training thread holds it — the GUI thread stalled for 0.5–1.8 s and training
+kept only 27–50 % of its headless speed whatever the GIL switch interval. A
+process shares no GIL: see the numbers in the benchmark's output.
 
-While the worker runs, the interpreter's GIL switch interval is lowered
-(``GIL_SWITCH_INTERVAL``) so the GUI thread gets the GIL back quickly after
-each Qt call that released it; see ``bench/gui_latency.py`` for the numbers
-behind this choice.
+Either worker posts :class:`~gui.train_loop.Snapshot` objects into a one-slot
+mailbox and emits a queued ``snapshot_posted`` only when the slot was empty,
+so at most one delivery waits in the GUI's event queue however fast training
+goes; snapshots that pile up are merged. The GUI keeps a *mirror* trainer
+(``worker.trainer``) that :meth:`take` keeps in step (parameters and
+counters each snapshot, the whole state when the worker ends), so the
+controller can read weights, history and the path after Stop and continue the
+same run later.
 """
 from __future__ import annotations
 
-import math
+import os
+import socket
+import subprocess
 import sys
 import threading
-import time
 import traceback
-from dataclasses import dataclass, field, replace
+import weakref
+from multiprocessing.connection import Connection
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.landscape import grid_around, loss_surface
+from .train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, import_state, recipe, retrack
 
-from .plots.views import compute_views
+__all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "BackgroundJob", "make_worker",
+           "compute_surface", "retrack", "THREAD_NAME", "WORKER_KIND", "live_worker_processes"]
 
-__all__ = ["Snapshot", "TrainingWorker", "BackgroundJob", "GIL_SWITCH_INTERVAL",
-           "compute_surface", "retrack"]
-
-GIL_SWITCH_INTERVAL = 5e-4     # seconds; Python's default is 5e-3
 THREAD_NAME = "netcanvas-training"
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LIVE: "weakref.WeakSet[subprocess.Popen]" = weakref.WeakSet()
 
 
-@dataclass
-class Snapshot:
-    """What the GUI learns from the worker; increments (``*_new``) continue where the last ended."""
-    state: str                         # "running" | "paused" | "finished" | "stopped" | "error"
-    updates: int
-    epoch: int
-    updates_per_epoch: int
-    n_train: int
-    batch_size: int
-    updates_per_s: float
-    loss_start: int                    # index of loss_new[0] in the whole per-update history
-    loss_new: np.ndarray               # (k,)
-    epochs_start: int
-    epochs_new: list                   # per-epoch records (dicts)
-    path_start: int
-    path_new: np.ndarray               # (m, 2) tracked parameter pair, rows in update order
-    params: np.ndarray | None = None   # flat parameter copy
-    views: dict | None = None          # compute_views(...) payload
-    surface: object | None = None      # engine.landscape.Surface
-    finished: bool = False
-    stop_reason: str | None = None
-    message: str = ""
-    weights: dict | None = None        # on pause / finish: model.get_weights()
-    history: dict | None = None        # on finish: trainer.history()
-    track: tuple = ()
-
-    def merged(self, newer: "Snapshot") -> "Snapshot":
-        """This (older, not yet taken) snapshot followed by ``newer``."""
-        return replace(
-            newer,
-            loss_start=self.loss_start, loss_new=np.concatenate([self.loss_new, newer.loss_new]),
-            epochs_start=self.epochs_start, epochs_new=self.epochs_new + newer.epochs_new,
-            path_start=self.path_start if newer.path_start >= self.path_start else newer.path_start,
-            path_new=(np.concatenate([self.path_new, newer.path_new])
-                      if newer.path_start >= self.path_start else newer.path_new),
-            views=newer.views if newer.views is not None else self.views,
-            surface=newer.surface if newer.surface is not None else self.surface,
-            weights=newer.weights if newer.weights is not None else self.weights,
-            history=newer.history if newer.history is not None else self.history)
+def live_worker_processes() -> list:
+    """Worker processes that have not exited (tests check that none is left)."""
+    return [p for p in list(_LIVE) if p.poll() is None]
+WORKER_KIND = "process"          # "process" | "thread"
+GIL_SWITCH_INTERVAL = None       # thread mode only: e.g. 5e-4 to lower Python's 5 ms default
 
 
-class _Mailbox:
-    """One slot; ``post`` merges into an untaken snapshot and says whether the slot was empty."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._item: Snapshot | None = None
-
-    def post(self, snap: Snapshot) -> bool:
-        with self._lock:
-            if self._item is None:
-                self._item = snap
-                return True
-            self._item = self._item.merged(snap)
-            return False
-
-    def take(self) -> Snapshot | None:
-        with self._lock:
-            item, self._item = self._item, None
-            return item
-
-
-def retrack(trainer, names) -> None:
-    """Record the path of another parameter pair from now on (the path restarts here)."""
-    names = list(names)
-    if list(trainer.config.track) == names:
-        return
-    model = trainer.model
-    trainer.config.track = names
-    trainer._track_idx = [model.flat_index(n) for n in names]   # the trainer's tracking index
-    trainer.trajectory.clear()
-    trainer.trajectory.append(model.flat_params[trainer._track_idx])
-
-
-def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel=None):
-    """The loss over a grid around the current values of ``names`` covering ``path``."""
-    center = (model.get_scalar(names[0]), model.get_scalar(names[1]))
-    ranges = grid_around(center, path)
-    return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500,
-                        cancel=cancel)
-
-
-class TrainingWorker(QObject):
-    """Runs one trainer in a background thread; controlled from the GUI thread.
-
-    ``start(paused)`` launches the thread; ``resume``, ``pause``, ``step(n)``,
-    ``step_epoch``, ``request_surface(names)``, ``request_views`` queue requests
-    it handles between chunks; ``stop()`` ends and joins the thread. Snapshots
-    arrive through :meth:`take` after ``snapshot_posted`` (queued to the GUI).
-    """
-
+class _WorkerBase(QObject):
     snapshot_posted = Signal()
 
     def __init__(self, trainer, context=None, surface_names=None, publish_interval: float = 0.04,
                  chunk_seconds: float = 0.02, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.trainer = trainer
+        self.trainer = trainer            # the GUI's copy; never touched by the worker in process mode
         self.context = context
+        self.surface_names = tuple(surface_names or ())
         self.publish_interval = publish_interval
         self.chunk_seconds = chunk_seconds
-        self._cv = threading.Condition()
-        self._running = False
-        self._stop = False
-        self._steps = 0
-        self._epoch = False
-        self._pause_note = False
-        self._views_req = False
-        self._surface_req = tuple(surface_names) if surface_names else None
-        self._mailbox = _Mailbox()
-        self._thread: threading.Thread | None = None
-        self._loss_sent = trainer.update_loss.n
-        self._epochs_sent = len(trainer.epochs)
-        self._path_sent = 0          # first publish sends the whole path so far
-        self._rate = 0.0
-        self._per_update = 1e-4
-        self._view_cost = 0.0
-        self._old_switch = None
+        self._mailbox = Mailbox()
 
-    # -- control (GUI thread) --------------------------------------------------
-    def start(self, paused: bool = False, steps: int = 0, epoch: bool = False) -> None:
-        """Launch the thread: training, or paused (then ``steps`` updates or one ``epoch`` first)."""
-        self._running = not paused
-        self._steps, self._epoch = steps, epoch
-        self._thread = threading.Thread(target=self._main, name=THREAD_NAME, daemon=True)
-        self._old_switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._old_switch, GIL_SWITCH_INTERVAL))
-        self._thread.start()
-
-    def _request(self, **changes) -> None:
-        with self._cv:
-            for k, v in changes.items():
-                setattr(self, k, v)
-            self._cv.notify()
-
-    def resume(self) -> None:
-        self._request(_running=True)
-
-    def pause(self) -> None:
-        with self._cv:
-            if self._running:
-                self._running = False
-                self._pause_note = True
-            self._cv.notify()
-
-    def step(self, count: int = 1) -> None:
-        with self._cv:
-            self._running = False
-            self._steps += count
-            self._cv.notify()
-
-    def step_epoch(self) -> None:
-        self._request(_running=False, _epoch=True)
-
-    def request_surface(self, names) -> None:
-        self._request(_surface_req=tuple(names))
-
-    def request_views(self) -> None:
-        self._request(_views_req=True)
-
-    def is_running(self) -> bool:
-        """Training continuously (not paused, not ended)."""
-        return self._running and self.is_alive()
-
-    def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self, timeout: float = 10.0) -> bool:
-        """End the thread and wait for it; True when it is gone."""
-        self._request(_stop=True, _running=False)
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._restore_switch()
-        return not self.is_alive()
+    def _post(self, snap: Snapshot) -> None:
+        if self._mailbox.post(snap):
+            self.snapshot_posted.emit()
 
     def take(self) -> Snapshot | None:
         return self._mailbox.take()
 
-    def _restore_switch(self) -> None:
-        if self._old_switch is not None:
-            sys.setswitchinterval(self._old_switch)
-            self._old_switch = None
 
-    # -- the loop (worker thread) ------------------------------------------------
-    def _main(self) -> None:
-        tr = self.trainer
+class TrainingWorker(_WorkerBase):
+    """The loop in a thread of this process (shares the trainer object)."""
+
+    def start(self, paused: bool = False, steps: int = 0, epoch: bool = False) -> None:
+        self.loop = TrainLoop(self.trainer, self.context, self._post, self.surface_names,
+                              self.publish_interval, self.chunk_seconds)
+        self._old_switch = sys.getswitchinterval()
+        if GIL_SWITCH_INTERVAL:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+        self._thread = threading.Thread(target=self.loop.run, args=(paused, steps, epoch),
+                                        name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    def resume(self) -> None:
+        self.loop.resume()
+
+    def pause(self) -> None:
+        self.loop.pause()
+
+    def step(self, count: int = 1) -> None:
+        self.loop.step(count)
+
+    def step_epoch(self) -> None:
+        self.loop.step_epoch()
+
+    def request_surface(self, names) -> None:
+        self.loop.request_surface(names)
+
+    def request_views(self) -> None:
+        self.loop.request_views()
+
+    def is_alive(self) -> bool:
+        return getattr(self, "_thread", None) is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        if getattr(self, "_thread", None) is None:
+            return True
+        self.loop.stop()
+        self._thread.join(timeout)
+        sys.setswitchinterval(self._old_switch)
+        return not self._thread.is_alive()
+
+
+class ProcessTrainingWorker(_WorkerBase):
+    """The loop in a worker process; commands go down a pipe, snapshots come back up it."""
+
+    def start(self, paused: bool = False, steps: int = 0, epoch: bool = False) -> None:
+        parent_sock, child_sock = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = "1"        # tiny matrices: spinning BLAS threads would only steal the GUI's core
+        # a fresh interpreter that imports only NumPy and the engine (never the caller's __main__ or Qt)
+        self._process = subprocess.Popen([sys.executable, "-m", "gui.train_loop", str(child_sock.fileno())],
+                                         pass_fds=[child_sock.fileno()], env=env, cwd=_ROOT,
+                                         stdin=subprocess.DEVNULL)
+        _LIVE.add(self._process)
+        child_sock.close()
+        self._sock = parent_sock
+        self._conn = Connection(os.dup(parent_sock.fileno()))
+        parent_sock.close()
+        self._send_lock = threading.Lock()
+        job = recipe(self.trainer, self.context, self.surface_names, paused, steps, epoch,
+                     self.publish_interval, self.chunk_seconds)
+        self._conn.send(job)
+        self._reader = threading.Thread(target=self._read, name=THREAD_NAME, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        """Reader thread: snapshots from the pipe into the mailbox (blocks in the OS, not on the GIL)."""
+        while True:
+            try:
+                msg = self._conn.recv()
+            except (EOFError, OSError):
+                return
+            except Exception as exc:           # an unreadable message: say so rather than hang
+                msg = ("error", f"Lost the training worker: {exc}")
+            if msg is None:
+                return
+            if isinstance(msg, tuple):            # ("error", text) before the loop existed
+                tr = self.trainer
+                msg = Snapshot("error", tr.updates, tr.epoch, tr.updates_per_epoch, tr.n_train, tr.batch_size,
+                               0.0, tr.update_loss.n, np.zeros(0), len(tr.epochs), [], tr.trajectory.n,
+                               np.zeros((0, 2)), message=msg[1])
+            self._post(msg)
+
+    def _send(self, name: str, *args) -> None:
         try:
-            if not (self._steps or self._epoch):     # a first Step publishes its own snapshot
-                self._publish("running" if self._running else "paused", views=True)
-            last_pub = time.perf_counter()
-            last_views = last_pub
-            rate_t, rate_u = last_pub, tr.updates
-            while True:
-                with self._cv:
-                    while not (self._stop or self._running or self._steps or self._epoch
-                               or self._surface_req or self._views_req or self._pause_note):
-                        self._cv.wait()
-                    if self._stop:
-                        self._publish("stopped", views=True)     # the last updates, for the plots
-                        break
-                    steps, self._steps = self._steps, 0
-                    epoch, self._epoch = self._epoch, False
-                    surface, self._surface_req = self._surface_req, None
-                    views, self._views_req = self._views_req, False
-                    pause_note, self._pause_note = self._pause_note, False
-                    running = self._running
-                if steps or epoch or pause_note or views:
-                    for _ in range(steps):
-                        tr.step()
-                    if epoch:
-                        tr.run_epoch()
-                    if not tr.finished:
-                        surf = self._surface(tuple(tr.config.track)) if pause_note else None
-                        self._publish(self._state(), views=True, surface=surf,
-                                      weights=pause_note or bool(steps or epoch))
-                if surface:
-                    retrack(tr, surface)
-                    self._publish(self._state(), surface=self._surface(surface))
-                if running and not (steps or epoch or pause_note or views):
-                    n = max(1, int(self.chunk_seconds / max(self._per_update, 1e-7)))
-                    t0 = time.perf_counter()
-                    done = tr.run(max_updates=n, max_seconds=self.chunk_seconds)
-                    now = time.perf_counter()
-                    if done:
-                        self._per_update = 0.8 * self._per_update + 0.2 * (now - t0) / done
-                    if now - last_pub >= self.publish_interval and not tr.finished:
-                        dt = now - rate_t
-                        if dt > 0.25:
-                            inst = (tr.updates - rate_u) / dt
-                            self._rate = inst if self._rate == 0 else 0.5 * self._rate + 0.5 * inst
-                            rate_t, rate_u = now, tr.updates
-                        # predictions cost at most ~10 % of the worker's time
-                        want_views = now - last_views >= max(0.1, 10 * self._view_cost)
-                        self._publish("running", views=want_views)
-                        last_pub = now
-                        if want_views:
-                            last_views = now
-                if tr.finished:
-                    state = "finished"
-                    surf = self._surface(tuple(tr.config.track))
-                    self._publish(state, views=True, surface=surf, weights=True, history=True)
-                    with self._cv:
-                        self._running = False
-                    break
-        except Exception as exc:     # shown to the user; the GUI stays alive
-            line = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self._publish("error", message=f"Training failed: {line}")
-            with self._cv:
-                self._running = False
+            with self._send_lock:
+                self._conn.send((name, args))
+        except (OSError, EOFError, AttributeError):
+            pass
 
-    def _state(self) -> str:
-        return "finished" if self.trainer.finished else ("running" if self._running else "paused")
+    def resume(self) -> None:
+        self._send("resume")
 
-    def _cancelled(self) -> bool:
-        return self._stop
+    def pause(self) -> None:
+        self._send("pause")
 
-    def _surface(self, names):
+    def step(self, count: int = 1) -> None:
+        self._send("step", count)
+
+    def step_epoch(self) -> None:
+        self._send("step_epoch")
+
+    def request_surface(self, names) -> None:
+        self._send("request_surface", tuple(names))
+
+    def request_views(self) -> None:
+        self._send("request_views")
+
+    def is_alive(self) -> bool:
+        p = getattr(self, "_process", None)
+        return p is not None and (p.poll() is None or self._reader.is_alive())
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        p = getattr(self, "_process", None)
+        if p is None:
+            return True
+        self._send("stop")
+        self._reader.join(timeout)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:    # it did not answer: end it (the mirror keeps the last state)
+            p.kill()
+            p.wait(2.0)
+        try:
+            self._conn.close()
+        except OSError:
+            pass
+        self._reader.join(1.0)
+        _LIVE.discard(p)
+        return not self.is_alive()
+
+    def take(self) -> Snapshot | None:
+        snap = self._mailbox.take()
+        if snap is not None:
+            self._sync(snap)
+        return snap
+
+    def _sync(self, snap: Snapshot) -> None:
+        """Keep the GUI's mirror trainer in step with the worker's."""
         tr = self.trainer
-        if len(names) != 2:
-            return None
-        return compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(),
-                               cancel=self._cancelled)
+        if snap.trainer_state is not None:
+            import_state(tr, snap.trainer_state)
+            return
+        if snap.params is not None and len(snap.params) == len(tr.model.flat_params):
+            np.copyto(tr.model.flat_params, snap.params)
+        tr.updates, tr.epoch = snap.updates, snap.epoch
+        tr.finished, tr.stop_reason, tr.message = snap.finished, snap.stop_reason, snap.message
+        tr.diverged_at = snap.diverged_at
+        if snap.track and list(snap.track) != list(tr.config.track):
+            retrack(tr, snap.track)
 
-    def _publish(self, state: str, views: bool = False, surface=None, weights: bool = False,
-                 history: bool = False, message: str = "") -> None:
-        tr = self.trainer
-        payload = None
-        if views and self.context is not None:
-            t0 = time.perf_counter()
-            payload = compute_views(tr.model, self.context)
-            self._view_cost = time.perf_counter() - t0
-        n_loss, n_ep, n_path = tr.update_loss.n, len(tr.epochs), tr.trajectory.n
-        if n_path < self._path_sent:       # the path was restarted (another pair)
-            self._path_sent = 0
-        snap = Snapshot(
-            state=state, updates=tr.updates, epoch=tr.epoch, updates_per_epoch=tr.updates_per_epoch,
-            n_train=tr.n_train, batch_size=tr.batch_size, updates_per_s=self._rate,
-            loss_start=self._loss_sent, loss_new=tr.update_loss.buf[self._loss_sent:n_loss].copy(),
-            epochs_start=self._epochs_sent, epochs_new=[dict(r) for r in tr.epochs[self._epochs_sent:n_ep]],
-            path_start=self._path_sent, path_new=tr.trajectory.buf[self._path_sent:n_path].copy(),
-            params=tr.model.flat_params.copy(), views=payload, surface=surface,
-            finished=tr.finished, stop_reason=tr.stop_reason, message=message or tr.message,
-            weights=tr.model.get_weights() if weights else None,
-            history=tr.history() if history else None, track=tuple(tr.config.track))
-        self._loss_sent, self._epochs_sent, self._path_sent = n_loss, n_ep, n_path
-        if self._mailbox.post(snap):
-            self.snapshot_posted.emit()
+
+def make_worker(kind: str | None = None, *args, **kwargs) -> _WorkerBase:
+    return (ProcessTrainingWorker if (kind or WORKER_KIND) == "process" else TrainingWorker)(*args, **kwargs)
 
 
 class BackgroundJob(QObject):
@@ -372,6 +275,3 @@ class BackgroundJob(QObject):
         if not self._cancel and result is not None:
             self.done.emit(result)
 
-
-def finite(x: float) -> bool:
-    return x is not None and math.isfinite(x)

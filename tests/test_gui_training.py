@@ -87,8 +87,11 @@ def open_window(qtbot, graph, dataset, **config) -> Harness:
     return win
 
 
-def training_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == THREAD_NAME and t.is_alive()]
+def training_threads() -> list:
+    """Training threads and worker processes still alive."""
+    from gui.workers import live_worker_processes
+    return ([t for t in threading.enumerate() if t.name == THREAD_NAME and t.is_alive()]
+            + live_worker_processes())
 
 
 def click(qtbot, button, shift: bool = False) -> None:
@@ -147,7 +150,7 @@ def test_train_to_the_end_fills_every_plot(qtbot, series_window):
     # units: one curve per hidden unit, and their sum with the constant
     assert len(ctl.units_plot.unit_curves) == 8
     ux, uy = ctl.units_plot.unit_curves[0].getData()
-    assert len(ux) == len(ctx.x_eval)
+    assert len(ux) == len(ctx.x_eval[::ctx.units_stride])
     # the error surface: a grid and the path
     s = ctl.surface_plot.surface
     assert s is not None and s.loss.shape == (41, 41)
@@ -193,7 +196,7 @@ def test_pause_step_resume_stop(qtbot, series_window):
     assert ctl.state == "running" and not ctl.panel.settings_box.isEnabled()
     click(qtbot, ctl.panel.pause_button)
     qtbot.waitUntil(lambda: snaps[-1].state == "paused", timeout=10000)
-    assert len(training_threads()) == 1          # paused: the thread waits
+    assert training_threads()                   # paused: the worker waits
     n0 = snaps[-1].updates
     assert ctl.loss_plot.update_count() == n0
     with qtbot.waitSignal(ctl.snapshot_received, timeout=10000):
@@ -261,7 +264,7 @@ def test_closing_the_window_mid_training_leaves_no_thread(qtbot):
     ctl = win.training
     with qtbot.waitSignal(ctl.snapshot_received, timeout=10000):
         click(qtbot, ctl.panel.train_button)
-    assert len(training_threads()) == 1
+    assert training_threads()
     win.close()
     qtbot.waitUntil(lambda: not training_threads(), timeout=10000)
     assert ctl.worker is None
@@ -298,6 +301,7 @@ def test_hovering_a_unit_highlights_its_node(qtbot, series_window):
     i = len(v["x"]) // 2
     k = int(np.argmax(np.abs(v["contrib"][:, i])))
     vb = up.plot.getPlotItem().vb
+    vb.autoRange()                     # as after the plot has been painted
     scene_pt = vb.mapViewToScene(QPointF(v["x"][i], v["contrib"][k, i]))
     up._on_mouse_moved((scene_pt,))
     assert up.hovered_unit() is not None

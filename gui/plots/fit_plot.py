@@ -92,8 +92,7 @@ class FitPlot(QWidget):
             for it in (self.train_items, self.val_items):
                 it.setDownsampling(auto=True, method="peak")
                 it.setClipToView(True)
-            self.pred_curve = p.plot(pen=pg.mkPen(pg.mkColor(29, 29, 31, 200), width=1.4), name="predicted",
-                                     antialias=True)
+            self.pred_curve = p.plot(pen=pg.mkPen(pg.mkColor(29, 29, 31, 210), width=1), name="predicted")
             self.pred_curve.setDownsampling(auto=True, method="peak")
             self.pred_curve.setClipToView(True)
             if ctx.boundary is not None:
@@ -218,7 +217,7 @@ class FitPlot(QWidget):
                 when = f"{ctx.x_label} {style.fmt(x[i])}"
             text = f"{when}: actual {style.fmt(ctx.y_eval[i])}"
             if v is not None:
-                text += f", predicted {style.fmt(v['pred'][i])} {ctx.target_name}"
+                text += f", predicted {style.fmt(np.interp(x[i], v['x'], v['pred']))} {ctx.target_name}"
         else:
             text = f"actual {style.fmt(pt.x())}, predicted {style.fmt(pt.y())} {ctx.target_name}"
         self.readout.setText(text)

@@ -14,8 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from . import style
+from .views import peak_decimate
 
 __all__ = ["LossPlot"]
+
+MAX_POINTS = 2500      # blocks per refresh; each gives its min and max
+MANY_EPOCHS = 150      # beyond this, epoch curves lose markers and antialiasing
 
 
 class _Buffer:
@@ -72,8 +76,9 @@ class LossPlot(QWidget):
 
         p = self.plot.getPlotItem()
         self.update_curve = p.plot(pen=pg.mkPen(style.TRAIN_LIGHT, width=1), name="training loss, each update")
-        self.update_curve.setDownsampling(auto=True, method="peak")
-        self.update_curve.setClipToView(True)
+        # decimated here (min/max per block of the visible range), so a refresh costs O(visible)
+        # NumPy work and at most ~2 × MAX_POINTS points for pyqtgraph, however long the run
+        p.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
         self.train_curve = p.plot(pen=pg.mkPen(style.TRAIN, width=3), symbol="o", symbolSize=6,
                                   symbolBrush=style.TRAIN, symbolPen=pg.mkPen("w", width=1),
                                   name="training loss, per epoch", antialias=True)
@@ -93,6 +98,7 @@ class LossPlot(QWidget):
         self._epochs: list[dict] = []
         self._loss_name = "loss"
         self._hovering = False
+        self._epochs_dirty = False
         self.clear()
 
     # -- data ------------------------------------------------------------------
@@ -109,7 +115,7 @@ class LossPlot(QWidget):
         self._loss_name = title
         style.set_labels(self.plot, "update (one batch each)", title)
 
-    def append(self, start: int, losses: np.ndarray, epochs: list[dict]) -> None:
+    def append(self, start: int, losses: np.ndarray, epochs: list[dict], draw: bool = True) -> None:
         """Add per-update losses (``losses[0]`` is update ``start + 1``) and finished epochs."""
         if start < self._y.n:               # a resend after a restart: drop the overlap
             self._x.truncate(start)
@@ -126,24 +132,51 @@ class LossPlot(QWidget):
                 text += (f" · epoch {last.get('epoch')}: train {style.fmt(last.get('train_loss'))}, "
                          f"val {style.fmt(last.get('val_loss'))}")
             self.readout.setText(text)
-        self.refresh(epochs_changed=bool(epochs))
+        self._epochs_dirty = self._epochs_dirty or bool(epochs)
+        if draw:
+            self.refresh()
 
     def set_history(self, update_loss, epochs) -> None:
         """Show a saved history (e.g. from a reopened project)."""
         self.clear()
         self.append(0, np.asarray(update_loss or [], np.float64), list(epochs or []))
 
-    def refresh(self, epochs_changed: bool = True) -> None:
+    def _visible_slice(self) -> tuple[int, int]:
         n = self._y.n
-        if n:
-            self.update_curve.setData(self._x.view(), self._y.view())
-        if epochs_changed:
+        vb = self.plot.getPlotItem().getViewBox()
+        if vb.autoRangeEnabled()[0]:
+            return 0, n
+        x0, x1 = vb.viewRange()[0]
+        return max(0, int(x0) - 2), min(n, int(np.ceil(x1)) + 1)
+
+    def _on_x_range_changed(self, *_args) -> None:
+        if not self.plot.getPlotItem().getViewBox().autoRangeEnabled()[0] and self._y.n:
+            self._draw_updates()
+
+    def _draw_updates(self) -> None:
+        i0, i1 = self._visible_slice()
+        x, y = peak_decimate(self._x.buf[i0:i1], self._y.buf[i0:i1], MAX_POINTS)
+        self.update_curve.setData(x, y)
+
+    def refresh(self) -> None:
+        """Draw what was appended (one setData per curve)."""
+        if self._y.n:
+            self._draw_updates()
+        if self._epochs_dirty:
+            self._epochs_dirty = False
             ex = np.array([r.get("updates", 0) for r in self._epochs], np.float64)
             tr = np.array([r.get("train_loss", np.nan) for r in self._epochs], np.float64)
             va = np.array([r.get("val_loss", np.nan) for r in self._epochs], np.float64)
-            self.train_curve.setData(ex, tr, connect="finite")
             ok = np.isfinite(va)
-            self.val_curve.setData(ex[ok], va[ok])
+            many = len(ex) > MANY_EPOCHS      # thick antialiased paths are slow to stroke: keep it light
+            for curve, color, symbol, xs, ys in ((self.train_curve, style.TRAIN, "o", ex, tr),
+                                                 (self.val_curve, style.VAL, "s", ex[ok], va[ok])):
+                if many != getattr(curve, "_many", False):
+                    curve._many = many
+                    curve.setPen(pg.mkPen(color, width=1.5 if many else 3))
+                    curve.setSymbol(None if many else symbol)
+                    curve.opts["antialias"] = not many
+                curve.setData(xs, ys)
 
     def update_count(self) -> int:
         return self._y.n

@@ -18,8 +18,26 @@ from . import style
 
 __all__ = ["SurfacePlot"]
 
-N_LEVELS = 9
+N_LEVELS = 12          # colour bands: filled contours of log₁₀ loss
+UPSAMPLE = 4           # bilinear refinement of the grid, so band edges are smooth
 MAX_PATH_POINTS = 20000
+
+
+def _banded(cmap: pg.ColorMap, n: int) -> pg.ColorMap:
+    """``cmap`` as ``n`` flat bands (a filled-contour look without computing isocurves)."""
+    colors = cmap.map(np.linspace(0, 1, n), mode="byte")
+    edges = np.linspace(0, 1, n + 1)
+    pos = np.empty(2 * n)
+    pos[0::2], pos[1::2] = edges[:-1], edges[1:] - 1e-6      # each colour flat across its band
+    return pg.ColorMap(pos, np.repeat(colors, 2, axis=0))
+
+
+def _upsample(Z: np.ndarray, k: int) -> np.ndarray:
+    """Bilinear ``k``× refinement of a grid (rows, cols)."""
+    r = np.linspace(0, Z.shape[0] - 1, (Z.shape[0] - 1) * k + 1)
+    c = np.linspace(0, Z.shape[1] - 1, (Z.shape[1] - 1) * k + 1)
+    rows = np.array([np.interp(c, np.arange(Z.shape[1]), z) for z in Z])
+    return np.array([np.interp(r, np.arange(Z.shape[0]), col) for col in rows.T]).T
 
 
 class SurfacePlot(QWidget):
@@ -61,7 +79,7 @@ class SurfacePlot(QWidget):
         lay.addWidget(self.readout)
         lay.addWidget(self.plot, 1)
 
-        self.cmap = pg.colormap.get("viridis")
+        self.cmap = _banded(pg.colormap.get("viridis"), N_LEVELS)
         self.image = pg.ImageItem()
         self.image.setColorMap(self.cmap)
         self.image.setZValue(-20)
@@ -69,11 +87,6 @@ class SurfacePlot(QWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=14,
                                         label="log₁₀ loss", pen=style.AXIS)
         self.colorbar.setImageItem(self.image, insert_in=p)
-        self.isocurves: list[pg.IsocurveItem] = []
-        for _ in range(N_LEVELS):
-            iso = pg.IsocurveItem(pen=pg.mkPen(255, 255, 255, 110, width=1))
-            iso.setParentItem(self.image)
-            self.isocurves.append(iso)
         self.path_curve = pg.PlotCurveItem(pen=pg.mkPen("#ff4d4d", width=2), antialias=True)
         self.path_curve.setZValue(5)
         p.addItem(self.path_curve)
@@ -131,8 +144,6 @@ class SurfacePlot(QWidget):
     def clear(self) -> None:
         self.surface = None
         self.image.clear()
-        for iso in self.isocurves:
-            iso.setData(None)
         self.clear_path()
 
     def clear_path(self) -> None:
@@ -145,7 +156,7 @@ class SurfacePlot(QWidget):
         """The optimizer's path so far, rows ``(a, b)``."""
         return self._path[:self._n]
 
-    def append_path(self, start: int, rows: np.ndarray, track=()) -> None:
+    def append_path(self, start: int, rows: np.ndarray, track=(), draw: bool = True) -> None:
         """Add path rows (``rows[0]`` is point ``start``); restarts when ``start`` is 0."""
         if track and tuple(track) != self.pair():
             return
@@ -159,6 +170,10 @@ class SurfacePlot(QWidget):
                 self._path = new
             self._path[self._n:need] = rows
             self._n = need
+        if draw:
+            self._draw_path()
+
+    def redraw_path(self) -> None:
         self._draw_path()
 
     def _draw_path(self) -> None:
@@ -191,14 +206,10 @@ class SurfacePlot(QWidget):
         if hi - lo < 1e-9:
             hi = lo + 1e-9
         L = np.where(np.isnan(L), hi, L)
-        img = L.T                                        # ImageItem: image[x, y]
+        img = _upsample(L, UPSAMPLE).T                   # ImageItem: image[x, y]
         self.image.setImage(img, autoLevels=False, levels=(lo, hi))
-        da = (a[-1] - a[0]) / max(len(a) - 1, 1)
-        db = (b[-1] - b[0]) / max(len(b) - 1, 1)
-        self.image.setRect(QRectF(a[0] - da / 2, b[0] - db / 2, a[-1] - a[0] + da, b[-1] - b[0] + db))
+        self.image.setRect(QRectF(a[0], b[0], a[-1] - a[0], b[-1] - b[0]))
         self.colorbar.setLevels((lo, hi))
-        for k, iso in enumerate(self.isocurves):
-            iso.setData(img, level=lo + (hi - lo) * (k + 1) / (N_LEVELS + 1))
         self.plot.getPlotItem().setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.0)
         i, j = np.unravel_index(np.nanargmin(np.where(finite, Z, np.inf)), Z.shape)
         self.readout.setText(f"lowest loss on this grid {style.fmt(Z[i, j])} at "

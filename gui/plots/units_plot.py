@@ -45,6 +45,7 @@ class UnitsPlot(QWidget):
         self.last_view: dict | None = None
         self._signs: list[int] = []
         self._hovered: int | None = None
+        self._fast = False
         self._build(None)
 
     def _build(self, ctx) -> None:
@@ -73,8 +74,10 @@ class UnitsPlot(QWidget):
                                           pen=pg.mkPen(style.CONSTANT, width=2, style=Qt.PenStyle.DashLine))
         self.const_line.hide()
         p.addItem(self.const_line)
-        width = 1.6 if ctx.mode == "series" else 3
-        self.sum_curve = pg.PlotCurveItem(pen=pg.mkPen(style.MODEL, width=width), antialias=True)
+        # long curves: 1-pixel pens without antialiasing (Qt strokes wide antialiased paths slowly)
+        self._fast = ctx.mode == "series"
+        self.sum_curve = pg.PlotCurveItem(pen=pg.mkPen(style.MODEL, width=1 if self._fast else 3),
+                                          antialias=not self._fast)
         self.sum_curve.setZValue(10)
         p.addItem(self.sum_curve)
         self.legend.setText(style.legend_html([
@@ -101,7 +104,7 @@ class UnitsPlot(QWidget):
             color.setAlpha(70)
         elif not hovered:
             color.setAlpha(190)
-        return pg.mkPen(color, width=4 if hovered else 1.5)
+        return pg.mkPen(color, width=(2 if hovered else 1) if self._fast else (4 if hovered else 1.5))
 
     def show_view(self, view: dict | None) -> None:
         if self.ctx is None or view is None:
@@ -114,7 +117,7 @@ class UnitsPlot(QWidget):
         p = self.plot.getPlotItem()
         k = len(view["contrib"])
         while len(self.unit_curves) < k:
-            c = pg.PlotCurveItem(antialias=True)
+            c = pg.PlotCurveItem(antialias=not self._fast, skipFiniteCheck=True)
             p.addItem(c)
             self.unit_curves.append(c)
             self._signs.append(0)

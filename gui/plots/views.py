@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["PlotContext", "make_context", "compute_views", "output_decomposition",
-           "GRID_POINTS", "MAX_UNITS", "MAX_SERIES_POINTS"]
+           "GRID_POINTS", "MAX_UNITS", "MAX_SERIES_POINTS", "peak_decimate"]
 
 GRID_POINTS = 240          # prediction curve resolution for one input feature
 MAX_UNITS = 64             # at most this many unit curves (largest contributions first)
-MAX_SERIES_POINTS = 4000   # unit curves against time are thinned to this many points
+MAX_SERIES_POINTS = 1500   # unit curves against time are thinned to this many points
+MAX_CURVE_BLOCKS = 1500    # a prediction against time keeps each block's min and max
 
 
 @dataclass
@@ -50,6 +51,25 @@ class PlotContext:
     boundary: float | None = None            # series, chronological split: first validation time
     classes: list[str] = field(default_factory=list)
     units_stride: int = 1                    # series: thin unit curves to ≤ MAX_SERIES_POINTS
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``2·blocks`` points that keep every block's minimum and maximum (the look of
+    the full curve at screen resolution, spikes included). ``x`` ascending."""
+    m = len(y)
+    if m <= 2 * blocks:
+        return x, y
+    k = -(-m // blocks)
+    m2 = (m // k) * k
+    yb = y[:m2].reshape(-1, k)
+    xs = np.repeat(x[:m2].reshape(-1, k).mean(axis=1), 2)
+    ys = np.empty(len(xs))
+    ys[0::2] = yb.min(axis=1)
+    ys[1::2] = yb.max(axis=1)
+    if m2 < m:
+        xs = np.concatenate([xs, x[m2:]])
+        ys = np.concatenate([ys, y[m2:]])
+    return xs, ys
 
 
 def _time_axis(dataset, index: np.ndarray) -> tuple[np.ndarray, str, bool]:
@@ -156,7 +176,10 @@ def _fit_view(model, ctx: PlotContext) -> dict:
         return out
     if ctx.mode in ("xy", "series"):
         p = np.asarray(model.forward(ctx.X_eval), np.float64)[:, 0] * ctx.y_std + ctx.y_mean
-        return {"mode": ctx.mode, "x": ctx.x_eval, "pred": p}
+        x = ctx.x_eval
+        if ctx.mode == "series":
+            x, p = peak_decimate(x, p, MAX_CURVE_BLOCKS)
+        return {"mode": ctx.mode, "x": x, "pred": p}
     pt = np.asarray(model.forward(ctx.X_train), np.float64)[:, 0] * ctx.y_std + ctx.y_mean
     pv = (np.asarray(model.forward(ctx.X_val), np.float64)[:, 0] * ctx.y_std + ctx.y_mean
           if len(ctx.X_val) else np.zeros(0))

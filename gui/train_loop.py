@@ -1,0 +1,402 @@
+"""The training loop that runs off the GUI thread — plain Python, no Qt.
+
+:class:`TrainLoop` drives an engine :class:`~engine.trainer.Trainer` in
+~20 ms chunks, handles requests (pause, step, step an epoch, resume, stop,
+recompute the error surface) between chunks and posts a :class:`Snapshot`
+at most every ``publish_interval`` seconds through a ``post`` callback.
+Predictions for the fit and units plots and the error surface are computed
+here, never on the GUI thread.
+
+It runs either in a thread of the GUI process or — the default, see
+``bench/gui_latency.py`` — in a worker process (:func:`child_main`), so the
+training loop never competes with the GUI thread for the GIL. Between
+processes the trainer's whole state travels with :func:`export_state` /
+:func:`import_state`, so Stop followed by Train continues the same run.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from engine.landscape import grid_around, loss_surface
+
+from .plots.views import compute_views
+
+__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface", "export_state", "import_state",
+           "child_main"]
+
+
+@dataclass
+class Snapshot:
+    """What the GUI learns from the worker; increments (``*_new``) continue where the last ended."""
+    state: str                         # "running" | "paused" | "finished" | "stopped" | "error"
+    updates: int
+    epoch: int
+    updates_per_epoch: int
+    n_train: int
+    batch_size: int
+    updates_per_s: float
+    loss_start: int                    # index of loss_new[0] in the whole per-update history
+    loss_new: np.ndarray               # (k,)
+    epochs_start: int
+    epochs_new: list                   # per-epoch records (dicts)
+    path_start: int
+    path_new: np.ndarray               # (m, 2) tracked parameter pair, rows in update order
+    params: np.ndarray | None = None   # flat parameter copy
+    views: dict | None = None          # compute_views(...) payload
+    surface: object | None = None      # engine.landscape.Surface
+    finished: bool = False
+    stop_reason: str | None = None
+    message: str = ""
+    weights: dict | None = None        # on pause / step / finish: model.get_weights()
+    history: dict | None = None        # on finish: trainer.history()
+    track: tuple = ()
+    diverged_at: int | None = None
+    trainer_state: dict | None = None  # when the worker ends (process mode): export_state(trainer)
+
+    def merged(self, newer: "Snapshot") -> "Snapshot":
+        """This (older, not yet taken) snapshot followed by ``newer``."""
+        restarted = newer.path_start < self.path_start + len(self.path_new) and newer.path_start == 0
+        return replace(
+            newer,
+            loss_start=self.loss_start, loss_new=np.concatenate([self.loss_new, newer.loss_new]),
+            epochs_start=self.epochs_start, epochs_new=self.epochs_new + newer.epochs_new,
+            path_start=newer.path_start if restarted else self.path_start,
+            path_new=newer.path_new if restarted else np.concatenate([self.path_new, newer.path_new]),
+            views=newer.views if newer.views is not None else self.views,
+            surface=newer.surface if newer.surface is not None else self.surface,
+            weights=newer.weights if newer.weights is not None else self.weights,
+            history=newer.history if newer.history is not None else self.history,
+            trainer_state=newer.trainer_state if newer.trainer_state is not None else self.trainer_state)
+
+
+class Mailbox:
+    """One slot; ``post`` merges into an untaken snapshot and says whether the slot was empty."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._item: Snapshot | None = None
+
+    def post(self, snap: Snapshot) -> bool:
+        with self._lock:
+            if self._item is None:
+                self._item = snap
+                return True
+            self._item = self._item.merged(snap)
+            return False
+
+    def take(self) -> Snapshot | None:
+        with self._lock:
+            item, self._item = self._item, None
+            return item
+
+
+# -- trainer helpers ------------------------------------------------------------------
+def retrack(trainer, names) -> None:
+    """Record the path of another parameter pair from now on (the path restarts here)."""
+    names = list(names)
+    if list(trainer.config.track) == names:
+        return
+    model = trainer.model
+    trainer.config.track = names
+    trainer._track_idx = [model.flat_index(n) for n in names]   # the trainer's tracking index
+    trainer.trajectory.clear()
+    trainer.trajectory.append(model.flat_params[trainer._track_idx])
+
+
+def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel=None):
+    """The loss over a grid around the current values of ``names`` covering ``path``."""
+    center = (model.get_scalar(names[0]), model.get_scalar(names[1]))
+    ranges = grid_around(center, path)
+    return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500, cancel=cancel)
+
+
+_SCALARS = ("updates", "epoch", "_pos", "finished", "stop_reason", "message", "diverged_at", "seconds",
+            "_best_val", "_since_best")
+
+
+def export_state(tr) -> dict:
+    """Everything needed to continue ``tr`` elsewhere (weights, optimizer, batch order, history)."""
+    opt = tr.optimizer
+    return {
+        **{k: getattr(tr, k) for k in _SCALARS},
+        "flat": tr.model.flat_params.copy(), "backup": tr._backup.copy(),
+        "best": None if tr._best is None else tr._best.copy(),
+        "Xs": tr._Xs, "ys": tr._ys,
+        "update_loss": tr.update_loss.view().copy(), "trajectory": tr.trajectory.view().copy(),
+        "epochs": [dict(r) for r in tr.epochs], "track": list(tr.config.track),
+        "opt_state": {k: {kk: vv.copy() for kk, vv in v.items()} for k, v in opt.state.items()},
+        "opt_t": opt.t, "rng": tr.rng.bit_generator.state,
+    }
+
+
+def _fill(growable, values: np.ndarray) -> None:
+    values = np.asarray(values, np.float64)
+    n = len(values)
+    shape = (max(4096, 2 * n),) + growable.buf.shape[1:]
+    growable.buf = np.empty(shape, np.float64)
+    if n:
+        growable.buf[:n] = values.reshape((n,) + growable.buf.shape[1:])
+    growable.n = n
+
+
+def import_state(tr, state: dict) -> None:
+    """Continue from :func:`export_state` (on a trainer built from the same graph, data and settings)."""
+    for k in _SCALARS:
+        setattr(tr, k, state[k])
+    np.copyto(tr.model.flat_params, state["flat"])
+    np.copyto(tr._backup, state["backup"])
+    tr._best = None if state["best"] is None else state["best"].copy()
+    tr._Xs, tr._ys = state["Xs"], state["ys"]
+    if state["track"]:
+        tr.config.track = list(state["track"])
+        tr._track_idx = [tr.model.flat_index(n) for n in state["track"]]
+    _fill(tr.update_loss, state["update_loss"])
+    _fill(tr.trajectory, state["trajectory"])
+    tr.epochs = [dict(r) for r in state["epochs"]]
+    tr.optimizer.state = {k: {kk: vv.copy() for kk, vv in v.items()} for k, v in state["opt_state"].items()}
+    tr.optimizer.t = state["opt_t"]
+    tr.rng.bit_generator.state = state["rng"]
+
+
+# -- the loop ------------------------------------------------------------------------------
+class TrainLoop:
+    """Runs one trainer; the request methods may be called from any thread."""
+
+    def __init__(self, trainer, context=None, post=None, surface_names=None, publish_interval: float = 0.04,
+                 chunk_seconds: float = 0.02, send_state: bool = False) -> None:
+        self.trainer = trainer
+        self.context = context
+        self.post = post or (lambda snap: None)
+        self.publish_interval = publish_interval
+        self.chunk_seconds = chunk_seconds
+        self.send_state = send_state
+        self._cv = threading.Condition()
+        self._running = False
+        self._stop = False
+        self._steps = 0
+        self._epoch = False
+        self._pause_note = False
+        self._views_req = False
+        self._surface_req = tuple(surface_names) if surface_names else None
+        self._loss_sent = trainer.update_loss.n
+        self._epochs_sent = len(trainer.epochs)
+        self._path_sent = 0          # the first snapshot carries the whole path so far
+        self._rate = 0.0
+        self._per_update = 1e-4
+        self._view_cost = 0.0
+
+    # -- requests ---------------------------------------------------------------------
+    def _request(self, **changes) -> None:
+        with self._cv:
+            for k, v in changes.items():
+                setattr(self, k, v)
+            self._cv.notify()
+
+    def resume(self) -> None:
+        self._request(_running=True)
+
+    def pause(self) -> None:
+        with self._cv:
+            if self._running:
+                self._running = False
+                self._pause_note = True
+            self._cv.notify()
+
+    def step(self, count: int = 1) -> None:
+        with self._cv:
+            self._running = False
+            self._steps += count
+            self._cv.notify()
+
+    def step_epoch(self) -> None:
+        self._request(_running=False, _epoch=True)
+
+    def request_surface(self, names) -> None:
+        self._request(_surface_req=tuple(names))
+
+    def request_views(self) -> None:
+        self._request(_views_req=True)
+
+    def stop(self) -> None:
+        self._request(_stop=True, _running=False)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    # -- the loop -----------------------------------------------------------------------
+    def run(self, paused: bool = False, steps: int = 0, epoch: bool = False) -> None:
+        """Train until stopped or finished (blocks; call it in the worker thread or process)."""
+        tr = self.trainer
+        self._running, self._steps, self._epoch = not paused, steps, epoch
+        try:
+            if not (steps or epoch):      # a first Step publishes its own snapshot
+                self._publish("running" if self._running else "paused", views=True)
+            last_pub = last_views = rate_t = time.perf_counter()
+            rate_u = tr.updates
+            while True:
+                with self._cv:
+                    while not (self._stop or self._running or self._steps or self._epoch
+                               or self._surface_req or self._views_req or self._pause_note):
+                        self._cv.wait()
+                    if self._stop:
+                        break
+                    steps, self._steps = self._steps, 0
+                    epoch, self._epoch = self._epoch, False
+                    surface, self._surface_req = self._surface_req, None
+                    views, self._views_req = self._views_req, False
+                    pause_note, self._pause_note = self._pause_note, False
+                    running = self._running
+                if steps or epoch or pause_note or views:
+                    for _ in range(steps):
+                        tr.step()
+                    if epoch:
+                        tr.run_epoch()
+                    if not tr.finished:
+                        surf = self._surface(tuple(tr.config.track)) if pause_note else None
+                        self._publish(self._state(), views=True, surface=surf,
+                                      weights=pause_note or bool(steps or epoch))
+                if surface:
+                    retrack(tr, surface)
+                    self._publish(self._state(), surface=self._surface(surface))
+                if running and not (steps or epoch or pause_note or views):
+                    n = max(1, int(self.chunk_seconds / max(self._per_update, 1e-7)))
+                    t0 = time.perf_counter()
+                    done = tr.run(max_updates=n, max_seconds=self.chunk_seconds)
+                    now = time.perf_counter()
+                    if done:
+                        self._per_update = 0.8 * self._per_update + 0.2 * (now - t0) / done
+                    if now - last_pub >= self.publish_interval and not tr.finished:
+                        if now - rate_t > 0.25:
+                            inst = (tr.updates - rate_u) / (now - rate_t)
+                            self._rate = inst if self._rate == 0 else 0.5 * self._rate + 0.5 * inst
+                            rate_t, rate_u = now, tr.updates
+                        # predictions cost at most ~10 % of the worker's time
+                        want_views = now - last_views >= max(0.1, 10 * self._view_cost)
+                        self._publish("running", views=want_views)
+                        last_pub = now
+                        if want_views:
+                            last_views = now
+                if tr.finished:
+                    surf = self._surface(tuple(tr.config.track))
+                    self._publish("finished", views=True, surface=surf, weights=True, history=True,
+                                  final=True)
+                    return
+            self._publish("stopped", views=True, weights=True, final=True)
+        except Exception as exc:     # shown to the user; the GUI stays alive
+            line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            self._publish("error", message=f"Training failed: {line}", final=True)
+        finally:
+            with self._cv:
+                self._running = False
+
+    def _state(self) -> str:
+        return "finished" if self.trainer.finished else ("running" if self._running else "paused")
+
+    def _cancelled(self) -> bool:
+        return self._stop
+
+    def _surface(self, names):
+        tr = self.trainer
+        if len(names) != 2:
+            return None
+        return compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(), cancel=self._cancelled)
+
+    def _publish(self, state: str, views: bool = False, surface=None, weights: bool = False,
+                 history: bool = False, message: str = "", final: bool = False) -> None:
+        tr = self.trainer
+        payload = None
+        if views and self.context is not None:
+            t0 = time.perf_counter()
+            payload = compute_views(tr.model, self.context)
+            self._view_cost = time.perf_counter() - t0
+        n_loss, n_ep, n_path = tr.update_loss.n, len(tr.epochs), tr.trajectory.n
+        if n_path < self._path_sent:       # the path was restarted (another pair)
+            self._path_sent = 0
+        snap = Snapshot(
+            state=state, updates=tr.updates, epoch=tr.epoch, updates_per_epoch=tr.updates_per_epoch,
+            n_train=tr.n_train, batch_size=tr.batch_size, updates_per_s=self._rate,
+            loss_start=self._loss_sent, loss_new=tr.update_loss.buf[self._loss_sent:n_loss].copy(),
+            epochs_start=self._epochs_sent, epochs_new=[dict(r) for r in tr.epochs[self._epochs_sent:n_ep]],
+            path_start=self._path_sent, path_new=tr.trajectory.buf[self._path_sent:n_path].copy(),
+            params=tr.model.flat_params.copy(), views=payload, surface=surface,
+            finished=tr.finished, stop_reason=tr.stop_reason, message=message or tr.message,
+            weights=tr.model.get_weights() if weights else None,
+            history=tr.history() if history else None, track=tuple(tr.config.track),
+            diverged_at=tr.diverged_at,
+            trainer_state=export_state(tr) if final and self.send_state else None)
+        self._loss_sent, self._epochs_sent, self._path_sent = n_loss, n_ep, n_path
+        self.post(snap)
+
+
+# -- the worker process ---------------------------------------------------------------------
+def recipe(trainer, context, surface_names, paused: bool, steps: int, epoch: bool,
+           publish_interval: float, chunk_seconds: float) -> dict:
+    """What a worker process needs to rebuild ``trainer`` exactly (picklable, no Qt)."""
+    return {
+        "graph": trainer.model.graph.to_dict(),
+        "data": {"X_train": trainer.X, "y_train": trainer.y, "X_val": trainer.Xv, "y_val": trainer.yv,
+                 "task": trainer.task, "y_std": trainer.y_std},
+        "config": trainer.config.to_dict(), "state": export_state(trainer), "context": context,
+        "surface": tuple(surface_names or ()), "paused": paused, "steps": steps, "epoch": epoch,
+        "publish_interval": publish_interval, "chunk_seconds": chunk_seconds,
+    }
+
+
+def child_main(conn, job: dict | None = None) -> None:
+    """Entry point of the worker process: train, send snapshots, obey commands, send None at the end."""
+    from engine.graph import Graph
+    from engine.trainer import ArrayData, TrainConfig, Trainer
+    if job is None:
+        job = conn.recv()
+    try:
+        tr = Trainer(Graph.from_dict(job["graph"]), ArrayData(**job["data"]), TrainConfig.from_dict(job["config"]))
+        import_state(tr, job["state"])
+        loop = TrainLoop(tr, job["context"], conn.send, job["surface"], job["publish_interval"],
+                         job["chunk_seconds"], send_state=True)
+    except Exception as exc:
+        line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        conn.send(("error", f"Training could not start: {line}"))
+        conn.send(None)
+        return
+
+    def commands() -> None:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                loop.stop()
+                return
+            if msg is None:
+                return
+            name, args = msg
+            getattr(loop, name)(*args)
+
+    threading.Thread(target=commands, name="commands", daemon=True).start()
+    loop.run(job["paused"], job["steps"], job["epoch"])
+    try:
+        conn.send(None)
+    except (OSError, EOFError):
+        pass
+
+
+def finite(x) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+if __name__ == "__main__":          # python -m gui.train_loop <socket fd>  (started by gui.workers)
+    import sys
+    from multiprocessing.connection import Connection
+
+    from gui.train_loop import child_main as _child_main   # the importable module, so pickles name it
+    _conn = Connection(int(sys.argv[1]))
+    try:
+        _child_main(_conn)
+    finally:
+        _conn.close()
