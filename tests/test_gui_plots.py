@@ -1,0 +1,179 @@
+"""The four training plots on their own: fed from a model through the worker's pure
+functions (gui.plots.views), without a training thread."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from engine.data import DataSpec, build_dataset, read_csv
+from engine.graph import sequential
+from engine.landscape import default_pair
+from engine.losses import make_loss
+from engine.model import Model
+from engine.trainer import ArrayData, TrainConfig, Trainer
+from gui.plots.fit_plot import FitPlot
+from gui.plots.loss_plot import LossPlot
+from gui.plots.surface_plot import SurfacePlot
+from gui.plots.units_plot import UnitsPlot
+from gui.plots.views import compute_views, make_context, peak_decimate
+from gui.train_loop import compute_surface, export_state, import_state
+from tests.conftest import DATASETS
+
+
+@pytest.fixture(scope="module")
+def table():
+    return read_csv(DATASETS / "seattle_weather.csv")
+
+
+def shown(qtbot, widget):
+    qtbot.addWidget(widget)
+    widget.resize(600, 360)
+    widget.show()
+    return widget
+
+
+def test_loss_plot_grows_to_a_million_updates(qtbot):
+    p = shown(qtbot, LossPlot())
+    assert p.objectName() == "lossPlot" and p.log_box.isChecked()
+    rng = np.random.default_rng(0)
+    total = 0
+    for k in range(10):
+        chunk = rng.random(100_000) + 0.01
+        epochs = [{"epoch": k + 1, "updates": total + 100_000, "train_loss": 0.5, "val_loss": 0.6}]
+        p.append(total, chunk, epochs)
+        total += 100_000
+    assert p.update_count() == 1_000_000 and p.epoch_count() == 10
+    x, y = p.update_curve.getData()
+    assert len(x) <= 2 * 2500 + 10              # decimated for drawing
+    assert np.isclose(10 ** y.max(), 1.01, atol=0.02)      # spikes kept (log axis)
+    # a resend that overlaps (after a restart) replaces the tail
+    p.append(999_990, np.full(5, 0.5), [])
+    assert p.update_count() == 999_995
+    p.log_box.setChecked(False)
+    assert not p.plot.getPlotItem().ctrl.logYCheck.isChecked()
+    p.clear()
+    assert p.update_count() == 0 and p.epoch_count() == 0
+
+
+def test_peak_decimate_keeps_extremes():
+    x = np.arange(100_000, dtype=float)
+    y = np.zeros(100_000)
+    y[12345] = 9.0
+    y[54321] = -4.0
+    xs, ys = peak_decimate(x, y, 1000)
+    assert len(xs) <= 2000 + 100 and ys.max() == 9.0 and ys.min() == -4.0
+    assert np.all(np.diff(xs) >= 0)
+
+
+def _trained(graph, ds, epochs=2, **cfg):
+    tr = Trainer(graph, ds, TrainConfig(epochs=epochs, lr=0.05, batch_size=16, **cfg))
+    tr.run()
+    return tr
+
+
+def test_fit_plot_modes(qtbot, table):
+    series = build_dataset(table, DataSpec(target="temp_max", series="temp_max", lags=3, split="chronological",
+                                           time_column="date"))
+    xy = build_dataset(table, DataSpec(target="temp_max", features=["temp_min"]))
+    multi = build_dataset(table, DataSpec(target="temp_max", features=["temp_min", "wind"]))
+    for ds, mode, F in ((series, "series", 3), (xy, "xy", 1), (multi, "parity", 2)):
+        tr = _trained(sequential(F, [(4, "tanh")]), ds)
+        ctx = make_context(ds, tr.model.dtype)
+        assert ctx.mode == mode
+        p = shown(qtbot, FitPlot())
+        p.set_context(ctx)
+        p.show_view(compute_views(tr.model, ctx)["fit"])
+        if mode == "parity":
+            x, y = p.train_items.getData()
+            assert len(x) == len(ds.X_train)
+        else:
+            x, y = p.pred_curve.getData()
+            assert len(x) == len(ctx.x_eval) and np.all(np.isfinite(y))
+        if mode == "series":
+            assert ctx.x_is_date and ctx.boundary is not None
+            assert ctx.boundary == pytest.approx(ctx.x_val.min())
+
+
+def test_fit_plot_prediction_is_in_target_units(qtbot, table):
+    ds = build_dataset(table, DataSpec(target="temp_max", features=["temp_min"]))
+    tr = _trained(sequential(1, [(4, "sigmoid")]), ds)
+    ctx = make_context(ds, tr.model.dtype)
+    view = compute_views(tr.model, ctx)["fit"]
+    X = ds.transform_X(view["x"][:, None])
+    assert np.allclose(view["pred"], ds.inverse_y(tr.model.predict(X))[:, 0], rtol=1e-4, atol=1e-4)
+
+
+def test_units_sum_is_the_fit_and_hover_names_the_unit(qtbot, table):
+    ds = build_dataset(table, DataSpec(target="temp_max", features=["temp_min"]))
+    tr = _trained(sequential(1, [(5, "sigmoid")]), ds)
+    ctx = make_context(ds, tr.model.dtype)
+    views = compute_views(tr.model, ctx)
+    u = views["units"]
+    assert u["contrib"].shape == (5, len(ctx.x_eval))
+    assert np.allclose(u["contrib"].sum(axis=0) + u["const"], views["fit"]["pred"], rtol=1e-4, atol=1e-4)
+    hits = []
+    p = shown(qtbot, UnitsPlot(highlight=hits.append))
+    p.set_context(ctx)
+    p.show_view(u)
+    vb = p.plot.getPlotItem().vb
+    vb.autoRange()
+    i = len(u["x"]) // 3
+    k = int(np.argmax(np.abs(u["contrib"][:, i])))
+    assert p.unit_at(u["x"][i], u["contrib"][k, i]) == k
+    p._on_mouse_moved((vb.mapViewToScene(QPointF(u["x"][i], u["contrib"][k, i])),))
+    assert hits[-1] == ["sigmoid1"]
+    assert f"unit {k + 1}" in p.readout.text()
+
+
+def test_units_plot_explains_why_it_is_empty(qtbot, table):
+    ds = build_dataset(table, DataSpec(target="temp_max", features=["temp_min", "wind"]))
+    tr = _trained(sequential(2, [(3, "relu")]), ds, epochs=1)
+    ctx = make_context(ds, tr.model.dtype)
+    p = shown(qtbot, UnitsPlot())
+    p.set_context(ctx)
+    p.show_view(compute_views(tr.model, ctx)["units"])
+    assert "one input feature or a series" in p.readout.text()
+
+
+def test_surface_plot_shows_grid_and_path(qtbot):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 1))
+    y = 2 * X + 0.5
+    graph = sequential(1, [])
+    model = Model(graph)
+    pair = default_pair(model)
+    tr = Trainer(graph, ArrayData(X, y), TrainConfig(epochs=3, lr=0.05, batch_size=10, track=list(pair)))
+    tr.run()
+    surf = compute_surface(tr.model, tr.loss, tr.X, tr.y, pair, tr.trajectory.view())
+    p = shown(qtbot, SurfacePlot())
+    p.set_parameters(tr.model.scalar_names(), pair)
+    assert p.pair() == pair and p.combo_a.count() == len(tr.model.scalar_names())
+    p.append_path(0, tr.trajectory.view(), pair)
+    p.show_surface(surf)
+    assert p.image.image is not None and p.image.image.ndim == 2
+    assert np.allclose(p.path()[-1], [tr.model.get_scalar(pair[0]), tr.model.get_scalar(pair[1])])
+    # the grid covers the whole path
+    path = p.path()
+    assert surf.a[0] <= path[:, 0].min() and path[:, 0].max() <= surf.a[-1]
+    # the minimum of y = 2x + 0.5 under MSE is near (b, w) = (0.5, 2)
+    j, i = np.unravel_index(np.argmin(surf.loss), surf.loss.shape)
+    assert surf.a[i] == pytest.approx(0.5, abs=0.3) and surf.b[j] == pytest.approx(2.0, abs=0.3)
+    requested = []
+    p.surface_requested.connect(requested.append)
+    p.recompute_button.click()
+    assert requested == [pair]
+
+
+def test_trainer_state_round_trip_continues_exactly(table):
+    ds = build_dataset(table, DataSpec(target="temp_max", series="temp_max", lags=3, split="chronological"))
+    g = sequential(3, [(4, "tanh")])
+    cfg = dict(epochs=0, lr=0.01, batch_size=16, optimizer="adam")
+    a = Trainer(g, ds, TrainConfig(**cfg))
+    a.run(max_updates=30)          # mid-epoch
+    b = Trainer(g, ds, TrainConfig(**cfg))
+    import_state(b, export_state(a))
+    a.run(max_updates=100)
+    b.run(max_updates=100)
+    assert np.array_equal(a.model.flat_params, b.model.flat_params)
+    assert a.updates == b.updates == 130 and np.array_equal(a.update_loss.view(), b.update_loss.view())
