@@ -1,0 +1,186 @@
+"""File → Export: the trained model as ONNX (checked with onnxruntime) or NumPy + JSON.
+
+The export is refused, with the reason, when the graph is invalid or does not
+fit the loaded data; an untrained model is exported only after the person
+confirms. After an ONNX file is written (atomically, by the engine) it is
+loaded back with onnxruntime, run on the validation rows, and the largest
+relative difference from the engine is reported with the success message —
+or as an error when it exceeds :data:`TOLERANCE`. Every failure is one line in
+a message box and the status bar, never a traceback.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from engine.export import ExportError, Preprocessing, export_npz, export_onnx, verify_onnx
+from engine.model import Model, ModelError
+
+__all__ = ["ExportController", "TOLERANCE", "ONNX_FILTER", "NPZ_FILTER"]
+
+TOLERANCE = 1e-4
+ONNX_FILTER = "ONNX model (*.onnx)"
+NPZ_FILTER = "NumPy weights + JSON (*.npz)"
+VERIFY_ROWS = 10_000
+
+
+class ExportController(QObject):
+    """Carries out File → Export for a window; ``export_finished(ok, message)`` reports."""
+
+    export_finished = Signal(bool, str)
+
+    def __init__(self, window: QWidget, document) -> None:
+        super().__init__(window)
+        self.window = window
+        self.document = document
+        self.last_result: tuple[bool, str] | None = None
+        self.last_box: QMessageBox | None = None
+        self._last_dir = os.path.expanduser("~")
+
+    # ------------------------------------------------------------------ checks
+    def refusal(self) -> str:
+        """Why the model cannot be exported now ('' if it can)."""
+        doc = self.document
+        issues = doc.issues()
+        if issues:
+            first = issues[0]
+            where = f" (node {first.node})" if getattr(first, "node", None) else ""
+            more = f"; and {len(issues) - 1} more problem{'s' if len(issues) > 2 else ''}" if len(issues) > 1 else ""
+            return f"the network is not valid: {first.message}{where}{more}"
+        ds = doc.dataset
+        if ds is not None:
+            inp = doc.graph.nodes[doc.graph.input_node()].params["features"]
+            if inp != ds.n_features:
+                return (f"the Input node takes {inp} features but the data has {ds.n_features}; "
+                        "set the Input width or import the data again")
+            out = doc.graph.nodes[doc.graph.output_node()].params
+            if out["task"] != ds.task:
+                return f"the Output node says {out['task']} but the data is a {ds.task} task"
+        return ""
+
+    def _build_model(self) -> Model:
+        doc = self.document
+        model = Model(doc.graph, dtype=doc.train_config.dtype, seed=doc.train_config.seed)
+        if doc.weights is not None:
+            try:
+                model.set_weights(doc.weights)
+            except (ModelError, ValueError, KeyError) as exc:
+                raise ExportError(f"the trained weights no longer fit the network ({exc}); "
+                                  "train again before exporting") from None
+        return model
+
+    def _preprocessing(self, model: Model) -> Preprocessing:
+        ds = self.document.dataset
+        if ds is not None:
+            return Preprocessing.from_dataset(ds)
+        return Preprocessing.identity(model.n_inputs, model.task,
+                                      n_targets=model.n_outputs if model.task == "regression" else 1)
+
+    def _check_rows(self, model: Model) -> tuple[np.ndarray, str]:
+        ds = self.document.dataset
+        if ds is not None and ds.n_val:
+            X = ds.X_raw("val")
+            return X[:VERIFY_ROWS], f"the {min(len(X), VERIFY_ROWS):,} validation rows"
+        if ds is not None:
+            X = ds.X_raw("train")
+            return X[:VERIFY_ROWS], f"{min(len(X), VERIFY_ROWS):,} training rows (no validation rows)"
+        rng = np.random.default_rng(0)
+        return rng.standard_normal((256, model.n_inputs)), "256 random rows (no data loaded)"
+
+    # ------------------------------------------------------------------ the action
+    def ask_path(self) -> tuple[str, str] | None:
+        """(path, 'onnx' | 'npz') from a save dialog, or None when cancelled."""
+        doc = self.document
+        stem = (doc.name or "model").replace(os.sep, "_")
+        start = os.path.dirname(doc.path) if doc.path else self._last_dir
+        path, chosen = QFileDialog.getSaveFileName(
+            self.window, "Export model", os.path.join(start, stem + ".onnx"),
+            f"{ONNX_FILTER};;{NPZ_FILTER}")
+        if not path:
+            return None
+        ext = os.path.splitext(path)[1].lower()
+        if ext == ".onnx":
+            fmt = "onnx"
+        elif ext == ".npz":
+            fmt = "npz"
+        else:
+            fmt = "npz" if chosen == NPZ_FILTER else "onnx"
+            path += "." + fmt
+        return path, fmt
+
+    def export(self, path: str | None = None, fmt: str | None = None) -> bool:
+        """Run the whole export with its questions; True when a file was written and checked."""
+        reason = self.refusal()
+        if reason:
+            return self._report(False, f"Cannot export: {reason}.", title="Export refused")
+        if self.document.weights is None:
+            answer = QMessageBox.question(
+                self.window, "Export an untrained model?",
+                "This network has not been trained: its weights are still the random starting "
+                "values, so its predictions mean nothing yet.\n\nExport it anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                self._status("Export cancelled: the model is untrained")
+                return False
+        try:
+            model = self._build_model()
+            pre = self._preprocessing(model)
+            pre.check(model)
+        except (ExportError, ModelError, ValueError) as exc:
+            return self._report(False, f"Cannot export: {exc}", title="Export refused")
+        if path is None:
+            chosen = self.ask_path()
+            if chosen is None:
+                return False
+            path, fmt = chosen
+        fmt = fmt or ("npz" if path.lower().endswith(".npz") else "onnx")
+        self._last_dir = os.path.dirname(os.path.abspath(path))
+        try:
+            if fmt == "npz":
+                info = export_npz(model, pre, path)
+                return self._report(True, f"Exported the weights to {os.path.basename(info['path'])} "
+                                          f"and their description to {os.path.basename(info['json'])} "
+                                          f"in {os.path.dirname(info['path'])}.")
+            info = export_onnx(model, pre, path)
+            X, what = self._check_rows(model)
+            diff = verify_onnx(info["path"], model, pre, X)
+        except (ExportError, ModelError, OSError, ValueError) as exc:
+            return self._report(False, f"Export failed: {exc}")
+        name = os.path.basename(info["path"])
+        if not np.isfinite(diff) or diff > TOLERANCE:
+            return self._report(False, f"Exported {name}, but onnxruntime disagrees with the engine on "
+                                       f"{what}: largest relative difference {diff:.2e} "
+                                       f"(more than {TOLERANCE:.0e}). Do not rely on this file.")
+        return self._report(True, f"Exported {name} ({_size(info['bytes'])}). Checked with onnxruntime on "
+                                  f"{what}: largest relative difference from the engine {diff:.1e}.")
+
+    # ------------------------------------------------------------------ reporting
+    def _status(self, text: str) -> None:
+        bar = getattr(self.window, "statusBar", None)
+        if callable(bar):
+            bar().showMessage(text, 15000)
+
+    def _report(self, ok: bool, message: str, title: str | None = None) -> bool:
+        self.last_result = (ok, message)
+        self._status(message)
+        box = QMessageBox(QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning,
+                          title or ("Export finished" if ok else "Export failed"), message,
+                          QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("exportMessage")
+        if self.last_box is not None:
+            try:
+                self.last_box.close()
+            except RuntimeError:
+                pass
+        self.last_box = box
+        box.open()
+        self.export_finished.emit(ok, message)
+        return ok
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MB"

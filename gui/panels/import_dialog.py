@@ -1,0 +1,734 @@
+"""The CSV import view: preview the file, give each column a role, see what the
+dataset will be before saying OK.
+
+Like Orange's File widget, every column is listed with its type, missing
+count, a small chart of its values and a role (feature / target / ignore).
+Series mode turns one number column into "previous K values → next value".
+Reading and building run in :class:`gui.loading.CsvLoader` threads; a change
+of any setting rebuilds the summary after a short pause (debounced), and OK is
+enabled only when the dataset shown in the summary was built from exactly the
+settings on screen. When OK is disabled, the reason is written under the
+summary and in OK's tooltip.
+
+After ``accepted``, :attr:`result` is ``(path, DataSpec, Dataset)``.
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView, QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+    QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+    QProgressBar, QPushButton, QRadioButton, QSizePolicy, QSpinBox, QSplitter, QTableWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget, QCheckBox,
+)
+
+from engine.data import NA_VALUES, DataError, DataSpec
+from gui.loading import CsvLoader, LoadedTable
+from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate
+
+__all__ = ["ImportDialog", "ROLES", "DELIMITERS", "ENCODINGS"]
+
+ROLES = ("feature", "target", "ignore")
+DELIMITERS = [("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t")]
+ENCODINGS = [("UTF-8", "utf-8"), ("UTF-8 with BOM", "utf-8-sig"),
+             ("Latin-1 (ISO-8859-1)", "latin-1"), ("Windows-1252", "cp1252")]
+TASKS = [("Auto", "auto"), ("Regression", "regression"), ("Classification", "classification")]
+DEBOUNCE_MS = 150
+AUTO_IGNORE_TEXT_VALUES = 50     # text columns with more distinct values start as "ignore"
+_TIME_HINTS = ("date", "time", "day", "timestamp", "datetime", "year", "month")
+_ERROR_STYLE = "color: #b91c1c; background: #fef2f2; border: 1px solid #fecaca; border-radius: 4px; padding: 6px;"
+_INFO_STYLE = "color: #374151; background: #f3f4f6; border: 1px solid #e5e7eb; border-radius: 4px; padding: 6px;"
+_C_NAME, _C_TYPE, _C_ROLE, _C_MISSING, _C_CHART, _C_VALUES = range(6)
+
+
+class ImportDialog(QDialog):
+    """Import a CSV file. ``summary_updated`` fires after every refresh of the
+    summary or of the message explaining why OK is disabled."""
+
+    summary_updated = Signal()
+
+    def __init__(self, path: str, spec: DataSpec | dict | None = None, parent: QWidget | None = None,
+                 loader: CsvLoader | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("importDialog")
+        self.setAccessibleName("Import CSV")
+        self.setWindowTitle("Import CSV")
+        self.setSizeGripEnabled(True)
+        self.resize(1120, 760)
+        self.path = os.path.abspath(path)
+        self._initial_spec = DataSpec.from_dict(spec) if isinstance(spec, dict) else spec
+        self.loader = loader or CsvLoader(self)
+        self.loaded: LoadedTable | None = None
+        self.dataset = None
+        self.result: tuple[str, DataSpec, object] | None = None
+        self._built_spec: DataSpec | None = None
+        self._pending_spec: DataSpec | None = None
+        self._reason = "Reading the file…"
+        self._role_boxes: dict[str, QComboBox] = {}
+        self._user_delimiter = self._user_encoding = None
+
+        self._build_ui()
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._start_build)
+        lo = self.loader
+        lo.load_started.connect(self._on_loader_load_started)
+        lo.preview_ready.connect(self._on_loader_preview_ready)
+        lo.progress_changed.connect(self._on_loader_progress_changed)
+        lo.table_loaded.connect(self._on_loader_table_loaded)
+        lo.load_failed.connect(self._on_loader_load_failed)
+        lo.load_cancelled.connect(self._on_loader_load_cancelled)
+        lo.dataset_built.connect(self._on_loader_dataset_built)
+        lo.build_failed.connect(self._on_loader_build_failed)
+        self._reload()
+
+    # ------------------------------------------------------------------ layout
+    def _build_ui(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 10, 10, 10)
+
+        # file and reading options
+        top = QGridLayout()
+        self.file_label = QLabel(objectName="importFile")
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        f = self.file_label.font()
+        f.setBold(True)
+        self.file_label.setFont(f)
+        self.browse_button = QPushButton("Browse…", objectName="browseButton")
+        self.browse_button.clicked.connect(self._on_browse_clicked)
+        self.reload_button = QPushButton("Reload", objectName="reloadButton")
+        self.reload_button.setToolTip("Read the file again (after it changed on disk, or after a cancel)")
+        self.reload_button.clicked.connect(self._reload)
+        self.delimiter_combo = QComboBox(objectName="delimiterCombo")
+        for text, d in DELIMITERS:
+            self.delimiter_combo.addItem(text, d)
+        self.delimiter_combo.activated.connect(self._on_reading_option_changed)
+        self.encoding_combo = QComboBox(objectName="encodingCombo")
+        for text, e in ENCODINGS:
+            self.encoding_combo.addItem(text, e)
+        self.encoding_combo.activated.connect(self._on_reading_option_changed)
+        self.header_check = QCheckBox("First row holds the column names", objectName="headerCheck")
+        self.header_check.setChecked(True)
+        self.header_check.setEnabled(False)
+        self.header_check.setToolTip("NetCanvas reads files whose first line names the columns")
+        self.file_info = QLabel(objectName="importFileInfo")
+        self.file_info.setStyleSheet("color: #6b7280;")
+        top.addWidget(QLabel("File:"), 0, 0)
+        top.addWidget(self.file_label, 0, 1, 1, 5)
+        top.addWidget(self.browse_button, 0, 6)
+        top.addWidget(self.reload_button, 0, 7)
+        top.addWidget(QLabel("Delimiter:"), 1, 0)
+        top.addWidget(self.delimiter_combo, 1, 1)
+        top.addWidget(QLabel("Encoding:"), 1, 2)
+        top.addWidget(self.encoding_combo, 1, 3)
+        top.addWidget(self.header_check, 1, 4)
+        top.addWidget(self.file_info, 1, 5, 1, 3, Qt.AlignmentFlag.AlignRight)
+        top.setColumnStretch(5, 1)
+        outer.addLayout(top)
+
+        # progress while reading
+        row = QHBoxLayout()
+        self.progress = QProgressBar(objectName="importProgress")
+        self.progress.setRange(0, 100)
+        self.progress.setFormat("Reading… %p%")
+        self.cancel_load_button = QPushButton("Cancel loading", objectName="cancelLoadButton")
+        self.cancel_load_button.clicked.connect(self.loader_cancel)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_load_button)
+        self.progress_row = QWidget()
+        self.progress_row.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.progress_row)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(split, 1)
+
+        # left: columns + preview
+        self.tabs = QTabWidget(objectName="importTabs")
+        self.columns_table = QTableWidget(0, 6, objectName="columnsTable")
+        self.columns_table.setHorizontalHeaderLabels(["Column", "Type", "Role", "Missing", "Values", "Range / values"])
+        self.columns_table.verticalHeader().setVisible(False)
+        self.columns_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.columns_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.columns_table.setAlternatingRowColors(True)
+        self.columns_table.verticalHeader().setDefaultSectionSize(30)
+        self._chart = ColumnChartDelegate(self.columns_table)
+        self.columns_table.setItemDelegateForColumn(_C_CHART, self._chart)
+        h = self.columns_table.horizontalHeader()
+        h.setSectionResizeMode(_C_NAME, QHeaderView.ResizeMode.Interactive)
+        h.setSectionResizeMode(_C_VALUES, QHeaderView.ResizeMode.Stretch)
+        self.columns_table.setColumnWidth(_C_NAME, 150)
+        self.columns_table.setColumnWidth(_C_TYPE, 62)
+        self.columns_table.setColumnWidth(_C_ROLE, 96)
+        self.columns_table.setColumnWidth(_C_MISSING, 64)
+        self.columns_table.setColumnWidth(_C_CHART, 120)
+        self.columns_table.horizontalHeaderItem(_C_CHART).setToolTip(
+            "Histogram of a number column; most frequent values of a text column; "
+            "in series mode, the column over the rows")
+        self.preview_table = QTableWidget(0, 0, objectName="previewTable")
+        self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview_table.setAlternatingRowColors(True)
+        self.preview_table.verticalHeader().setDefaultSectionSize(22)
+        self.tabs.addTab(self.columns_table, "Columns")
+        self.tabs.addTab(self.preview_table, "First rows")
+        split.addWidget(self.tabs)
+
+        # right: settings and summary
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 0, 0, 0)
+
+        mode_box = QGroupBox("Examples")
+        ml = QFormLayout(mode_box)
+        self.mode_columns = QRadioButton("One row → one example", objectName="modeColumns")
+        self.mode_series = QRadioButton("Series: previous K values → next value", objectName="modeSeries")
+        self.mode_columns.setChecked(True)
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.addButton(self.mode_columns)
+        self._mode_group.addButton(self.mode_series)
+        self.mode_series.toggled.connect(self._on_mode_toggled)
+        ml.addRow(self.mode_columns)
+        ml.addRow(self.mode_series)
+        self.series_combo = QComboBox(objectName="seriesCombo")
+        self.series_combo.activated.connect(self._on_series_changed)
+        self.time_combo = QComboBox(objectName="timeCombo")
+        self.time_combo.activated.connect(self._on_time_changed)
+        self.lags_spin = QSpinBox(objectName="lagsSpin", minimum=1, maximum=10_000, value=7)
+        self.lags_spin.setToolTip("K: how many previous values of the series make one example")
+        self.lags_spin.valueChanged.connect(self._schedule_build)
+        self.series_label, self.time_label, self.lags_label = QLabel("Series:"), QLabel("Time (x-axis):"), QLabel("Lags K:")
+        ml.addRow(self.series_label, self.series_combo)
+        ml.addRow(self.time_label, self.time_combo)
+        ml.addRow(self.lags_label, self.lags_spin)
+        self._mode_form = ml
+        rl.addWidget(mode_box)
+
+        train_box = QGroupBox("Task and split")
+        tl = QFormLayout(train_box)
+        self.task_combo = QComboBox(objectName="taskCombo")
+        for text, t in TASKS:
+            self.task_combo.addItem(text, t)
+        self.task_combo.activated.connect(self._schedule_build)
+        tl.addRow("Task:", self.task_combo)
+        split_row = QHBoxLayout()
+        self.split_random = QRadioButton("Random", objectName="splitRandom")
+        self.split_chrono = QRadioButton("Chronological", objectName="splitChronological")
+        self.split_random.setChecked(True)
+        self.split_random.setToolTip("Validation rows drawn at random (stratified by class)")
+        self.split_chrono.setToolTip("The last rows are the validation rows: no peeking into the future")
+        g = QButtonGroup(self)
+        g.addButton(self.split_random)
+        g.addButton(self.split_chrono)
+        self.split_random.toggled.connect(self._on_split_toggled)
+        split_row.addWidget(self.split_random)
+        split_row.addWidget(self.split_chrono)
+        split_row.addStretch(1)
+        tl.addRow("Split:", split_row)
+        self.seed_spin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1)
+        self.seed_spin.valueChanged.connect(self._schedule_build)
+        tl.addRow("Seed:", self.seed_spin)
+        self.val_spin = QDoubleSpinBox(objectName="valFractionSpin", minimum=0.0, maximum=90.0,
+                                       singleStep=5.0, decimals=0, value=20.0, suffix=" %")
+        self.val_spin.setToolTip("Share of the examples held out to measure the loss on unseen data")
+        self.val_spin.valueChanged.connect(self._schedule_build)
+        tl.addRow("Validation:", self.val_spin)
+        self.normalize_check = QCheckBox("Standardize (mean 0, std 1; fitted on training rows)",
+                                         objectName="normalizeCheck")
+        self.normalize_check.setChecked(True)
+        self.normalize_check.toggled.connect(self._schedule_build)
+        tl.addRow(self.normalize_check)
+        rl.addWidget(train_box)
+
+        sum_box = QGroupBox("Summary")
+        sl = QVBoxLayout(sum_box)
+        self.summary_label = QLabel(objectName="importSummary")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        sl.addWidget(self.summary_label, 1)
+        rl.addWidget(sum_box, 1)
+        right.setMinimumWidth(330)
+        right.setMaximumWidth(420)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+
+        self.message_label = QLabel(objectName="importMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.message_label)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Use this data")
+        self.ok_button.setObjectName("importOk")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+        self._update_mode_widgets()
+        self._set_blocked("Reading the file…", error=False)
+
+    # ------------------------------------------------------------------ reading
+    def _reload(self) -> None:
+        self.file_label.setText(self.path)
+        self.file_label.setToolTip(self.path)
+        self.setWindowTitle(f"Import CSV — {os.path.basename(self.path)}")
+        self.loader.forget_builds()
+        self.loader.load(self.path, self._user_delimiter, self._user_encoding)
+
+    def loader_cancel(self) -> None:
+        self.loader.cancel()
+
+    def _on_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import CSV", os.path.dirname(self.path),
+                                              "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.path = os.path.abspath(path)
+            self._user_delimiter = self._user_encoding = None
+            self._reload()
+
+    def _on_reading_option_changed(self) -> None:
+        self._user_delimiter = self.delimiter_combo.currentData()
+        self._user_encoding = self.encoding_combo.currentData()
+        self._reload()
+
+    def _on_loader_load_started(self, path: str) -> None:
+        self.loaded = None
+        self.dataset = None
+        self.progress.setValue(0)
+        self.progress_row.setVisible(True)
+        self.cancel_load_button.setEnabled(True)
+        self.columns_table.setRowCount(0)
+        self._role_boxes.clear()
+        self.summary_label.setText("")
+        try:
+            size = os.path.getsize(path)
+            self.file_info.setText(_size_text(size))
+        except OSError:
+            self.file_info.setText("")
+        self._set_blocked("Reading the file…", error=False)
+
+    def _on_loader_preview_ready(self, preview: dict) -> None:
+        with QSignalBlocker(self.delimiter_combo), QSignalBlocker(self.encoding_combo):
+            _select_data(self.delimiter_combo, self._user_delimiter or preview["delimiter"])
+            _select_data(self.encoding_combo, self._user_encoding or preview["encoding"])
+        self._fill_preview(preview["header"], preview["rows"])
+
+    def _fill_preview(self, header: list[str], rows: list[list[str]]) -> None:
+        t = self.preview_table
+        t.clear()
+        n_cols = max([len(header)] + [len(r) for r in rows]) if (header or rows) else 0
+        t.setColumnCount(n_cols)
+        t.setRowCount(len(rows))
+        t.setHorizontalHeaderLabels(header + [f"(extra {i + 1})" for i in range(n_cols - len(header))])
+        missing = set(NA_VALUES)
+        grey = QColor("#9ca3af")
+        for i, r in enumerate(rows):
+            for j, cell in enumerate(r):
+                shown = cell.strip()
+                item = QTableWidgetItem("?" if shown in missing else shown)
+                if shown in missing:
+                    item.setForeground(grey)
+                    item.setToolTip("missing value")
+                t.setItem(i, j, item)
+        t.resizeColumnsToContents()
+        for j in range(n_cols):
+            t.setColumnWidth(j, min(t.columnWidth(j), 220))
+
+    def _on_loader_progress_changed(self, fraction: float) -> None:
+        self.progress.setValue(int(round(fraction * 100)))
+
+    def _on_loader_load_failed(self, message: str) -> None:
+        self.progress_row.setVisible(False)
+        self._set_blocked(message)
+
+    def _on_loader_load_cancelled(self) -> None:
+        self.progress_row.setVisible(False)
+        self._set_blocked("Loading was cancelled; press Reload to read the file again", error=False)
+
+    def _on_loader_table_loaded(self, loaded: LoadedTable) -> None:
+        self.progress_row.setVisible(False)
+        self.loaded = loaded
+        t = loaded.table
+        self.file_info.setText(f"{t.n_rows:,} rows × {len(t.columns)} columns · "
+                               f"{self.file_info.text()} · read in {loaded.seconds:.2f} s")
+        self._fill_columns(loaded)
+        self._apply_spec(self._initial_spec)
+        self._schedule_build()
+
+    # ------------------------------------------------------------------ columns
+    def _fill_columns(self, loaded: LoadedTable) -> None:
+        t = self.columns_table
+        t.setRowCount(len(loaded.profiles))
+        self._role_boxes.clear()
+        n_rows = loaded.table.n_rows
+        for i, p in enumerate(loaded.profiles):
+            name = QTableWidgetItem(p.name)
+            name.setToolTip(p.name)
+            t.setItem(i, _C_NAME, name)
+            kind = QTableWidgetItem("number" if p.kind == "number" else "text")
+            kind.setForeground(QColor("#2563eb") if p.kind == "number" else QColor("#0d9488"))
+            t.setItem(i, _C_TYPE, kind)
+            miss = QTableWidgetItem(f"{p.missing:,}" if p.missing else "–")
+            miss.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if p.missing:
+                miss.setForeground(QColor("#b45309"))
+                miss.setToolTip(f"{p.missing} of {n_rows} cells are missing ({100 * p.missing / max(1, n_rows):.1f} %)")
+            t.setItem(i, _C_MISSING, miss)
+            chart = QTableWidgetItem()
+            chart.setData(PROFILE_ROLE, p)
+            chart.setToolTip(_chart_tooltip(p))
+            t.setItem(i, _C_CHART, chart)
+            values = QTableWidgetItem(p.describe())
+            values.setToolTip(_chart_tooltip(p))
+            t.setItem(i, _C_VALUES, values)
+            box = QComboBox(objectName=f"role:{p.name}")
+            box.setAccessibleName(f"Role of {p.name}")
+            for r in ROLES:
+                box.addItem(r, r)
+            box.activated.connect(lambda _=0, col=p.name: self._on_role_changed(col))
+            t.setCellWidget(i, _C_ROLE, box)
+            self._role_boxes[p.name] = box
+        names = [p.name for p in loaded.profiles]
+        numbers = [p.name for p in loaded.profiles if p.kind == "number"]
+        with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo):
+            self.series_combo.clear()
+            for n in numbers:
+                self.series_combo.addItem(n, n)
+            self.time_combo.clear()
+            self.time_combo.addItem("(row number)", None)
+            for n in names:
+                self.time_combo.addItem(n, n)
+
+    def _profile(self, name: str):
+        return next(p for p in self.loaded.profiles if p.name == name)
+
+    def role_of(self, name: str) -> str:
+        return self._role_boxes[name].currentData()
+
+    def set_role(self, name: str, role: str) -> None:
+        """Programmatic twin of choosing ``role`` in the column's combo."""
+        _select_data(self._role_boxes[name], role)
+        self._on_role_changed(name)
+
+    def _set_role_quiet(self, name: str, role: str) -> None:
+        box = self._role_boxes[name]
+        with QSignalBlocker(box):
+            if box.findData(role) < 0:
+                box.addItem(role, role)
+            _select_data(box, role)
+
+    def _on_role_changed(self, name: str) -> None:
+        if self.role_of(name) == "target":   # only one target: the previous one becomes a feature
+            for other, box in self._role_boxes.items():
+                if other != name and box.currentData() == "target":
+                    self._set_role_quiet(other, "feature" if self._default_role(other) == "feature"
+                                         else "ignore")
+        self._refresh_role_look()
+        self._schedule_build()
+
+    def _default_role(self, name: str) -> str:
+        p = self._profile(name)
+        if p.missing == self.loaded.table.n_rows:
+            return "ignore"
+        if p.kind == "text" and p.n_unique > AUTO_IGNORE_TEXT_VALUES:
+            return "ignore"
+        return "feature"
+
+    def _refresh_role_look(self) -> None:
+        """Bold name for the target; series/time rows locked in series mode."""
+        series = self.mode_series.isChecked()
+        s_name = self.series_combo.currentData() if series else None
+        t_name = self.time_combo.currentData() if series else None
+        for i in range(self.columns_table.rowCount()):
+            item = self.columns_table.item(i, _C_NAME)
+            name = item.text()
+            box = self._role_boxes[name]
+            locked = name in (s_name, t_name)
+            if locked:
+                self._set_role_quiet(name, "series" if name == s_name else "time")
+            else:
+                for extra in ("series", "time"):
+                    k = box.findData(extra)
+                    if k >= 0:
+                        if box.currentIndex() == k:
+                            with QSignalBlocker(box):
+                                box.setCurrentIndex(box.findData("ignore"))
+                        box.removeItem(k)
+            box.setEnabled(not locked)
+            f = item.font()
+            f.setBold(box.currentData() in ("target", "series"))
+            item.setFont(f)
+            chart = self.columns_table.item(i, _C_CHART)
+            chart.setData(SPARK_ROLE, bool(series and self._profile(name).kind == "number"))
+            if series and name != s_name and box.currentData() == "feature":
+                box.setToolTip("feature: its previous K values are inputs too")
+            else:
+                box.setToolTip("feature: an input · target: what to predict · ignore: not used")
+
+    # ------------------------------------------------------------------ settings ↔ spec
+    def _apply_spec(self, spec: DataSpec | None) -> None:
+        """Set every control from ``spec`` (Edit import…) or from defaults."""
+        names = [p.name for p in self.loaded.profiles]
+        known = spec is not None and spec.target in names and all(
+            c in names for c in [spec.series, spec.time_column, *(spec.features or [])] if c)
+        for n in names:
+            self._set_role_quiet(n, self._default_role(n))
+        if not known:
+            spec = None
+        if spec is None:
+            target = names[-1]
+            if len(names) > 1:
+                self._set_role_quiet(target, "target")
+            with QSignalBlocker(self.mode_columns), QSignalBlocker(self.mode_series):
+                self.mode_columns.setChecked(True)
+            self._refresh_role_look()
+            self._update_mode_widgets()
+            return
+        with QSignalBlocker(self.mode_columns), QSignalBlocker(self.mode_series):
+            (self.mode_series if spec.series else self.mode_columns).setChecked(True)
+        if spec.series:
+            for n in names:
+                self._set_role_quiet(n, "ignore")
+            for f in spec.features or []:
+                self._set_role_quiet(f, "feature")
+            if spec.target != spec.series:
+                self._set_role_quiet(spec.target, "target")
+            with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo), QSignalBlocker(self.lags_spin):
+                _select_data(self.series_combo, spec.series)
+                _select_data(self.time_combo, spec.time_column)
+                self.lags_spin.setValue(spec.lags)
+        else:
+            if spec.features is not None:
+                for n in names:
+                    self._set_role_quiet(n, "feature" if n in spec.features else "ignore")
+            self._set_role_quiet(spec.target, "target")
+        with QSignalBlocker(self.task_combo), QSignalBlocker(self.split_random), \
+                QSignalBlocker(self.split_chrono), QSignalBlocker(self.seed_spin), \
+                QSignalBlocker(self.val_spin), QSignalBlocker(self.normalize_check):
+            _select_data(self.task_combo, spec.task)
+            (self.split_chrono if spec.split == "chronological" else self.split_random).setChecked(True)
+            self.seed_spin.setValue(spec.seed)
+            self.val_spin.setValue(round(spec.val_fraction * 100))
+            self.normalize_check.setChecked(spec.normalize == "standard")
+        self._refresh_role_look()
+        self._update_mode_widgets()
+
+    def current_spec(self) -> DataSpec:
+        """The settings on screen as a DataSpec; DataError says what is missing."""
+        if self.loaded is None:
+            raise DataError("the file is not read yet")
+        roles = {n: b.currentData() for n, b in self._role_boxes.items()}
+        targets = [n for n, r in roles.items() if r == "target"]
+        features = [n for n, r in roles.items() if r == "feature"]
+        common = dict(task=self.task_combo.currentData(),
+                      split="chronological" if self.split_chrono.isChecked() else "random",
+                      val_fraction=self.val_spin.value() / 100.0, seed=self.seed_spin.value(),
+                      normalize="standard" if self.normalize_check.isChecked() else "none")
+        if self.mode_series.isChecked():
+            series = self.series_combo.currentData()
+            if series is None:
+                raise DataError("series mode needs a number column; this file has none")
+            return DataSpec(target=targets[0] if targets else series, features=features or None,
+                            series=series, lags=self.lags_spin.value(),
+                            time_column=self.time_combo.currentData(), **common)
+        if len(roles) == 1:
+            only = next(iter(roles))
+            raise DataError(f"the file has a single column {only!r}: nothing is left to be a feature; "
+                            "use series mode to predict it from its previous values")
+        if not targets:
+            raise DataError("choose a target: set one column's role to “target”")
+        if not features:
+            raise DataError("choose at least one feature: set a column's role to “feature”")
+        return DataSpec(target=targets[0], features=features, **common)
+
+    # ------------------------------------------------------------------ mode
+    def _on_mode_toggled(self, series: bool) -> None:
+        if self.loaded is not None and series:
+            names = [p.name for p in self.loaded.profiles]
+            targets = [n for n in names if self.role_of(n) == "target"]
+            numbers = [p.name for p in self.loaded.profiles if p.kind == "number"]
+            pick = targets[0] if targets and targets[0] in numbers else (numbers[0] if numbers else None)
+            with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo):
+                if pick:
+                    _select_data(self.series_combo, pick)
+                hint = next((n for n in names if n.strip().lower() in _TIME_HINTS), None)
+                _select_data(self.time_combo, hint)
+            for n in names:
+                self._set_role_quiet(n, "ignore")
+            with QSignalBlocker(self.split_chrono), QSignalBlocker(self.split_random):
+                self.split_chrono.setChecked(True)
+        elif self.loaded is not None:
+            self._apply_spec(None)
+        self._refresh_role_look()
+        self._update_mode_widgets()
+        self._schedule_build()
+
+    def _update_mode_widgets(self) -> None:
+        series = self.mode_series.isChecked()
+        for w in (self.series_combo, self.time_combo, self.lags_spin):
+            self._mode_form.setRowVisible(w, series)
+        self.seed_spin.setEnabled(self.split_random.isChecked())
+
+    def _on_series_changed(self) -> None:
+        if self.series_combo.currentData() == self.time_combo.currentData():
+            with QSignalBlocker(self.time_combo):
+                _select_data(self.time_combo, None)
+        self._refresh_role_look()
+        self._schedule_build()
+
+    def _on_time_changed(self) -> None:
+        if self.time_combo.currentData() == self.series_combo.currentData():
+            with QSignalBlocker(self.time_combo):
+                _select_data(self.time_combo, None)
+        self._refresh_role_look()
+        self._schedule_build()
+
+    def _on_split_toggled(self, _checked: bool) -> None:
+        self._update_mode_widgets()
+        self._schedule_build()
+
+    # ------------------------------------------------------------------ building
+    def _schedule_build(self, *_args) -> None:
+        if self.loaded is None:
+            return
+        self.dataset = None
+        self._set_blocked("Updating the summary…", error=False, keep_summary=True)
+        self._debounce.start()
+
+    def _start_build(self) -> None:
+        try:
+            spec = self.current_spec()
+        except DataError as exc:
+            self.loader.forget_builds()
+            self.summary_label.setText(self._summary_header())
+            self._set_blocked(str(exc))
+            return
+        self._pending_spec = spec
+        self.loader.build(self.loaded.table, spec)
+
+    def _on_loader_dataset_built(self, dataset) -> None:
+        self.dataset = dataset
+        self._built_spec = self._pending_spec
+        self.summary_label.setText(self._summary_html(dataset))
+        if dataset.spec.task == "auto":
+            with QSignalBlocker(self.task_combo):
+                self.task_combo.setItemText(0, f"Auto ({'regression' if dataset.task == 'regression' else 'classification'})")
+        self._set_ready()
+
+    def _on_loader_build_failed(self, message: str) -> None:
+        self.dataset = None
+        self.summary_label.setText(self._summary_header())
+        self._set_blocked(message)
+
+    def _summary_header(self) -> str:
+        if self.loaded is None:
+            return ""
+        t = self.loaded.table
+        return f"<b>Rows read:</b> {t.n_rows:,}<br>"
+
+    def _summary_html(self, ds) -> str:
+        s = ds.spec
+        lines = [f"<b>Rows read:</b> {ds.n_rows_read:,}"]
+        n_dropped = sum(ds.dropped.values())
+        unit = "example" if s.series else "row"
+        if n_dropped:
+            lines.append(f"<b>Dropped:</b> {n_dropped:,} {unit}{'s' if n_dropped != 1 else ''}")
+            lines += [f"&nbsp;&nbsp;• {_esc(reason)}: {n:,}" for reason, n in ds.dropped.items()]
+        else:
+            lines.append(f"<b>Dropped:</b> none")
+        if s.series:
+            lines.append(f"<b>Windows:</b> {ds.n_rows_read - s.lags:,} of previous {s.lags} values "
+                         f"<span style='color:#6b7280'>(the first {s.lags} rows only feed the first window)</span>")
+        total = ds.n_train + ds.n_val
+        split = "chronological" if s.split == "chronological" else f"random, seed {s.seed}"
+        lines.append(f"<b>Examples N:</b> {total:,} = {ds.n_train:,} train + {ds.n_val:,} validation "
+                     f"<span style='color:#6b7280'>({split})</span>")
+        names = ds.feature_names
+        shown = ", ".join(_esc(n) for n in names[:6]) + (f", … +{len(names) - 6}" if len(names) > 6 else "")
+        lines.append(f"<b>Features F:</b> {ds.n_features} <span style='color:#6b7280'>({shown})</span>")
+        if ds.onehot:
+            lines.append("<span style='color:#6b7280'>text columns one-hot encoded: "
+                         + ", ".join(f"{_esc(k)} → {len(v)}" for k, v in ds.onehot.items()) + "</span>")
+        task = {"regression": "regression", "binary": "classification, 2 classes",
+                "multiclass": f"classification, {len(ds.classes)} classes"}[ds.task]
+        lines.append(f"<b>Target:</b> {_esc(ds.target_name)} — {task}")
+        if ds.classes:
+            import numpy as np
+            tr = np.bincount(ds.y_train, minlength=len(ds.classes))
+            va = np.bincount(ds.y_val, minlength=len(ds.classes))
+            rows = "".join(f"<tr><td>{_esc(c)}</td><td align=right>{a + b:,}</td>"
+                           f"<td align=right style='color:#6b7280'>{a:,} / {b:,}</td></tr>"
+                           for c, a, b in list(zip(ds.classes, tr, va))[:20])
+            more = f"<br>… {len(ds.classes) - 20} more classes" if len(ds.classes) > 20 else ""
+            lines.append("<b>Classes</b> (count, train / validation):"
+                         f"<table cellspacing=0 cellpadding=1 style='margin-left:12px'>{rows}</table>{more}")
+        lines.append("<b>Normalization:</b> " + ("standardized with training-row mean and std"
+                                                 if s.normalize == "standard" else "none (raw values)"))
+        return "<br>".join(lines)
+
+    # ------------------------------------------------------------------ OK state
+    def _set_blocked(self, reason: str, error: bool = True, keep_summary: bool = False) -> None:
+        self._reason = reason
+        self.ok_button.setEnabled(False)
+        self.ok_button.setToolTip(reason)
+        self.message_label.setText(("⚠ " if error else "") + reason)
+        self.message_label.setStyleSheet(_ERROR_STYLE if error else _INFO_STYLE)
+        self.message_label.setVisible(True)
+        if error:
+            self.summary_updated.emit()
+
+    def _set_ready(self) -> None:
+        self._reason = ""
+        self.ok_button.setEnabled(True)
+        self.ok_button.setToolTip("Use this dataset: sets the Input width and the Output task (undoable)")
+        ds = self.dataset
+        self.message_label.setText(f"Ready: {ds.n_train + ds.n_val:,} examples × {ds.n_features} features.")
+        self.message_label.setStyleSheet("color: #166534; background: #f0fdf4; border: 1px solid #bbf7d0;"
+                                         " border-radius: 4px; padding: 6px;")
+        self.summary_updated.emit()
+
+    def blocked_reason(self) -> str:
+        """Why OK is disabled ('' when it is enabled)."""
+        return self._reason
+
+    def accept(self) -> None:
+        if self.dataset is None or not self.ok_button.isEnabled():
+            return
+        self.result = (self.path, self._built_spec, self.dataset)
+        super().accept()
+
+    def done(self, r: int) -> None:
+        self._debounce.stop()
+        self.loader.shutdown()
+        super().done(r)
+
+
+def _select_data(box: QComboBox, value) -> None:
+    i = box.findData(value)
+    if i >= 0:
+        box.setCurrentIndex(i)
+
+
+def _esc(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _size_text(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def _chart_tooltip(p) -> str:
+    if p.kind == "number":
+        return f"{p.name}: {p.describe()}; {p.n_unique:,} distinct values, {p.missing:,} missing"
+    top = "\n".join(f"  {label}: {int(c):,}" for label, c in zip(p.labels, p.hist))
+    return f"{p.name}: {p.n_unique:,} distinct values, {p.missing:,} missing\nmost frequent:\n{top}"

@@ -1,0 +1,358 @@
+"""The CSV import view, the dataset panel and an opened project's data, driven
+like a person would: File → Import CSV with the file dialog patched, role
+combos chosen with the keyboard, buttons clicked; every wait is on a signal."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from engine.data import DataSpec
+from engine.project import Project
+from gui.loading import CsvLoader
+from gui.panels.import_dialog import ImportDialog
+from tests.gui_data_helpers import choose, dataset_path, input_features, isolate_settings, make_window
+
+TIMEOUT = 15_000
+
+
+@pytest.fixture
+def window(qtbot, qapp, tmp_path):
+    isolate_settings(tmp_path)
+    win = make_window()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.data_controller.shutdown()
+    win.document.undo_stack.setClean()
+    win.document._extra_dirty = False
+
+
+def open_import(qtbot, window, monkeypatch, path) -> ImportDialog:
+    """File → Import CSV with the file dialog answering ``path``; returns the settled view."""
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "CSV files (*.csv)"))
+    ctl = window.data_controller
+    with qtbot.waitSignal(ctl.dialog_opened, timeout=TIMEOUT) as opened:
+        window.actionImportCsv.trigger()
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        pass
+    return dlg
+
+
+def set_role(qtbot, dlg: ImportDialog, column: str, role: str) -> None:
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg._role_boxes[column], qtbot, role)
+
+
+def confirm(qtbot, window, dlg: ImportDialog) -> None:
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    with qtbot.waitSignal(window.data_controller.data_applied, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)
+
+
+def panel_text(window, key: str) -> str:
+    return window.findChild(type(window.data_controller.panel), "datasetPanel").fields[key].text()
+
+
+# ---------------------------------------------------------------------------- real datasets
+def test_import_iris_defaults_to_last_column_as_target(qtbot, window, monkeypatch):
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("iris.csv"))
+    assert dlg.role_of("species") == "target"
+    assert dlg.ok_button.isEnabled()
+    assert "Europe" not in dlg.summary_label.text()
+    assert "setosa" in dlg.summary_label.text()          # classes and their counts
+    confirm(qtbot, window, dlg)
+    doc = window.document
+    assert input_features(doc) == 4
+    out = doc.graph.nodes[doc.graph.output_node()].params
+    assert out == {"task": "multiclass", "units": 3}
+    assert doc.dataset.n_train == 120 and doc.dataset.n_val == 30
+    assert panel_text(window, "examples").startswith("120 train / 30 validation")
+    assert panel_text(window, "features") == "4"
+    assert panel_text(window, "target") == "species"
+    assert "3 classes" in panel_text(window, "task")
+
+
+def test_import_auto_mpg_with_missing_values_and_text(qtbot, window, monkeypatch):
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("auto_mpg.csv"))
+    assert dlg.role_of("Name") == "ignore"                # 311 distinct texts: not a feature by default
+    set_role(qtbot, dlg, "Miles_per_Gallon", "target")
+    assert dlg.role_of("Origin") == "feature"             # the previous target became a feature
+    set_role(qtbot, dlg, "Year", "ignore")
+    text = dlg.summary_label.text()
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    assert "missing target: 8" in text
+    assert "missing value in Horsepower: 6" in text
+    assert "392" in text
+    confirm(qtbot, window, dlg)
+    ds = window.document.dataset
+    assert ds.task == "regression" and ds.target_name == "Miles_per_Gallon"
+    assert ds.n_train + ds.n_val == 392
+    assert ds.n_features == 5 + 3                          # 5 numbers + Origin one-hot
+    assert input_features(window.document) == 8
+    dropped = panel_text(window, "dropped")
+    assert dropped.startswith("14:") and "missing value in Horsepower (6)" in dropped
+
+
+def test_series_mode_on_seattle_weather_with_seven_lags(qtbot, window, monkeypatch):
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    set_role(qtbot, dlg, "temp_max", "target")
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.mode_series, Qt.MouseButton.LeftButton)
+    assert dlg.series_combo.currentData() == "temp_max"
+    assert dlg.time_combo.currentData() == "date"
+    assert dlg.split_chrono.isChecked()
+    assert dlg.lags_spin.value() == 7
+    assert "1,454" in dlg.summary_label.text()
+    confirm(qtbot, window, dlg)
+    ds = window.document.dataset
+    assert ds.n_train + ds.n_val == 1454
+    assert ds.spec.series == "temp_max" and ds.spec.lags == 7 and ds.spec.split == "chronological"
+    assert input_features(window.document) == 7
+    assert "previous 7 of temp_max" in panel_text(window, "features")
+
+
+def test_changing_lags_with_the_keyboard_updates_the_summary(qtbot, window, monkeypatch):
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    set_role(qtbot, dlg, "temp_max", "target")
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.mode_series, Qt.MouseButton.LeftButton)
+    dlg.lags_spin.selectAll()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.keyClicks(dlg.lags_spin, "14")
+    assert dlg.dataset.n_features == 14
+    assert dlg.dataset.n_train + dlg.dataset.n_val == 1461 - 14
+
+
+def test_undo_of_an_import_restores_the_previous_input_width(qtbot, window, monkeypatch):
+    doc = window.document
+    before = input_features(doc)
+    before_path = doc.data_path
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("iris.csv"))
+    confirm(qtbot, window, dlg)
+    assert input_features(doc) == 4
+    doc.undo_stack.undo()
+    assert input_features(doc) == before
+    assert doc.data_path == before_path
+    doc.undo_stack.redo()
+    assert input_features(doc) == 4 and doc.dataset.n_features == 4
+
+
+def test_cancel_keeps_the_document(qtbot, window, monkeypatch):
+    doc = window.document
+    before = (doc.data_path, input_features(doc), doc.undo_stack.count())
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("iris.csv"))
+    with qtbot.waitSignal(dlg.finished, timeout=TIMEOUT):
+        dlg.buttons.button(dlg.buttons.StandardButton.Cancel).click()
+    assert (doc.data_path, input_features(doc), doc.undo_stack.count()) == before
+
+
+def test_edit_import_reopens_with_current_settings(qtbot, window, monkeypatch):
+    spec = DataSpec(target="temp_max", series="temp_max", lags=5, time_column="date",
+                    split="chronological", val_fraction=0.25)
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    dlg._initial_spec = None
+    dlg.done(0)
+    from engine.data import load_dataset
+    from gui.commands import SetDataCommand
+    path = dataset_path("seattle_weather.csv")
+    window.document.undo_stack.push(SetDataCommand(window.document, path, spec, load_dataset(path, spec)))
+    panel = window.data_controller.panel
+    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=TIMEOUT) as opened:
+        qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        pass
+    assert dlg.mode_series.isChecked()
+    assert dlg.lags_spin.value() == 5
+    assert dlg.series_combo.currentData() == "temp_max"
+    assert dlg.time_combo.currentData() == "date"
+    assert dlg.split_chrono.isChecked()
+    assert dlg.val_spin.value() == 25
+    assert dlg.current_spec() == spec
+    assert dlg.ok_button.isEnabled()
+    dlg.done(0)
+
+
+# ---------------------------------------------------------------------------- bad input
+def _write(tmp_path, name, content) -> str:
+    p = tmp_path / name
+    p.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return str(p)
+
+
+BAD_FILES = {
+    "empty": (b"", "is empty"),
+    "header_only": ("a,b,c\n", "header row but no data rows"),
+    "one_column": ("y\n1\n2\n3\n4\n", "single column"),
+    "ragged": ("a,b,y\n1,2,3\n4,5,6,7\n8,9,10\n", "line 3 has 4 fields"),
+    "binary": (b"\x00\x01\x02\x03binary\x00junk\xff\xfe" * 20, "binary file"),
+    "not_utf8": ("name,x,y\n".encode() + "café,1,2\n".encode("latin-1") * 3, "not UTF-8"),
+    "one_class": ("x1,x2,label\n1,2,a\n3,4,a\n5,6,a\n7,8,a\n", "single class"),
+    "all_dropped": ("a,b,y\n,1,1\n2,,2\n,3,3\n4,,4\n", "no examples left"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_input_shows_a_specific_message_and_blocks_ok(qtbot, window, monkeypatch, tmp_path, case):
+    content, expected = BAD_FILES[case]
+    doc = window.document
+    before = (doc.data_path, input_features(doc))
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, f"{case}.csv", content))
+    assert not dlg.ok_button.isEnabled()
+    assert expected in dlg.blocked_reason()
+    assert expected in dlg.message_label.text()
+    assert expected in dlg.ok_button.toolTip()
+    qtbot.mouseClick(dlg.ok_button, Qt.MouseButton.LeftButton)     # a disabled OK does nothing
+    assert dlg.isVisible() and dlg.result is None
+    dlg.done(0)
+    assert (doc.data_path, input_features(doc)) == before
+
+
+def test_lags_larger_than_the_series(qtbot, window, monkeypatch, tmp_path):
+    path = _write(tmp_path, "short.csv", "t,v\n" + "".join(f"{i},{i * 1.5}\n" for i in range(10)))
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.mode_series, Qt.MouseButton.LeftButton)
+    assert dlg.ok_button.isEnabled()
+    dlg.lags_spin.selectAll()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.keyClicks(dlg.lags_spin, "12")
+    assert not dlg.ok_button.isEnabled()
+    assert "larger than the series" in dlg.blocked_reason()
+
+
+def test_no_target_and_no_feature_are_named(qtbot, window, monkeypatch):
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("iris.csv"))
+    set_role(qtbot, dlg, "species", "ignore")
+    assert not dlg.ok_button.isEnabled() and "choose a target" in dlg.blocked_reason()
+    set_role(qtbot, dlg, "species", "target")
+    assert dlg.ok_button.isEnabled()
+    for name in ["sepal length (cm)", "sepal width (cm)", "petal length (cm)"]:
+        set_role(qtbot, dlg, name, "ignore")
+    set_role(qtbot, dlg, "petal width (cm)", "ignore")
+    assert "at least one feature" in dlg.blocked_reason()
+
+
+def test_changing_the_delimiter_rereads_the_file(qtbot, window, monkeypatch, tmp_path):
+    path = _write(tmp_path, "semi.csv", "a;b;y\n1;2;3\n4;5;6\n7;8;9\n1;1;1\n")
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    assert dlg.delimiter_combo.currentData() == ";"
+    assert dlg.ok_button.isEnabled()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg.delimiter_combo, qtbot, ",")
+    assert dlg.columns_table.rowCount() == 1
+    assert "single column" in dlg.blocked_reason()
+
+
+# ---------------------------------------------------------------------------- large files
+def _big_csv(tmp_path, rows: int = 300_000, cols: int = 20) -> str:
+    rng = np.random.default_rng(0)
+    block = rng.normal(size=(1000, cols)) * 100
+    lines = "".join(",".join(f"{v:.3f}" for v in row) + "\n" for row in block).encode()
+    p = tmp_path / "big.csv"
+    with open(p, "wb") as f:
+        f.write((",".join(f"c{j}" for j in range(cols)) + "\n").encode())
+        for _ in range(rows // 1000):
+            f.write(lines)
+    return str(p)
+
+
+def test_cancel_a_large_load_stops_it(qtbot, window, monkeypatch, tmp_path):
+    path = _big_csv(tmp_path)
+    assert os.path.getsize(path) > 30e6
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    ctl = window.data_controller
+    with qtbot.waitSignal(ctl.dialog_opened, timeout=TIMEOUT) as opened:
+        window.actionImportCsv.trigger()
+    dlg = opened.args[0]
+    seen = []
+    dlg.loader.preview_ready.connect(lambda _p: seen.append("preview"))
+    dlg.loader.table_loaded.connect(lambda _t: seen.append("loaded"))
+    with qtbot.waitSignal(dlg.loader.progress_changed, timeout=TIMEOUT):
+        pass
+    assert seen == ["preview"]                       # the first rows show before the file is read
+    assert dlg.preview_table.rowCount() == 50 and dlg.preview_table.columnCount() == 20
+    assert dlg.progress_row.isVisible()
+    with qtbot.waitSignal(dlg.loader.load_cancelled, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.cancel_load_button, Qt.MouseButton.LeftButton)
+    assert "loaded" not in seen and dlg.loaded is None
+    assert dlg.progress.value() < 100
+    assert not dlg.ok_button.isEnabled() and "cancelled" in dlg.blocked_reason()
+    dlg.done(0)
+    assert not any(t.is_alive() for t in dlg.loader._threads)
+
+
+def test_a_large_file_loads_in_the_background(qtbot, tmp_path):
+    path = _big_csv(tmp_path, rows=100_000)
+    loader = CsvLoader()
+    progress = []
+    loader.progress_changed.connect(progress.append)
+    with qtbot.waitSignal(loader.table_loaded, timeout=TIMEOUT) as done:
+        loader.load(path)
+    loaded = done.args[0]
+    assert loaded.table.n_rows == 100_000 and len(loaded.profiles) == 20
+    assert progress == sorted(progress) and progress[-1] == 1.0 and len(progress) > 1
+    with qtbot.waitSignal(loader.dataset_built, timeout=TIMEOUT) as built:
+        loader.build(loaded.table, DataSpec(target="c19"))
+    assert built.args[0].n_features == 19
+    loader.shutdown()
+
+
+def test_only_the_latest_build_is_reported(qtbot):
+    from engine.data import read_csv
+    table = read_csv(dataset_path("iris.csv"))
+    loader = CsvLoader()
+    results = []
+    loader.dataset_built.connect(results.append)
+    loader.build(table, DataSpec(target="species", val_fraction=0.5))
+    with qtbot.waitSignal(loader.dataset_built, timeout=TIMEOUT):
+        loader.build(table, DataSpec(target="species", val_fraction=0.2))
+    loader.shutdown()
+    assert [r.n_val for r in results] == [30]
+
+
+# ---------------------------------------------------------------------------- projects
+def _project(path: str) -> Project:
+    from engine.graph import sequential
+    return Project(graph=sequential(4, [(8, "relu")], task="multiclass", outputs=3),
+                   data_path=path, data_spec=DataSpec(target="species").to_dict())
+
+
+def test_project_data_is_loaded(qtbot, window):
+    window.project_data_loader(_project(dataset_path("iris.csv")))
+    ds = window.document.dataset
+    assert ds is not None and ds.n_features == 4
+    assert not window.data_controller.panel.problem_label.isVisibleTo(window.data_controller.panel)
+
+
+def test_a_moved_project_csv_is_located_by_the_user(qtbot, window, monkeypatch, tmp_path):
+    asked = []
+
+    def locate(*args, **kw):
+        asked.append(args[1])
+        return dataset_path("iris.csv"), ""
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", locate)
+    window.project_data_loader(_project(str(tmp_path / "gone" / "iris.csv")))
+    assert asked and "iris.csv" in asked[0]
+    assert window.document.data_path == dataset_path("iris.csv")
+    assert window.document.dataset.n_features == 4
+    assert window.document.is_modified()
+
+
+def test_a_moved_project_csv_not_located_keeps_the_project(qtbot, window, monkeypatch, tmp_path):
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    missing = str(tmp_path / "gone" / "iris.csv")
+    graph_before = window.document.graph
+    window.project_data_loader(_project(missing))
+    doc = window.document
+    assert doc.graph is graph_before
+    assert doc.dataset is None and doc.data_path == missing
+    assert doc.data_spec == DataSpec(target="species")
+    panel = window.data_controller.panel
+    assert "was not found" in panel.problem_label.text()
