@@ -1,0 +1,200 @@
+"""File → Export through the action, with the save dialog patched: ONNX checked
+by onnxruntime against the engine, NumPy + JSON, refusals and confirmations."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from engine.data import DataSpec, load_dataset
+from engine.export import Preprocessing, engine_predict, load_npz
+from engine.graph import Edge, sequential
+from engine.model import Model
+from engine.trainer import TrainConfig, Trainer
+from gui.commands import SetDataCommand, SetParamsCommand
+from gui.export_ui import NPZ_FILTER, ONNX_FILTER
+from tests.gui_data_helpers import dataset_path, isolate_settings, make_window
+
+TIMEOUT = 20_000
+
+
+@pytest.fixture
+def window(qtbot, qapp, tmp_path):
+    isolate_settings(tmp_path)
+    win = make_window()
+    qtbot.addWidget(win)
+    yield win
+    win.data_controller.shutdown()
+    win.document.undo_stack.setClean()
+    win.document._extra_dirty = False
+
+
+def use_data(window, name: str, spec: DataSpec, hidden=((8, "tanh"),)) -> None:
+    """A fresh graph fitted to the data, as after an import."""
+    path = dataset_path(name)
+    ds = load_dataset(path, spec)
+    g = sequential(ds.n_features, list(hidden), task=ds.task, outputs=ds.n_outputs)
+    doc = window.document
+    doc.replace(g, {n: (i * 150.0, 0.0) for i, n in enumerate(g.nodes)}, name="exported")
+    doc.undo_stack.push(SetDataCommand(doc, path, spec, ds))
+
+
+def train(window, updates: int = 60) -> None:
+    doc = window.document
+    cfg = TrainConfig(loss="mse" if doc.dataset.task == "regression" else
+                      ("bce" if doc.dataset.task == "binary" else "ce"),
+                      optimizer="adam", lr=0.01, batch_size=16, epochs=5)
+    doc.set_train_config(cfg)
+    trainer = Trainer(doc.graph, doc.dataset, doc.train_config)
+    trainer.run(max_updates=updates)
+    doc.set_results(trainer.model.get_weights(), trainer.history())
+
+
+def patch_save(monkeypatch, path, selected=ONNX_FILTER):
+    calls = []
+
+    def fake(*args, **kw):
+        calls.append(args)
+        return str(path), selected
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake)
+    return calls
+
+
+def run_export(qtbot, window) -> tuple[bool, str]:
+    ctl = window.data_controller.exporter
+    with qtbot.waitSignal(ctl.export_finished, timeout=TIMEOUT) as done:
+        window.actionExport.trigger()
+    return tuple(done.args)
+
+
+def engine_reference(window, X):
+    doc = window.document
+    model = Model(doc.graph, dtype=doc.train_config.dtype)
+    model.set_weights(doc.weights)
+    return engine_predict(model, Preprocessing.from_dataset(doc.dataset), X)
+
+
+@pytest.mark.parametrize("name,spec", [
+    ("seattle_weather.csv", DataSpec(target="temp_max", series="temp_max", lags=7,
+                                     time_column="date", split="chronological")),
+    ("iris.csv", DataSpec(target="species")),
+    ("auto_mpg.csv", DataSpec(target="Miles_per_Gallon",
+                              features=["Cylinders", "Displacement", "Horsepower", "Weight_in_lbs",
+                                        "Acceleration", "Origin"])),
+])
+def test_onnx_export_matches_the_engine(qtbot, window, monkeypatch, tmp_path, name, spec):
+    use_data(window, name, spec)
+    train(window)
+    out = tmp_path / "model.onnx"
+    patch_save(monkeypatch, out)
+    ok, message = run_export(qtbot, window)
+    assert ok, message
+    assert "largest relative difference" in message and "validation rows" in message
+    ds = window.document.dataset
+    X = ds.X_raw("val").astype(np.float32)
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"features": X})[0]
+    want = engine_reference(window, X.astype(np.float64))
+    assert got.shape == want.shape == (ds.n_val, 1 if ds.task == "regression" else len(ds.classes))
+    scale = np.maximum(np.abs(want), 1e-3 * max(1.0, np.abs(want).max()))
+    assert np.max(np.abs(got - want) / scale) < 1e-4
+    if ds.task == "regression":     # in the target's own units, not standardized
+        assert abs(float(np.mean(got)) - float(np.mean(ds.y_raw("val")))) < 5 * float(ds.y_std[0])
+
+
+def test_npz_export_writes_weights_and_json(qtbot, window, monkeypatch, tmp_path):
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    out = tmp_path / "weights"
+    patch_save(monkeypatch, out, NPZ_FILTER)            # no extension: the chosen filter decides
+    ok, message = run_export(qtbot, window)
+    assert ok, message
+    assert (tmp_path / "weights.npz").exists() and (tmp_path / "weights.json").exists()
+    model, pre = load_npz(tmp_path / "weights.npz")
+    X = window.document.dataset.X_raw("val")
+    np.testing.assert_allclose(engine_predict(model, pre, X), engine_reference(window, X), rtol=1e-6)
+
+
+def test_invalid_graph_is_refused_with_the_reason(qtbot, window, monkeypatch, tmp_path):
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    doc = window.document
+    from gui.commands import DisconnectCommand
+    edge = next(e for e in doc.graph.edges if e.dst == doc.graph.output_node())
+    doc.undo_stack.push(DisconnectCommand(doc, Edge(edge.src, edge.dst)))
+    calls = patch_save(monkeypatch, tmp_path / "x.onnx")
+    ok, message = run_export(qtbot, window)
+    assert not ok and "not valid" in message
+    assert calls == [] and not (tmp_path / "x.onnx").exists()
+
+
+def test_width_mismatch_with_the_data_is_refused(qtbot, window, monkeypatch, tmp_path):
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    doc = window.document
+    doc.undo_stack.push(SetParamsCommand(doc, doc.graph.input_node(), {"features": 3}))
+    patch_save(monkeypatch, tmp_path / "x.onnx")
+    ok, message = run_export(qtbot, window)
+    assert not ok and "Input node takes 3 features but the data has 4" in message
+
+
+def test_untrained_model_asks_first(qtbot, window, monkeypatch, tmp_path):
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    window.document.set_results(None, None)
+    out = tmp_path / "untrained.onnx"
+    calls = patch_save(monkeypatch, out)
+    asked = []
+
+    def say(answer):
+        def question(*args, **kw):
+            asked.append(args[1])
+            return answer
+        return question
+    monkeypatch.setattr(QMessageBox, "question", say(QMessageBox.StandardButton.No))
+    window.actionExport.trigger()
+    assert asked == ["Export an untrained model?"] and calls == [] and not out.exists()
+    monkeypatch.setattr(QMessageBox, "question", say(QMessageBox.StandardButton.Yes))
+    ok, message = run_export(qtbot, window)
+    assert ok, message
+    assert out.exists()
+
+
+def test_a_missing_folder_fails_cleanly(qtbot, window, monkeypatch, tmp_path):
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    out = tmp_path / "no" / "such" / "model.onnx"
+    patch_save(monkeypatch, out)
+    ok, message = run_export(qtbot, window)
+    assert not ok and "does not exist" in message and "Traceback" not in message
+    assert not out.exists()
+    assert window.statusBar().currentMessage() == message
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
+def test_an_unwritable_folder_leaves_no_file(qtbot, window, monkeypatch, tmp_path):
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        patch_save(monkeypatch, folder / "model.onnx")
+        ok, message = run_export(qtbot, window)
+    finally:
+        folder.chmod(0o700)
+    assert not ok and "cannot write" in message
+    assert os.listdir(folder) == []
+
+
+def test_weights_that_no_longer_fit_are_reported(qtbot, window, monkeypatch, tmp_path):
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    doc = window.document
+    dense = next(n for n in doc.graph.of_kind("dense") if doc.graph.nodes[n].params["units"] == 8)
+    doc.undo_stack.push(SetParamsCommand(doc, dense, {"units": 5}))
+    patch_save(monkeypatch, tmp_path / "x.onnx")
+    ok, message = run_export(qtbot, window)
+    assert not ok and "train again" in message
+    assert not (tmp_path / "x.onnx").exists()
