@@ -37,7 +37,9 @@ class Document(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self._emit_modified())
+        # a bound slot, not a lambda: Qt drops it when the document is destroyed, before the
+        # stack's destructor emits cleanChanged into a half-deleted document
+        self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self.graph = Graph()
         self.graph.subscribe(self._on_graph_event)
         self.positions: dict[str, tuple[float, float]] = {}
@@ -122,6 +124,9 @@ class Document(QObject):
             self.path_changed.emit(path)
         self._extra_dirty = False
         self.undo_stack.setClean()
+        self._emit_modified()
+
+    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
         self._emit_modified()
 
     def _emit_modified(self) -> None:

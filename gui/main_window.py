@@ -137,16 +137,16 @@ class MainWindow(QMainWindow):
         d.replaced.connect(self._update_title)
         d.graph_changed.connect(self._update_blocked)
         d.replaced.connect(self._on_document_replaced)
-        e.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        v.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
-        v.files_dropped.connect(lambda paths: self.open_path(paths[0]))
+        e.message.connect(self._on_editor_message)
+        v.zoom_changed.connect(self._on_canvas_zoom_changed)
+        v.files_dropped.connect(self._on_canvas_files_dropped)
         self.palette.kind_activated.connect(self._on_palette_kind_activated)
         self.scene.selectionChanged.connect(self._update_edit_actions)
         self.scene.selectionChanged.connect(self._on_scene_selection_changed)
         s.canUndoChanged.connect(self._update_edit_actions)
         s.canRedoChanged.connect(self._update_edit_actions)
-        s.undoTextChanged.connect(lambda t: self.actionUndo.setText(f"&Undo {t}" if t else "&Undo"))
-        s.redoTextChanged.connect(lambda t: self.actionRedo.setText(f"&Redo {t}" if t else "&Redo"))
+        s.undoTextChanged.connect(self._on_undo_text_changed)
+        s.redoTextChanged.connect(self._on_redo_text_changed)
         a = self
         a.actionNew.triggered.connect(self.io.new_project)
         a.actionOpen.triggered.connect(self.io.open_dialog)
@@ -278,6 +278,12 @@ class MainWindow(QMainWindow):
         self.actionDeleteKeepLinks.setEnabled(has_nodes and not locked)
         self.actionArrange.setEnabled(not locked)
 
+    def _on_undo_text_changed(self, text: str) -> None:
+        self.actionUndo.setText(f"&Undo {text}" if text else "&Undo")
+
+    def _on_redo_text_changed(self, text: str) -> None:
+        self.actionRedo.setText(f"&Redo {text}" if text else "&Redo")
+
     def _undo(self) -> None:
         if not self.training_locked:
             self.document.undo_stack.undo()
@@ -293,6 +299,15 @@ class MainWindow(QMainWindow):
     def _on_scene_selection_changed(self) -> None:
         if len(self.scene.selected_node_ids()) == 1:
             self.properties_dock.raise_()
+
+    def _on_editor_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    def _on_canvas_zoom_changed(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{zoom * 100:.0f}%")
+
+    def _on_canvas_files_dropped(self, paths: list) -> None:
+        self.open_path(paths[0])
 
     def _on_palette_kind_activated(self, kind: str) -> None:
         self.editor.add_node(kind, self.canvas_view.center_scene_pos())
