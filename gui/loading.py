@@ -179,7 +179,7 @@ class CsvLoader(QObject):
         emit = self._load_event.emit
         t0 = time.perf_counter()
         try:
-            emit(ticket, "preview", sniff_csv(path, n_lines=50))
+            emit(ticket, "preview", sniff_csv(path, n_lines=50, encoding=encoding))
             shown = [-1]
 
             def progress(fraction: float) -> None:

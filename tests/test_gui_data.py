@@ -356,3 +356,14 @@ def test_a_moved_project_csv_not_located_keeps_the_project(qtbot, window, monkey
     assert doc.data_spec == DataSpec(target="species")
     panel = window.data_controller.panel
     assert "was not found" in panel.problem_label.text()
+
+
+def test_a_latin1_file_reads_after_choosing_its_encoding(qtbot, window, monkeypatch, tmp_path):
+    content = "name,x,y\n".encode() + "".join(f"café{i % 2},{i},{i * 2}\n" for i in range(8)).encode("latin-1")
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "latin.csv", content))
+    assert "not UTF-8" in dlg.blocked_reason() and "Encoding" in dlg.blocked_reason()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg.encoding_combo, qtbot, "latin-1")
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    assert dlg.loaded.table.frame["name"].iloc[0] == "café0"
+    assert dlg.preview_table.item(0, 0).text() == "café0"

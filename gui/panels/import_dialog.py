@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
     QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
     QProgressBar, QPushButton, QRadioButton, QSizePolicy, QSpinBox, QSplitter, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget, QCheckBox,
+    QTableWidgetItem, QVBoxLayout, QWidget, QCheckBox,
 )
 
 from engine.data import NA_VALUES, DataError, DataSpec
@@ -33,7 +33,7 @@ __all__ = ["ImportDialog", "ROLES", "DELIMITERS", "ENCODINGS"]
 
 ROLES = ("feature", "target", "ignore")
 DELIMITERS = [("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t")]
-ENCODINGS = [("UTF-8", "utf-8"), ("UTF-8 with BOM", "utf-8-sig"),
+ENCODINGS = [("UTF-8", "utf-8"), ("UTF-8 with BOM", "utf-8-sig"), ("UTF-16", "utf-16"),
              ("Latin-1 (ISO-8859-1)", "latin-1"), ("Windows-1252", "cp1252")]
 TASKS = [("Auto", "auto"), ("Regression", "regression"), ("Classification", "classification")]
 DEBOUNCE_MS = 150
@@ -146,9 +146,8 @@ class ImportDialog(QDialog):
         outer.addWidget(split, 1)
 
         # left: columns + preview
-        self.tabs = QTabWidget(objectName="importTabs")
         self.columns_table = QTableWidget(0, 6, objectName="columnsTable")
-        self.columns_table.setHorizontalHeaderLabels(["Column", "Type", "Role", "Missing", "Values", "Range / values"])
+        self.columns_table.setHorizontalHeaderLabels(["Column", "Type", "Role", "Missing", "Distribution", "Range / values"])
         self.columns_table.verticalHeader().setVisible(False)
         self.columns_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.columns_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -171,9 +170,16 @@ class ImportDialog(QDialog):
         self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview_table.setAlternatingRowColors(True)
         self.preview_table.verticalHeader().setDefaultSectionSize(22)
-        self.tabs.addTab(self.columns_table, "Columns")
-        self.tabs.addTab(self.preview_table, "First rows")
-        split.addWidget(self.tabs)
+        self.columns_table.setWordWrap(False)
+        self.columns_table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        left = QSplitter(Qt.Orientation.Vertical, objectName="importLeft")
+        left.addWidget(_titled("Columns", self.columns_table))
+        self.preview_title = QLabel("First rows")
+        left.addWidget(_titled(self.preview_title, self.preview_table))
+        left.setStretchFactor(0, 3)
+        left.setStretchFactor(1, 2)
+        left.setChildrenCollapsible(False)
+        split.addWidget(left)
 
         # right: settings and summary
         right = QWidget()
@@ -328,7 +334,15 @@ class ImportDialog(QDialog):
         t.setHorizontalHeaderLabels(header + [f"(extra {i + 1})" for i in range(n_cols - len(header))])
         missing = set(NA_VALUES)
         grey = QColor("#9ca3af")
+        ragged = QColor("#fee2e2")
         for i, r in enumerate(rows):
+            if header and len(r) != len(header):
+                for j in range(n_cols):
+                    item = QTableWidgetItem("" if j >= len(r) else r[j].strip())
+                    item.setBackground(ragged)
+                    item.setToolTip(f"this row has {len(r)} fields; the header has {len(header)}")
+                    t.setItem(i, j, item)
+                continue
             for j, cell in enumerate(r):
                 shown = cell.strip()
                 item = QTableWidgetItem("?" if shown in missing else shown)
@@ -336,6 +350,7 @@ class ImportDialog(QDialog):
                     item.setForeground(grey)
                     item.setToolTip("missing value")
                 t.setItem(i, j, item)
+        self.preview_title.setText(f"First {len(rows)} rows" if rows else "First rows")
         t.resizeColumnsToContents()
         for j in range(n_cols):
             t.setColumnWidth(j, min(t.columnWidth(j), 220))
@@ -345,6 +360,8 @@ class ImportDialog(QDialog):
 
     def _on_loader_load_failed(self, message: str) -> None:
         self.progress_row.setVisible(False)
+        if "not UTF-8" in message and self._user_encoding in (None, "utf-8", "utf-8-sig"):
+            message += " — or choose the file's encoding (e.g. Latin-1) under Encoding above"
         self._set_blocked(message)
 
     def _on_loader_load_cancelled(self) -> None:
@@ -359,7 +376,8 @@ class ImportDialog(QDialog):
                                f"{self.file_info.text()} · read in {loaded.seconds:.2f} s")
         self._fill_columns(loaded)
         self._apply_spec(self._initial_spec)
-        self._schedule_build()
+        self._set_blocked("Building the dataset…", error=False)
+        self._start_build()             # the first build needs no debounce
 
     # ------------------------------------------------------------------ columns
     def _fill_columns(self, loaded: LoadedTable) -> None:
@@ -374,11 +392,14 @@ class ImportDialog(QDialog):
             kind = QTableWidgetItem("number" if p.kind == "number" else "text")
             kind.setForeground(QColor("#2563eb") if p.kind == "number" else QColor("#0d9488"))
             t.setItem(i, _C_TYPE, kind)
-            miss = QTableWidgetItem(f"{p.missing:,}" if p.missing else "–")
+            share = 100 * p.missing / max(1, n_rows)
+            miss = QTableWidgetItem((f"{p.missing:,} ({share:.0f} %)" if share >= 1 else f"{p.missing:,}")
+                                    if p.missing else "–")
             miss.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if p.missing:
                 miss.setForeground(QColor("#b45309"))
-                miss.setToolTip(f"{p.missing} of {n_rows} cells are missing ({100 * p.missing / max(1, n_rows):.1f} %)")
+                miss.setToolTip(f"{p.missing:,} of {n_rows:,} cells are missing ({share:.1f} %); "
+                                "rows missing a used value are dropped")
             t.setItem(i, _C_MISSING, miss)
             chart = QTableWidgetItem()
             chart.setData(PROFILE_ROLE, p)
@@ -707,6 +728,21 @@ class ImportDialog(QDialog):
         self._debounce.stop()
         self.loader.shutdown()
         super().done(r)
+
+
+def _titled(title, widget: QWidget) -> QWidget:
+    """``widget`` under a small bold caption (a str or a ready QLabel)."""
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(3)
+    label = title if isinstance(title, QLabel) else QLabel(title)
+    f = label.font()
+    f.setBold(True)
+    label.setFont(f)
+    lay.addWidget(label)
+    lay.addWidget(widget, 1)
+    return box
 
 
 def _select_data(box: QComboBox, value) -> None:
