@@ -15,7 +15,6 @@ processes the trainer's whole state travels with :func:`export_state` /
 """
 from __future__ import annotations
 
-import math
 import threading
 import time
 import traceback
@@ -26,6 +25,8 @@ import numpy as np
 from engine.landscape import grid_around, loss_surface
 
 from .plots.views import compute_views
+
+SURFACE_REFRESH = 2.0     # seconds between error-surface refreshes while training runs
 
 __all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface", "export_state", "import_state",
            "child_main"]
@@ -190,6 +191,8 @@ class TrainLoop:
         self._rate = 0.0
         self._per_update = 1e-4
         self._view_cost = 0.0
+        self._surface_at = time.perf_counter()
+        self._surface_cost = 0.0
 
     # -- requests ---------------------------------------------------------------------
     def _request(self, **changes) -> None:
@@ -279,7 +282,12 @@ class TrainLoop:
                             rate_t, rate_u = now, tr.updates
                         # predictions cost at most ~10 % of the worker's time
                         want_views = now - last_views >= max(0.1, 10 * self._view_cost)
-                        self._publish("running", views=want_views)
+                        # the surface goes stale as the other parameters move: refresh it now and
+                        # then (at most ~10 % of the worker's time)
+                        surf = None
+                        if now - self._surface_at >= max(SURFACE_REFRESH, 10 * self._surface_cost):
+                            surf = self._surface(tuple(tr.config.track))
+                        self._publish("running", views=want_views, surface=surf)
                         last_pub = now
                         if want_views:
                             last_views = now
@@ -306,7 +314,14 @@ class TrainLoop:
         tr = self.trainer
         if len(names) != 2:
             return None
-        return compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(), cancel=self._cancelled)
+        t0 = time.perf_counter()
+        surface = compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(),
+                                  cancel=self._cancelled)
+        self._surface_at = time.perf_counter()
+        self._surface_cost = self._surface_at - t0
+        if surface is not None:
+            surface.updates = tr.updates      # "as of update N", shown by the plot
+        return surface
 
     def _publish(self, state: str, views: bool = False, surface=None, weights: bool = False,
                  history: bool = False, message: str = "", final: bool = False) -> None:
@@ -385,9 +400,6 @@ def child_main(conn, job: dict | None = None) -> None:
     except (OSError, EOFError):
         pass
 
-
-def finite(x) -> bool:
-    return x is not None and math.isfinite(x)
 
 
 if __name__ == "__main__":          # python -m gui.train_loop <socket fd>  (started by gui.workers)

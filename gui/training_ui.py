@@ -26,11 +26,11 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QIcon
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QStyle
 
 from engine.landscape import default_pair
-from engine.losses import LOSSES, make_loss
+from engine.losses import LOSSES
 from engine.model import Model
 from engine.trainer import ConfigError, Trainer
 
@@ -129,7 +129,7 @@ class TrainingController(QObject):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self._on_dataset_changed()
-        self._set_state("idle")
+        self._on_replaced()
 
     # -- actions -----------------------------------------------------------------
     def _make_actions(self, given: dict[str, QAction]) -> dict[str, QAction]:
@@ -209,13 +209,16 @@ class TrainingController(QObject):
                 repr({k: v for k, v in cfg.to_dict().items() if k != "track"}))
 
     def _surface_pair(self, model: Model) -> tuple[str, str]:
-        names = model.scalar_names()
-        pair = self.surface_plot.pair()
-        if pair[0] in names and pair[1] in names:
-            return pair
-        pair = default_pair(model)
-        self.surface_plot.set_parameters(names, pair)
-        return pair
+        """The pair the person picked, else the project's ``track`` setting, else (b, w)."""
+        names = set(model.scalar_names())
+        track = tuple(self.document.train_config.track)
+        for pair in (self.surface_plot.pair(), track):
+            if len(pair) == 2 and pair[0] in names and pair[1] in names:
+                break
+        else:
+            pair = default_pair(model)
+        self.surface_plot.set_parameters(model.scalar_names(), pair)
+        return tuple(pair)
 
     def _new_trainer(self, weights: dict | None) -> Trainer:
         """A trainer on the document's graph and data; ``weights`` continue a run if they fit."""
@@ -541,6 +544,9 @@ class TrainingController(QObject):
         self._run_job(lambda cancelled: compute_surface(m, loss, X, y, pair, path, cancel=cancelled), done)
 
     def _on_surface_requested(self, pair) -> None:
+        cfg = self.document.train_config
+        if list(cfg.track) != list(pair):      # the choice is a setting: saved with the project
+            self.document.set_train_config(replace(cfg, track=list(pair)))
         if self.worker is not None and self.worker.is_alive():
             self.worker.request_surface(pair)
             return
@@ -583,7 +589,8 @@ class TrainingController(QObject):
             self._preview_timer.start()
 
     def _on_config_changed(self) -> None:
-        self._invalidate()
+        if self._key is not None and self._key != self._build_key():     # not for a new surface pair
+            self._invalidate()
         if self.state != "running":
             self._set_state(self.state)
 
@@ -593,6 +600,7 @@ class TrainingController(QObject):
         self.trainer = None
         self._key = None
         self._clear_plots()
+        self.surface_plot.set_parameters([], ("", ""))   # a new project: its own ``track`` setting picks
         h = self.document.history
         if h:
             self.loss_plot.set_history(h.get("update_loss"), h.get("epochs"))

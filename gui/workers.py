@@ -147,6 +147,7 @@ class ProcessTrainingWorker(_WorkerBase):
                 return
             except Exception as exc:           # an unreadable message: say so rather than hang
                 msg = ("error", f"Lost the training worker: {exc}")
+                self._conn_broken = True
             if msg is None:
                 return
             if isinstance(msg, tuple):            # ("error", text) before the loop existed
@@ -155,6 +156,8 @@ class ProcessTrainingWorker(_WorkerBase):
                                0.0, tr.update_loss.n, np.zeros(0), len(tr.epochs), [], tr.trajectory.n,
                                np.zeros((0, 2)), message=msg[1])
             self._post(msg)
+            if getattr(self, "_conn_broken", False):
+                return
 
     def _send(self, name: str, *args) -> None:
         try:

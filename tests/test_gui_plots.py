@@ -9,7 +9,6 @@ from PySide6.QtCore import QPointF
 from engine.data import DataSpec, build_dataset, read_csv
 from engine.graph import sequential
 from engine.landscape import default_pair
-from engine.losses import make_loss
 from engine.model import Model
 from engine.trainer import ArrayData, TrainConfig, Trainer
 from gui.plots.fit_plot import FitPlot

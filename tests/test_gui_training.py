@@ -8,13 +8,12 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import pandas as pd
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from engine.data import DataSpec, Table, build_dataset, read_csv
+from engine.data import DataSpec, build_dataset, read_csv
 from engine.graph import sequential
 from engine.trainer import TrainConfig, Trainer
 from gui.document import Document

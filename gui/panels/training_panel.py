@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QLabel, QLineEdit,
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
@@ -109,7 +109,7 @@ class TrainingPanel(QWidget):
         self.dtype_combo.addItem("float64 (exact)", "float64")
         self.split_label = QLabel("–")
         self.split_label.setObjectName("splitLabel")
-        self.split_label.setToolTip("The validation rows are chosen in the Data panel "
+        self.split_label.setToolTip("Validation rows are chosen in the Dataset panel "
                                     "(changing them rebuilds the dataset)")
         self.split_label.setWordWrap(True)
 
@@ -153,13 +153,16 @@ class TrainingPanel(QWidget):
         self.stop_button.setObjectName("stopButton")
         self.reset_button = QToolButton()
         self.reset_button.setObjectName("resetButton")
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()           # two rows, so the labels fit a narrow dock
         buttons.setSpacing(4)
-        for b in (self.train_button, self.pause_button, self.step_button, self.stop_button, self.reset_button):
+        for i, b in enumerate((self.train_button, self.pause_button, self.step_button, self.stop_button,
+                               self.reset_button)):
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            if isinstance(b, QToolButton):
-                b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            buttons.addWidget(b)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            if i < 3:
+                buttons.addWidget(b, 0, 2 * i, 1, 2)
+            else:
+                buttons.addWidget(b, 1, 3 * (i - 3), 1, 3)
         self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_button.shift))
         if actions:
             self.bind_actions(actions)
@@ -340,7 +343,7 @@ class TrainingPanel(QWidget):
         spec = getattr(ds, "spec", None)
         nv = len(ds.X_val)
         if spec is not None:
-            self.split_label.setText(f"{nv:,} rows ({spec.val_fraction:.0%}, {spec.split}) — set in the Data panel")
+            self.split_label.setText(f"{nv:,} rows ({spec.val_fraction:.0%}, {spec.split})")
         else:
             self.split_label.setText(f"{nv:,} rows")
 

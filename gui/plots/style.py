@@ -32,6 +32,7 @@ def make_plot_widget(x_label: str = "", y_label: str = "", axis_items=None) -> p
         ax = p.getAxis(name)
         ax.setPen(pg.mkPen(AXIS))
         ax.setTextPen(pg.mkPen(AXIS))
+        ax.enableAutoSIPrefix(False)      # "(x0.001)" in a label confuses more than it helps
     p.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     set_labels(w, x_label, y_label)
     p.setMenuEnabled(True)

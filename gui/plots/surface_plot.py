@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from . import style
@@ -212,8 +212,10 @@ class SurfacePlot(QWidget):
         self.colorbar.setLevels((lo, hi))
         self.plot.getPlotItem().setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.0)
         i, j = np.unravel_index(np.nanargmin(np.where(finite, Z, np.inf)), Z.shape)
-        self.readout.setText(f"lowest loss on this grid {style.fmt(Z[i, j])} at "
-                             f"({style.fmt(a[j])}, {style.fmt(b[i])}); other parameters held")
+        when = getattr(surface, "updates", None)
+        when = f"after update {when:,}" if when else "now"
+        self.readout.setText(f"loss with every other parameter as {when}; lowest here "
+                             f"{style.fmt(Z[i, j])} at ({style.fmt(a[j])}, {style.fmt(b[i])})")
 
     def _on_mouse_moved(self, event) -> None:
         s = self.surface
