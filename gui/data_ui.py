@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from engine.data import DataError, DataSpec, build_dataset, read_csv
@@ -91,6 +91,9 @@ class DataController(QObject):
         path, spec, dataset = dlg.result
         self.document.undo_stack.push(SetDataCommand(self.document, path, spec, dataset))
         self.panel.show_problem("")
+        self.dock.raise_()
+        if hasattr(self.window, "add_recent"):
+            self.window.add_recent(path)
         self._status(f"Using {os.path.basename(path)}: {dataset.n_train + dataset.n_val:,} examples, "
                      f"{dataset.n_features} features")
         self.data_applied.emit()
@@ -214,4 +217,7 @@ def install_data(window) -> DataController:
     window.actionExport.triggered.connect(lambda _checked=False: ctl.exporter.export())
     window.csv_import_handler = ctl.import_csv
     window.project_data_loader = ctl.load_project_data
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(ctl.shutdown)
     return ctl

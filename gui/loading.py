@@ -174,9 +174,18 @@ class CsvLoader(QObject):
         if self._load_stop is not None:
             self._load_stop.set()
 
+    def _safe(self, signal):
+        """An emitter for worker threads that is silent once this object is gone."""
+        def emit(*args) -> None:
+            try:
+                signal.emit(*args)
+            except RuntimeError:        # the loader was deleted while the thread ran
+                pass
+        return emit
+
     def _run_load(self, ticket: int, path: str, delimiter, encoding, stop: threading.Event) -> None:
         import time
-        emit = self._load_event.emit
+        emit = self._safe(self._load_event)
         t0 = time.perf_counter()
         try:
             emit(ticket, "preview", sniff_csv(path, n_lines=50, encoding=encoding))
@@ -253,14 +262,17 @@ class CsvLoader(QObject):
             ticket, table, spec = job
             if ticket != self._build_ticket:
                 continue
+            emit = self._safe(self._build_event)
             try:
-                self._build_event.emit(ticket, "built", build_dataset(table, spec))
+                dataset = build_dataset(table, spec)
             except DataError as exc:
-                self._build_event.emit(ticket, "failed", str(exc))
+                emit(ticket, "failed", str(exc))
             except MemoryError:
-                self._build_event.emit(ticket, "failed", "not enough memory to build the dataset")
-            except Exception as exc:  # noqa: BLE001
-                self._build_event.emit(ticket, "failed", f"{type(exc).__name__}: {exc}")
+                emit(ticket, "failed", "not enough memory to build the dataset")
+            except Exception as exc:  # noqa: BLE001 - shown to the person, never a traceback
+                emit(ticket, "failed", f"{type(exc).__name__}: {exc}")
+            else:
+                emit(ticket, "built", dataset)
 
     @Slot(int, str, object)
     def _on_build_event(self, ticket: int, event: str, payload) -> None:

@@ -367,3 +367,25 @@ def test_a_latin1_file_reads_after_choosing_its_encoding(qtbot, window, monkeypa
     assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
     assert dlg.loaded.table.frame["name"].iloc[0] == "café0"
     assert dlg.preview_table.item(0, 0).text() == "café0"
+
+
+def test_opening_a_csv_shows_the_import_view_and_lists_it_in_recent_files(qtbot, window):
+    if not hasattr(window, "open_path"):
+        pytest.skip("needs the real main window")
+    path = dataset_path("iris.csv")
+    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=TIMEOUT) as opened:
+        assert window.open_path(path)
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        pass
+    confirm(qtbot, window, dlg)
+    assert window.recent_files()[0] == os.path.abspath(path)
+    assert window.document.data_path == os.path.abspath(path)
+
+
+def test_a_ragged_row_is_marked_in_the_preview(qtbot, window, monkeypatch, tmp_path):
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "r.csv", "a,b,y\n1,2,3\n4,5,6,7\n"))
+    assert "line 3 has 4 fields" in dlg.blocked_reason()
+    assert dlg.preview_table.item(1, 3).text() == "7"
+    assert "4 fields" in dlg.preview_table.item(1, 0).toolTip()
+    assert dlg.preview_table.item(0, 0).toolTip() == ""

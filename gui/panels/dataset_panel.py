@@ -89,7 +89,10 @@ class DatasetPanel(QWidget):
                 label.setText("")
             f["file"].setText("<i>no data yet</i> — File → Import CSV…, or drop a .csv on the window")
             return
-        f["file"].setText(self.display_path())
+        shown = self.display_path()
+        folder, name = os.path.split(shown)
+        f["file"].setText(f"<b>{_esc(name)}</b>" + (f"<br><span style='color:#6b7280'>{_esc(folder)}</span>"
+                                                   if folder else ""))
         f["file"].setToolTip(doc.data_path)
         if ds is None:
             for key in ("examples", "features", "target", "task", "split", "dropped"):
@@ -116,3 +119,7 @@ class DatasetPanel(QWidget):
             f["dropped"].setText(f"{n:,}: " + "; ".join(f"{r} ({c:,})" for r, c in ds.dropped.items()))
         else:
             f["dropped"].setText("none")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
