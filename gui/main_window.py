@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         self.properties.set_locked(locked)
         self._update_edit_actions()
         if locked:
-            self.statusBar().showMessage(f"Editing is paused: {reason or 'training is running'}", 5000)
+            self.statusBar().showMessage(reason or "Editing is paused while training runs", 5000)
 
     def set_train_blocked_reason(self, text: str | None) -> None:
         """An extra reason Train is unavailable (e.g. no data), shown after graph problems."""

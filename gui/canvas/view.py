@@ -143,8 +143,8 @@ class CanvasView(QGraphicsView):
                        "Drag layers and activations from the palette,\n"
                        "or double-click one to add it here.")
         if self.locked_reason:
-            self._draw_banner(p, vp, f"🔒  Editing is paused: {self.locked_reason}", QColor("#fff7ed"),
-                              QColor("#c2410c"))
+            text = self.locked_reason[:1].upper() + self.locked_reason[1:]
+            self._draw_banner(p, vp, text, QColor("#fff7ed"), QColor("#c2410c"))
         if self._hint:
             text, ok, at = self._hint
             self._draw_pill(p, text, at, ok)
