@@ -672,4 +672,7 @@ def install_training(window) -> TrainingController:
             if ctl.actions[key] not in present:
                 menu.addAction(ctl.actions[key])
     window.installEventFilter(_CloseWatcher(window, ctl))
+    blocked = getattr(window, "train_blocked_changed", None)
+    if blocked is not None:                 # e.g. "no data yet" set by the data part
+        blocked.connect(lambda _reason: ctl._set_state(ctl.state))
     return ctl
