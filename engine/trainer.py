@@ -158,6 +158,15 @@ class _Growable:
     def view(self) -> np.ndarray:
         return self.buf[:self.n]
 
+    def fill(self, values) -> None:
+        """Replace the contents with ``values``."""
+        values = np.asarray(values, np.float64)
+        n = len(values)
+        self.buf = np.empty((max(4096, 2 * n),) + self.buf.shape[1:], np.float64)
+        if n:
+            self.buf[:n] = values.reshape((n,) + self.buf.shape[1:])
+        self.n = n
+
     def clear(self) -> None:
         self.n = 0
 
@@ -370,6 +379,63 @@ class Trainer:
             self.finished = True
             self.stop_reason = "epochs"
             self.message = f"finished {self.epoch} epochs ({self.updates} updates)."
+
+    # -- state transfer ---------------------------------------------------------
+    def set_weights(self, weights: dict) -> None:
+        """Start (or go on) from these weights; they become the last finite ones too."""
+        self.model.set_weights(weights)
+        np.copyto(self._backup, self.model.flat_params)
+
+    def set_track(self, names: list[str]) -> None:
+        """Record the path of another parameter pair from now on (the path restarts here)."""
+        names = list(names)
+        try:
+            idx = [self.model.flat_index(n) for n in names]
+        except ModelError as exc:
+            raise ConfigError(f"cannot track {', '.join(names)}: {exc}") from None
+        if len(names) not in (0, 2):
+            raise ConfigError("track must name two parameter scalars")
+        self.config.track = names
+        self._track_idx = idx
+        self.trajectory.clear()
+        if idx:
+            self.trajectory.append(self.model.flat_params[idx])
+
+    _SCALARS = ("updates", "epoch", "_pos", "finished", "stop_reason", "message", "diverged_at",
+                "seconds", "_best_val", "_since_best")
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue this run elsewhere: weights, optimizer state, the
+        current epoch's batch order, the random generator and the history (plain data + arrays)."""
+        opt = self.optimizer
+        return {
+            **{k: getattr(self, k) for k in self._SCALARS},
+            "flat": self.model.flat_params.copy(), "backup": self._backup.copy(),
+            "best": None if self._best is None else self._best.copy(),
+            "Xs": self._Xs, "ys": self._ys,
+            "update_loss": self.update_loss.view().copy(), "trajectory": self.trajectory.view().copy(),
+            "epochs": [dict(r) for r in self.epochs], "track": list(self.config.track),
+            "opt_state": {k: {kk: vv.copy() for kk, vv in v.items()} for k, v in opt.state.items()},
+            "opt_t": opt.t, "rng": self.rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from :meth:`state_dict` of a trainer built from the same graph, data and settings."""
+        for k in self._SCALARS:
+            setattr(self, k, state[k])
+        np.copyto(self.model.flat_params, state["flat"])
+        np.copyto(self._backup, state["backup"])
+        self._best = None if state["best"] is None else state["best"].copy()
+        self._Xs, self._ys = state["Xs"], state["ys"]
+        if state["track"]:
+            self.set_track(state["track"])
+        self.update_loss.fill(state["update_loss"])
+        self.trajectory.fill(state["trajectory"])
+        self.epochs = [dict(r) for r in state["epochs"]]
+        self.optimizer.state = {k: {kk: vv.copy() for kk, vv in v.items()}
+                                for k, v in state["opt_state"].items()}
+        self.optimizer.t = state["opt_t"]
+        self.rng.bit_generator.state = state["rng"]
 
     # -- results -------------------------------------------------------------
     def history(self) -> dict[str, list]:

@@ -10,8 +10,8 @@ here, never on the GUI thread.
 It runs either in a thread of the GUI process or — the default, see
 ``bench/gui_latency.py`` — in a worker process (:func:`child_main`), so the
 training loop never competes with the GUI thread for the GIL. Between
-processes the trainer's whole state travels with :func:`export_state` /
-:func:`import_state`, so Stop followed by Train continues the same run.
+processes the trainer's whole state travels with ``Trainer.state_dict()`` /
+``load_state_dict()``, so Stop followed by Train continues the same run.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from .plots.views import compute_views
 
 SURFACE_REFRESH = 2.0     # seconds between error-surface refreshes while training runs
 
-__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface", "export_state", "import_state",
+__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface",
            "child_main"]
 
 
@@ -58,7 +58,7 @@ class Snapshot:
     history: dict | None = None        # on finish: trainer.history()
     track: tuple = ()
     diverged_at: int | None = None
-    trainer_state: dict | None = None  # when the worker ends (process mode): export_state(trainer)
+    trainer_state: dict | None = None  # when the worker ends (process mode): trainer.state_dict()
 
     def merged(self, newer: "Snapshot") -> "Snapshot":
         """This (older, not yet taken) snapshot followed by ``newer``."""
@@ -100,14 +100,8 @@ class Mailbox:
 # -- trainer helpers ------------------------------------------------------------------
 def retrack(trainer, names) -> None:
     """Record the path of another parameter pair from now on (the path restarts here)."""
-    names = list(names)
-    if list(trainer.config.track) == names:
-        return
-    model = trainer.model
-    trainer.config.track = names
-    trainer._track_idx = [model.flat_index(n) for n in names]   # the trainer's tracking index
-    trainer.trajectory.clear()
-    trainer.trajectory.append(model.flat_params[trainer._track_idx])
+    if list(trainer.config.track) != list(names):
+        trainer.set_track(list(names))
 
 
 def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel=None):
@@ -115,54 +109,6 @@ def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel
     center = (model.get_scalar(names[0]), model.get_scalar(names[1]))
     ranges = grid_around(center, path)
     return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500, cancel=cancel)
-
-
-_SCALARS = ("updates", "epoch", "_pos", "finished", "stop_reason", "message", "diverged_at", "seconds",
-            "_best_val", "_since_best")
-
-
-def export_state(tr) -> dict:
-    """Everything needed to continue ``tr`` elsewhere (weights, optimizer, batch order, history)."""
-    opt = tr.optimizer
-    return {
-        **{k: getattr(tr, k) for k in _SCALARS},
-        "flat": tr.model.flat_params.copy(), "backup": tr._backup.copy(),
-        "best": None if tr._best is None else tr._best.copy(),
-        "Xs": tr._Xs, "ys": tr._ys,
-        "update_loss": tr.update_loss.view().copy(), "trajectory": tr.trajectory.view().copy(),
-        "epochs": [dict(r) for r in tr.epochs], "track": list(tr.config.track),
-        "opt_state": {k: {kk: vv.copy() for kk, vv in v.items()} for k, v in opt.state.items()},
-        "opt_t": opt.t, "rng": tr.rng.bit_generator.state,
-    }
-
-
-def _fill(growable, values: np.ndarray) -> None:
-    values = np.asarray(values, np.float64)
-    n = len(values)
-    shape = (max(4096, 2 * n),) + growable.buf.shape[1:]
-    growable.buf = np.empty(shape, np.float64)
-    if n:
-        growable.buf[:n] = values.reshape((n,) + growable.buf.shape[1:])
-    growable.n = n
-
-
-def import_state(tr, state: dict) -> None:
-    """Continue from :func:`export_state` (on a trainer built from the same graph, data and settings)."""
-    for k in _SCALARS:
-        setattr(tr, k, state[k])
-    np.copyto(tr.model.flat_params, state["flat"])
-    np.copyto(tr._backup, state["backup"])
-    tr._best = None if state["best"] is None else state["best"].copy()
-    tr._Xs, tr._ys = state["Xs"], state["ys"]
-    if state["track"]:
-        tr.config.track = list(state["track"])
-        tr._track_idx = [tr.model.flat_index(n) for n in state["track"]]
-    _fill(tr.update_loss, state["update_loss"])
-    _fill(tr.trajectory, state["trajectory"])
-    tr.epochs = [dict(r) for r in state["epochs"]]
-    tr.optimizer.state = {k: {kk: vv.copy() for kk, vv in v.items()} for k, v in state["opt_state"].items()}
-    tr.optimizer.t = state["opt_t"]
-    tr.rng.bit_generator.state = state["rng"]
 
 
 # -- the loop ------------------------------------------------------------------------------
@@ -345,7 +291,7 @@ class TrainLoop:
             weights=tr.model.get_weights() if weights else None,
             history=tr.history() if history else None, track=tuple(tr.config.track),
             diverged_at=tr.diverged_at,
-            trainer_state=export_state(tr) if final and self.send_state else None)
+            trainer_state=tr.state_dict() if final and self.send_state else None)
         self._loss_sent, self._epochs_sent, self._path_sent = n_loss, n_ep, n_path
         self.post(snap)
 
@@ -358,7 +304,7 @@ def recipe(trainer, context, surface_names, paused: bool, steps: int, epoch: boo
         "graph": trainer.model.graph.to_dict(),
         "data": {"X_train": trainer.X, "y_train": trainer.y, "X_val": trainer.Xv, "y_val": trainer.yv,
                  "task": trainer.task, "y_std": trainer.y_std},
-        "config": trainer.config.to_dict(), "state": export_state(trainer), "context": context,
+        "config": trainer.config.to_dict(), "state": trainer.state_dict(), "context": context,
         "surface": tuple(surface_names or ()), "paused": paused, "steps": steps, "epoch": epoch,
         "publish_interval": publish_interval, "chunk_seconds": chunk_seconds,
     }
@@ -372,7 +318,7 @@ def child_main(conn, job: dict | None = None) -> None:
         job = conn.recv()
     try:
         tr = Trainer(Graph.from_dict(job["graph"]), ArrayData(**job["data"]), TrainConfig.from_dict(job["config"]))
-        import_state(tr, job["state"])
+        tr.load_state_dict(job["state"])
         loop = TrainLoop(tr, job["context"], conn.send, job["surface"], job["publish_interval"],
                          job["chunk_seconds"], send_state=True)
     except Exception as exc:

@@ -86,7 +86,7 @@ class TrainingController(QObject):
         self.state = "idle"
         self.worker_kind = workers.WORKER_KIND
         self.trainer: Trainer | None = None
-        self.worker: TrainingWorker | None = None
+        self.worker = None                # a TrainingWorker or ProcessTrainingWorker
         self.ctx = None
         self._key = None                  # what the trainer was built from
         self._jobs: list[BackgroundJob] = []
@@ -226,8 +226,7 @@ class TrainingController(QObject):
         cfg = replace(doc.train_config, track=[])
         trainer = Trainer(doc.graph, doc.dataset, cfg)
         if _weights_match(trainer.model, weights):
-            trainer.model.set_weights(weights)
-            trainer._backup[...] = trainer.model.flat_params
+            trainer.set_weights(weights)
         pair = self._surface_pair(trainer.model)
         self.surface_plot.set_parameters(trainer.model.scalar_names(), pair)
         retrack(trainer, pair)

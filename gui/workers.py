@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from .train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, import_state, recipe, retrack
+from .train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, recipe, retrack
 
 __all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "BackgroundJob", "make_worker",
            "compute_surface", "retrack", "THREAD_NAME", "WORKER_KIND", "live_worker_processes"]
@@ -217,7 +217,7 @@ class ProcessTrainingWorker(_WorkerBase):
         """Keep the GUI's mirror trainer in step with the worker's."""
         tr = self.trainer
         if snap.trainer_state is not None:
-            import_state(tr, snap.trainer_state)
+            tr.load_state_dict(snap.trainer_state)
             return
         if snap.params is not None and len(snap.params) == len(tr.model.flat_params):
             np.copyto(tr.model.flat_params, snap.params)

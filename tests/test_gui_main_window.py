@@ -11,7 +11,6 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from engine.graph import Edge
 from engine.project import load_project
 from gui.commands import SetParamsCommand
 from gui.examples import EXAMPLES, example_path

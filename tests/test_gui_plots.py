@@ -16,7 +16,7 @@ from gui.plots.loss_plot import LossPlot
 from gui.plots.surface_plot import SurfacePlot
 from gui.plots.units_plot import UnitsPlot
 from gui.plots.views import compute_views, make_context, peak_decimate
-from gui.train_loop import compute_surface, export_state, import_state
+from gui.train_loop import compute_surface
 from tests.conftest import DATASETS
 
 
@@ -171,7 +171,7 @@ def test_trainer_state_round_trip_continues_exactly(table):
     a = Trainer(g, ds, TrainConfig(**cfg))
     a.run(max_updates=30)          # mid-epoch
     b = Trainer(g, ds, TrainConfig(**cfg))
-    import_state(b, export_state(a))
+    b.load_state_dict(a.state_dict())
     a.run(max_updates=100)
     b.run(max_updates=100)
     assert np.array_equal(a.model.flat_params, b.model.flat_params)
