@@ -459,3 +459,37 @@ def test_graph_that_does_not_validate_cannot_be_trained():
     X, y = _linear_data(n=5, f=1)
     with pytest.raises(ValueError, match="Output"):
         _trainer(g, X, y)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_state_dict_continues_the_same_run_elsewhere(optimizer):
+    """Half a run, moved to a fresh trainer mid-epoch, ends bit-identical to one uninterrupted run."""
+    X, y = _linear_data(n=300)
+    g = sequential(3, [(6, "tanh")])
+    settings = dict(optimizer=optimizer, lr=0.01, batch_size=16, epochs=4, seed=3,
+                    track=["dense2.b[0]", "dense2.W[0,0]"])
+    whole = _trainer(g, X, y, **settings)
+    whole.run()
+    first = _trainer(g, X, y, **settings)
+    first.run(max_updates=30)                     # 19 updates per epoch: stops inside epoch 2
+    second = _trainer(g, X, y, **settings)
+    second.load_state_dict(first.state_dict())
+    second.run()
+    np.testing.assert_array_equal(second.model.flat_params, whole.model.flat_params)
+    np.testing.assert_array_equal(second.update_loss.view(), whole.update_loss.view())
+    np.testing.assert_array_equal(second.trajectory.view(), whole.trajectory.view())
+    assert second.epochs == whole.epochs
+
+
+def test_set_track_restarts_the_path_at_the_current_point():
+    X, y = _linear_data()
+    tr = _trainer(sequential(3, []), X, y, lr=0.05, epochs=2)
+    tr.run(max_updates=5)
+    tr.set_track(["dense1.W[1,0]", "dense1.b[0]"])
+    tr.run(max_updates=3)
+    path = tr.trajectory.view()
+    assert len(path) == 4
+    np.testing.assert_array_equal(path[-1], [tr.model.get_scalar("dense1.W[1,0]"),
+                                             tr.model.get_scalar("dense1.b[0]")])
+    with pytest.raises(ConfigError, match="no parameter 'dense9.W'"):
+        tr.set_track(["dense9.W[0,0]", "dense1.b[0]"])
