@@ -8,8 +8,6 @@ and the ``train_blocked_changed`` signal. Projects are opened and saved by
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -18,11 +16,13 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QGridLayout, QL
 
 from .canvas.palette import PaletteView
 from .canvas.view import CanvasView
+from .data_ui import install_data
 from .document import Document
 from .examples import EXAMPLES
 from .main_actions import create_actions, create_menus, create_toolbar
 from .panels.properties import PropertiesPanel
 from .project_io import ProjectIO
+from .training_ui import install_training
 
 __all__ = ["MainWindow"]
 
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self)
         self.csv_import_handler = None          # set by install_data: f(path)
         self.project_data_loader = None         # set by install_data: f(project)
-        self.train_actions_external = False     # install_training may take over enabling Train
+        self.training = None                    # the TrainingController, set by install_training
         self.training_locked = False
         self._extra_block: str | None = None
         self._blocked: str | None = None
@@ -175,11 +175,8 @@ class MainWindow(QMainWindow):
 
     def _install_helpers(self) -> None:
         """Let the data and training parts add their panels, plots and wiring."""
-        for module, func in (("gui.data_ui", "install_data"), ("gui.training_ui", "install_training")):
-            if importlib.util.find_spec(module) is not None:
-                getattr(importlib.import_module(module), func)(self)
-        # the training controller combines blocked_reason() with its own state
-        self.train_actions_external = hasattr(self, "training")
+        install_data(self)
+        self.training = install_training(self)
 
     def _fill_examples_menu(self) -> None:
         for i, ex in enumerate(EXAMPLES):
@@ -255,7 +252,7 @@ class MainWindow(QMainWindow):
             self.issue_label.setToolTip("")
             self.issue_label.setStyleSheet(f"color: {'#15803d' if not reason else '#b45309'}; padding: 0 6px;")
         for act in (self.actionTrain, self.actionStep, self.actionStepEpoch):
-            if not self.train_actions_external:
+            if self.training is None:           # afterwards the controller decides
                 act.setEnabled(reason is None)
             base = act.statusTip()
             act.setToolTip(base if reason is None else f"{base}: blocked: {reason}")
@@ -396,6 +393,7 @@ class MainWindow(QMainWindow):
         if not self.io.maybe_save():
             event.ignore()
             return
+        self.training.shutdown()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         event.accept()
