@@ -389,3 +389,12 @@ def test_a_ragged_row_is_marked_in_the_preview(qtbot, window, monkeypatch, tmp_p
     assert dlg.preview_table.item(1, 3).text() == "7"
     assert "4 fields" in dlg.preview_table.item(1, 0).toolTip()
     assert dlg.preview_table.item(0, 0).toolTip() == ""
+
+
+def test_unusable_saved_settings_fall_back_to_defaults(qtbot):
+    dlg = ImportDialog(dataset_path("iris.csv"), {"target": "species", "lags": "many"})
+    qtbot.addWidget(dlg)
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        dlg.show()
+    assert dlg.role_of("species") == "target" and dlg.ok_button.isEnabled()
+    dlg.done(0)

@@ -59,7 +59,10 @@ class ImportDialog(QDialog):
         self.setSizeGripEnabled(True)
         self.resize(1120, 760)
         self.path = os.path.abspath(path)
-        self._initial_spec = DataSpec.from_dict(spec) if isinstance(spec, dict) else spec
+        try:
+            self._initial_spec = DataSpec.from_dict(spec) if isinstance(spec, dict) else spec
+        except DataError:               # settings from an old or edited project: start from defaults
+            self._initial_spec = None
         self.loader = loader or CsvLoader(self)
         self.loaded: LoadedTable | None = None
         self.dataset = None
