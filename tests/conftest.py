@@ -10,3 +10,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DATASETS = ROOT / "resources" / "datasets"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Empty the clipboard while Python still runs: Qt would otherwise free a
+    Python-made QMimeData (from copy/paste tests) after the interpreter is gone."""
+    if "PySide6.QtGui" not in sys.modules:
+        return
+    from PySide6.QtGui import QGuiApplication
+    app = QGuiApplication.instance()
+    if app is not None:
+        app.clipboard().clear()
