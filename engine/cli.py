@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--val-fraction", type=float)
     src.add_argument("--split", choices=["random", "chronological"])
     src.add_argument("--normalize", choices=["standard", "none"])
+    src.add_argument("--delimiter", help="field separator (default: detected among , ; tab)")
+    src.add_argument("--encoding", help="text encoding (default UTF-8), e.g. latin-1")
+    src.add_argument("--no-header", dest="header", action="store_false", default=None,
+                     help="the first line is data; columns are named 'column 1', 'column 2', …")
     net = p.add_argument_group("network and training")
     net.add_argument("--hidden", help='hidden layers, e.g. "32:sigmoid,16:relu"; "" is the linear model')
     net.add_argument("--loss", choices=["mse", "mae", "huber", "bce", "ce"])
@@ -98,7 +102,8 @@ def _data_spec(args, base: dict | None) -> DataSpec:
     if args.series is not None:
         d["series"] = args.series
         d.setdefault("split", "chronological")
-    for key in ("lags", "time_column", "task", "val_fraction", "split", "normalize", "seed"):
+    for key in ("lags", "time_column", "task", "val_fraction", "split", "normalize", "seed",
+                "delimiter", "encoding", "header"):
         v = getattr(args, key)
         if v is not None:
             d[key] = v

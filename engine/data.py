@@ -214,7 +214,7 @@ def _blank(row: list[str]) -> bool:
     return not row or (len(row) == 1 and not row[0].strip())
 
 
-def sniff_csv(path, n_lines: int = 50, encoding: str | None = None) -> dict:
+def sniff_csv(path, n_lines: int = 50, encoding: str | None = None, header: bool = True) -> dict:
     """Preview the first ``n_lines`` data lines without reading the whole file.
 
     Returns ``{"delimiter", "encoding", "header": [names], "rows": [[cells]...]}``
@@ -260,8 +260,11 @@ def sniff_csv(path, n_lines: int = 50, encoding: str | None = None) -> dict:
         text = body[:e.start].decode("utf-8")
     delimiter = _detect_delimiter(text)
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not _blank(r)]
-    header = [h.strip() for h in rows[0]] if rows else []
-    return {"delimiter": delimiter, "encoding": encoding, "header": header,
+    if not header:
+        names = [f"column {i + 1}" for i in range(len(rows[0]) if rows else 0)]
+        return {"delimiter": delimiter, "encoding": encoding, "header": names, "rows": rows[:n_lines]}
+    names = [h.strip() for h in rows[0]] if rows else []
+    return {"delimiter": delimiter, "encoding": encoding, "header": names,
             "rows": rows[1:n_lines + 1]}
 
 
@@ -339,8 +342,11 @@ def _mixed_columns(frame: pd.DataFrame) -> list[str]:
 
 def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
              progress: Callable[[float], object] | None = None,
-             cancel: Callable[[], bool] | None = None) -> Table:
+             cancel: Callable[[], bool] | None = None, header: bool = True) -> Table:
     """Read a CSV file with a header row into a typed :class:`Table`.
+
+    ``header=False`` reads a file whose first line is already data; its
+    columns are named ``column 1``, ``column 2``, ….
 
     The delimiter (, ; tab) and encoding (UTF-8 with or without BOM) are detected
     unless given. Empty cells and NA/N/A/NaN/null/None are missing. With
@@ -358,15 +364,19 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     if len(delimiter) != 1:
         raise DataError(f"delimiter must be one character, not {delimiter!r}")
     encoding = encoding or preview["encoding"]
-    header = preview["header"] if delimiter == preview["delimiter"] else None
-    if header and all(_is_number(h) for h in header):
+    names = preview["header"] if delimiter == preview["delimiter"] else None
+    if header and names and all(_is_number(h) for h in names):
         raise DataError(f"{_display(path)} has no header row: its first line "
-                        f"({', '.join(header[:5])}) looks like data; add a line of column names")
+                        f"({', '.join(names[:5])}) looks like data; add a line of column names "
+                        f"or read it without a header")
     if cancel is not None and cancel():
         raise Cancelled(f"loading {_display(path)} was cancelled")
 
     kw = dict(sep=delimiter, encoding=encoding, engine="c", keep_default_na=False,
               na_values=NA_VALUES, skip_blank_lines=True)
+    if not header:
+        width = _header_width(path, delimiter, encoding)
+        kw.update(header=None, names=[f"column {i + 1}" for i in range(width)])
     try:
         try:
             frame = _read_frame(path, kw, progress, cancel)
@@ -407,7 +417,8 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
         # pandas fills short rows with missing cells; tell them apart from empty cells
         short = np.flatnonzero(frame.iloc[:, -1].isna().to_numpy())
         if len(short):
-            found = _ragged_line(path, delimiter, encoding, n_cols, last_row=int(short[-1]))
+            found = _ragged_line(path, delimiter, encoding, n_cols,
+                                 last_row=int(short[-1]) + (0 if header else 1))
             if found:
                 raise _ragged_error(path, found[0], found[1], n_cols)
 
@@ -447,6 +458,9 @@ class DataSpec:
     val_fraction: float = 0.2
     seed: int = 0
     normalize: str = "standard"          # "standard" | "none"
+    delimiter: str | None = None         # None: detected
+    encoding: str | None = None          # None: UTF-8 (with or without BOM)
+    header: bool = True                  # False: the first line is data
 
     def __post_init__(self):
         if not isinstance(self.target, str) or not self.target:
@@ -473,6 +487,17 @@ class DataSpec:
             if getattr(self, name) not in allowed:
                 raise DataError(f"{name} must be one of {', '.join(allowed)}, "
                                 f"not {getattr(self, name)!r}")
+        if self.delimiter is not None and (not isinstance(self.delimiter, str) or len(self.delimiter) != 1):
+            raise DataError(f"delimiter must be one character, not {self.delimiter!r}")
+        if self.encoding is not None:
+            if not isinstance(self.encoding, str):
+                raise DataError(f"encoding must be a name like 'latin-1', not {self.encoding!r}")
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise DataError(f"unknown text encoding {self.encoding!r}") from None
+        if not isinstance(self.header, bool):
+            raise DataError(f"header must be true or false, not {self.header!r}")
         vf = self.val_fraction
         if isinstance(vf, bool) or not isinstance(vf, (int, float)) or not 0 <= vf < 1:
             raise DataError(f"val_fraction must be at least 0 and below 1, not {vf!r}")
@@ -880,5 +905,8 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
 
 
 def load_dataset(path, spec) -> Dataset:
-    """read_csv + build_dataset."""
-    return build_dataset(read_csv(path), spec)
+    """read_csv (with the spec's delimiter, encoding and header) + build_dataset."""
+    if isinstance(spec, dict):
+        spec = DataSpec.from_dict(spec)
+    table = read_csv(path, delimiter=spec.delimiter, encoding=spec.encoding, header=spec.header)
+    return build_dataset(table, spec)

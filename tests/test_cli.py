@@ -163,3 +163,15 @@ def test_main_py_subprocess_has_no_traceback(tmp_path):
                         "--target", "y"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "not found" in r.stderr
+
+
+def test_unusual_file_flags(capsys, tmp_path):
+    csv = tmp_path / "old.csv"
+    rows = "".join(f"{i}|{i * 0.5}|{2 * i + 1}\n" for i in range(40))
+    csv.write_bytes(rows.encode("latin-1"))
+    code, _, err = run(capsys, "--csv", str(csv), "--delimiter", "|", "--target", "column 3")
+    assert code == 2 and "without a header" in one_error_line(err)
+    code, out, err = run(capsys, "--csv", str(csv), "--no-header", "--delimiter", "|", "--encoding", "latin-1",
+                         "--target", "column 3", "--hidden", "", "--epochs", "200", "--lr", "0.05")
+    assert code == 0, err
+    assert json.loads(out)["val_r2"] > 0.99

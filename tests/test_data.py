@@ -451,3 +451,36 @@ def test_engine_data_does_not_import_qt():
             "assert not any(m.startswith('PySide6') for m in sys.modules if sys.modules[m])")
     root = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+
+
+def test_file_without_header_reads_with_numbered_columns(tmp_path):
+    p = tmp_path / "nohead.csv"
+    p.write_text("1,2,3\n4,5,6\n7,8,9\n10,11,13\n")
+    with pytest.raises(DataError, match="without a header"):
+        read_csv(p)
+    t = read_csv(p, header=False)
+    assert list(t.frame.columns) == ["column 1", "column 2", "column 3"]
+    assert t.n_rows == 4 and t.frame["column 3"].tolist() == [3, 6, 9, 13]
+    preview = sniff_csv(p, header=False)
+    assert preview["header"] == ["column 1", "column 2", "column 3"] and len(preview["rows"]) == 4
+    ds = load_dataset(p, DataSpec(target="column 3", header=False, val_fraction=0))
+    assert ds.n_train == 4 and ds.feature_names == ["column 1", "column 2"]
+
+
+def test_ragged_row_without_header_names_its_line(tmp_path):
+    p = tmp_path / "nohead.csv"
+    p.write_text("1,2,3\n4,5\n7,8,9\n")
+    with pytest.raises(DataError, match="line 2 has 2 fields"):
+        read_csv(p, header=False)
+
+
+def test_spec_keeps_delimiter_and_encoding_for_reloading(tmp_path):
+    p = tmp_path / "old.csv"
+    p.write_bytes("größe|ziel\n1,5|2\n2,5|4\n3,5|7\n".replace(",", ".").encode("latin-1"))
+    spec = DataSpec(target="ziel", delimiter="|", encoding="latin-1", val_fraction=0)
+    ds = load_dataset(p, DataSpec.from_dict(spec.to_dict()))
+    assert ds.feature_names == ["größe"] and ds.n_train == 3
+    with pytest.raises(DataError, match="unknown text encoding"):
+        DataSpec(target="ziel", encoding="klingon")
+    with pytest.raises(DataError, match="one character"):
+        DataSpec(target="ziel", delimiter="||")
