@@ -291,12 +291,19 @@ def _ragged_line(path: Path, delimiter: str, encoding: str, n_cols: int,
     return None
 
 
+def _first_record(path: Path, delimiter: str, encoding: str) -> list[str]:
+    try:
+        with open(path, encoding=encoding, newline="") as f:
+            for rec in csv.reader(f, delimiter=delimiter):
+                if not _blank(rec):
+                    return [h.strip() for h in rec]
+    except UnicodeDecodeError:
+        return []           # read_csv reports the encoding problem
+    return []
+
+
 def _header_width(path: Path, delimiter: str, encoding: str) -> int:
-    with open(path, encoding=encoding, newline="") as f:
-        for rec in csv.reader(f, delimiter=delimiter):
-            if not _blank(rec):
-                return len(rec)
-    return 0
+    return len(_first_record(path, delimiter, encoding))
 
 
 def _ragged_error(path: Path, line: int, got: int, n_cols: int) -> DataError:
@@ -364,7 +371,8 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     if len(delimiter) != 1:
         raise DataError(f"delimiter must be one character, not {delimiter!r}")
     encoding = encoding or preview["encoding"]
-    names = preview["header"] if delimiter == preview["delimiter"] else None
+    names = preview["header"] if delimiter == preview["delimiter"] else \
+        _first_record(path, delimiter, encoding)
     if header and names and all(_is_number(h) for h in names):
         raise DataError(f"{_display(path)} has no header row: its first line "
                         f"({', '.join(names[:5])}) looks like data; add a line of column names "
