@@ -54,6 +54,7 @@ class Document(QObject):
         self.history: dict | None = None
         self._issues: list[Issue] = []
         self._widths: dict[str, int | None] = {}
+        self._costs: dict[str, tuple[int, int]] = {}
         self._extra_dirty = False
         self._recompute()
 
@@ -66,10 +67,25 @@ class Document(QObject):
     def _recompute(self) -> None:
         self._issues = self.graph.validate()
         self._widths, _ = self.graph.infer_shapes()
+        counts = self.graph.parameter_count()
+        self._costs = {}
+        for nid, params in counts.items():
+            w_in = self.input_width_of(nid)
+            units = self.graph.nodes[nid].params.get("units", 0)
+            self._costs[nid] = (params, (w_in or 0) * units)
 
     def issues(self) -> list[Issue]:
         """Why the graph cannot be trained (empty when it can)."""
         return list(self._issues)
+
+    def cost_of(self, node_id: str) -> tuple[int, int] | None:
+        """(learnable parameters, multiply-adds per example) of a Dense node whose input
+        width is known; None for other nodes."""
+        return self._costs.get(node_id)
+
+    def total_cost(self) -> tuple[int, int]:
+        """(learnable parameters, multiply-adds per example) of the whole network."""
+        return (sum(c[0] for c in self._costs.values()), sum(c[1] for c in self._costs.values()))
 
     def width_of(self, node_id: str) -> int | None:
         return self._widths.get(node_id)

@@ -27,6 +27,10 @@ from .training_ui import install_training
 __all__ = ["MainWindow"]
 
 PROJECT_FILTER = "NetCanvas projects (*.ncproj *.json);;CSV data (*.csv);;All files (*)"
+PALETTE_WIDTH = 150           # default dock sizes (View → Reset layout restores them)
+PANELS_WIDTH = 310
+PLOTS_SHARE = 0.48            # of the window's height: four plots stay readable
+NO_DATA_REASON = "load data first (File → Import CSV)"
 
 
 class PlotGrid(QWidget):
@@ -88,7 +92,8 @@ class MainWindow(QMainWindow):
         self.plots_dock.hide()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.palette_dock, self.properties_dock], [180, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.properties_dock], [PALETTE_WIDTH, PANELS_WIDTH],
+                         Qt.Orientation.Horizontal)
 
         create_actions(self)
         self.menus = create_menus(self)
@@ -136,6 +141,7 @@ class MainWindow(QMainWindow):
         d.path_changed.connect(self._update_title)
         d.replaced.connect(self._update_title)
         d.graph_changed.connect(self._update_blocked)
+        d.dataset_changed.connect(self._update_blocked)
         d.replaced.connect(self._on_document_replaced)
         e.message.connect(self._on_editor_message)
         v.zoom_changed.connect(self._on_canvas_zoom_changed)
@@ -204,7 +210,7 @@ class MainWindow(QMainWindow):
         frame = self.plot_grid.add(widget, title)
         if not self.plots_dock.isVisible() and len(self.plot_grid.frames) == 1:
             self.plots_dock.show()
-            self.resizeDocks([self.plots_dock], [330], Qt.Orientation.Vertical)
+            self.resizeDocks([self.plots_dock], [self._plots_height()], Qt.Orientation.Vertical)
         return frame
 
     def set_training_locked(self, locked: bool, reason: str = "") -> None:
@@ -223,11 +229,16 @@ class MainWindow(QMainWindow):
         self._update_blocked()
 
     def blocked_reason(self) -> str | None:
-        """Why Train cannot start now (None when it can)."""
+        """Why Train cannot start now (None when it can): the graph's first problem, then an
+        extra reason set by another part, then missing data."""
         issues = self.document.issues()
         if issues:
             return issues[0].message
-        return self._extra_block
+        if self._extra_block:
+            return self._extra_block
+        if self.document.dataset is None:
+            return NO_DATA_REASON
+        return None
 
     def open_path(self, path: str) -> bool:
         """Open a project (.ncproj/.json) or import a CSV, as a drop of that file does."""
@@ -254,8 +265,7 @@ class MainWindow(QMainWindow):
         for act in (self.actionTrain, self.actionStep, self.actionStepEpoch):
             if self.training is None:           # afterwards the controller decides
                 act.setEnabled(reason is None)
-            base = act.statusTip()
-            act.setToolTip(base if reason is None else f"{base}: blocked: {reason}")
+            act.setToolTip(_action_tip(act) if reason is None else f"{_action_tip(act)}\nCannot train: {reason}")
         if reason != self._blocked:
             self._blocked = reason
             self.train_blocked_changed.emit(reason or "")
@@ -377,16 +387,28 @@ class MainWindow(QMainWindow):
         else:
             QTimer.singleShot(0, self._initial_dock_sizes)      # once the window has its size
 
+    def _plots_height(self) -> int:
+        return int(self.height() * PLOTS_SHARE)
+
     def _initial_dock_sizes(self) -> None:
-        self.resizeDocks([self.palette_dock, self.properties_dock], [170, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.properties_dock], [PALETTE_WIDTH, PANELS_WIDTH],
+                         Qt.Orientation.Horizontal)
         if not self.plots_dock.isHidden():
-            self.resizeDocks([self.plots_dock], [int(self.height() * 0.42)], Qt.Orientation.Vertical)
+            self.resizeDocks([self.plots_dock], [self._plots_height()], Qt.Orientation.Vertical)
 
     def reset_layout(self) -> None:
+        """Every panel back in its place and size, and the network fitted to the canvas."""
         self.restoreState(self._default_state)
-        for dock in (self.palette_dock, self.properties_dock):
+        docks = [self.palette_dock, self.properties_dock]
+        if self.plot_grid.frames:
+            docks.append(self.plots_dock)
+        for dock in docks:
+            dock.setFloating(False)
             dock.show()
+        self.properties_dock.raise_()
         self._initial_dock_sizes()
+        self.canvas_view.auto_fit = True
+        QTimer.singleShot(0, self.canvas_view.fit_to_view)      # once the docks have their sizes
 
     # -- events ---------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
@@ -407,6 +429,13 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             QTimer.singleShot(0, lambda: self.open_path(paths[0]))
+
+
+def _action_tip(act) -> str:
+    """An action's own tooltip: its text and first shortcut, e.g. "Train (F5)"."""
+    text = act.text().replace("&", "").rstrip("…")
+    keys = act.shortcut().toString()
+    return f"{text} ({keys})" if keys else text
 
 
 def _elide(text: str, n: int) -> str:

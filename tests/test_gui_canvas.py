@@ -434,3 +434,117 @@ def test_highlight_nodes_marks_cards(harness):
     assert h.scene.nodes["dense1"].highlighted and not h.scene.nodes["output"].highlighted
     h.view.highlight_nodes([])
     assert not h.scene.nodes["dense1"].highlighted
+
+
+# -- what a person trips over on a real screen --------------------------------------------------------
+def test_a_connection_dropped_on_a_card_ends_on_its_input_port(qtbot):
+    g, pos = chain_graph(connect=False)
+    h = Harness(g, pos)
+    qtbot.addWidget(h)
+    h.show()
+    h.view.fit_to_view()
+    a = vp_pos(h.view, out_port(h, "input")) + QPoint(4, 5)          # a little off the dot still grabs it
+    b = vp_pos(h.view, h.scene.nodes["dense1"].pos() + QPointF(NODE_W / 2, NODE_H - 10))   # the card's body
+    vp = h.view.viewport()
+    mouse(vp, QEvent.Type.MouseButtonPress, a)
+    mouse(vp, QEvent.Type.MouseMove, b, buttons=Qt.MouseButton.LeftButton)
+    assert h.scene.nodes["dense1"].in_port.state == "ok"
+    assert h.view._hint[0] == "release to connect"
+    mouse(vp, QEvent.Type.MouseButtonRelease, b, buttons=Qt.MouseButton.NoButton)
+    assert Edge("input", "dense1") in h.scene.edges
+    assert h.scene.nodes["dense1"].view.shape == "[N, 7] → [N, 4]"
+
+
+def test_a_card_without_the_needed_port_says_so(harness):
+    h = harness
+    h.scene.select_nodes([])
+    a = vp_pos(h.view, out_port(h, "dense2"))
+    b = vp_pos(h.view, h.scene.nodes["input"].pos() + QPointF(NODE_W / 2, NODE_H - 10))
+    vp = h.view.viewport()
+    mouse(vp, QEvent.Type.MouseButtonPress, a)
+    mouse(vp, QEvent.Type.MouseMove, b, buttons=Qt.MouseButton.LeftButton)
+    text, ok, _ = h.view._hint
+    assert not ok and "has no input port" in text
+    mouse(vp, QEvent.Type.MouseButtonRelease, b, buttons=Qt.MouseButton.NoButton)
+    assert not any(e.dst == "input" for e in h.document.graph.edges)
+
+
+def test_the_port_grab_area_keeps_its_size_on_screen_when_zoomed_out(harness):
+    h = harness
+    v = h.view
+    v.zoom_by(0.5 / v.zoom())
+    a = vp_pos(v, out_port(h, "relu1")) + QPoint(0, 11)        # 11 px below the dot: 22 scene units away
+    vp = v.viewport()
+    mouse(vp, QEvent.Type.MouseButtonPress, a)
+    assert v._link is not None and v._link["port"].node_id == "relu1"
+    mouse(vp, QEvent.Type.MouseButtonRelease, a, buttons=Qt.MouseButton.NoButton)
+    assert v._link is None
+
+
+def test_space_drag_pans_through_x11_auto_repeat(harness, qtbot):
+    """A held space arrives on X11 as release/press pairs Qt may not mark as auto-repeat:
+    the pan must go on, and stop only when space is really up."""
+    from PySide6.QtGui import QKeyEvent
+    v = harness.view
+    vp = v.viewport()
+
+    def key(kind):
+        QApplication.sendEvent(v, QKeyEvent(kind, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier))
+
+    key(QEvent.Type.KeyPress)
+    c0 = v.center_scene_pos()
+    p = vp.rect().center()
+    L = Qt.MouseButton.LeftButton
+    mouse(vp, QEvent.Type.MouseButtonPress, p)
+    for i in range(1, 6):
+        mouse(vp, QEvent.Type.MouseMove, p + QPoint(-20 * i, 0), buttons=L)
+        key(QEvent.Type.KeyRelease)                    # the auto-repeat pair
+        key(QEvent.Type.KeyPress)
+    mouse(vp, QEvent.Type.MouseButtonRelease, p + QPoint(-100, 0), buttons=Qt.MouseButton.NoButton)
+    assert v.center_scene_pos().x() == pytest.approx(c0.x() + 100 / v.zoom(), abs=2)
+    assert harness.scene.selected_node_ids() == []
+    key(QEvent.Type.KeyRelease)
+    qtbot.waitUntil(lambda: not v._space)             # really up once no press follows
+    mouse(vp, QEvent.Type.MouseButtonPress, p)         # now a drag on empty canvas is a rubber band again
+    mouse(vp, QEvent.Type.MouseMove, p + QPoint(30, 30), buttons=L)
+    mouse(vp, QEvent.Type.MouseButtonRelease, p + QPoint(30, 30), buttons=Qt.MouseButton.NoButton)
+    assert v._pan_from is None
+
+
+def test_hovering_a_card_shows_its_formula_output_shape_and_cost(harness, qtbot):
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+    h = harness
+    item = h.scene.nodes["dense1"]
+    p = vp_pos(h.view, item.pos() + QPointF(NODE_W / 2, NODE_H / 2))
+    vp = h.view.viewport()
+    QApplication.sendEvent(vp, QHelpEvent(QEvent.Type.ToolTip, p, vp.mapToGlobal(p)))
+    qtbot.waitUntil(QToolTip.isVisible)
+    text = QToolTip.text()
+    assert "r = b + W·x" in text and "[N, 4]" in text and "output" in text
+    assert "32" in text and "28" in text                # 7·4 + 4 parameters, 7·4 mult-adds
+    QToolTip.hideText()
+
+
+def test_a_card_dropped_at_the_edge_is_scrolled_into_view(harness):
+    h = harness
+    vp = h.view.viewport()
+    at = QPoint(vp.width() // 2, vp.height() - 3)
+    drop_kind(h, "relu", at)
+    nid = h.scene.selected_node_ids()[0]
+    visible = h.view.mapToScene(vp.rect()).boundingRect()
+    assert visible.contains(h.scene.nodes[nid].sceneBoundingRect())
+
+
+def test_properties_show_each_layers_cost_and_the_total(harness):
+    h = harness
+    h.scene.select_nodes([])
+    table = h.properties.cost_table
+    assert table is not None
+    text = table.text()
+    # dense1: 7·4 + 4 = 32 params, 28 mult-adds; dense2: 4·1 + 1 = 5, 4
+    assert "dense1" in text and "dense2" in text and "total" in text
+    assert ">37<" in text and ">32<" in text
+    h.scene.select_nodes(["dense1"])
+    info = h.properties.info_label.text()
+    assert "Multiply-adds per example: <b>28</b>" in info and "<b>32</b>" in info

@@ -7,7 +7,7 @@ import json
 import os
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox
 
@@ -189,7 +189,8 @@ def test_each_example_opens_and_validates(window, index):
     d = window.document
     assert d.issues() == [] and d.name == ex.name
     assert d.path is None                                          # Save will not overwrite the example
-    assert d.data_spec.to_dict() == {**ex.data_spec}
+    spec = d.data_spec.to_dict()
+    assert {k: spec[k] for k in ex.data_spec} == ex.data_spec         # newer keys keep their defaults
     xs = [d.positions[n][0] for n in d.graph.topological_order()]
     assert len(set(xs)) > 1                                        # laid out, not stacked
     assert window.actionTrain.isEnabled()
@@ -299,3 +300,92 @@ def test_space_drag_pans_the_canvas(window):
     QApplication.sendEvent(v, QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier))
     assert v.center_scene_pos().y() < c0.y() - 40
     assert window.scene.selected_node_ids() == []          # a pan is not a rubber-band selection
+
+
+def _plots_share(w) -> float:
+    return w.plots_dock.height() / w.height()
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1920, 1080)])
+def test_default_layout_gives_the_plots_half_the_height_and_a_readable_canvas(window, qtbot, size):
+    w = window
+    w.resize(*size)
+    w.reset_layout()
+    qtbot.waitUntil(lambda: 0.42 <= _plots_share(w) <= 0.52)
+    assert w.palette_dock.width() < 200 and w.canvas_view.width() > 0.6 * size[0]
+    for index, least in ((0, 1.0), (1, 0.85), (4, 0.85)):
+        w.io.open_example(index, ask=False)
+        qtbot.waitUntil(lambda: w.canvas_view.zoom() >= least)     # fitted, and not tiny
+        visible = w.canvas_view.mapToScene(w.canvas_view.viewport().rect()).boundingRect()
+        assert visible.contains(w.scene.nodes_rect())
+        assert w.zoom_label.text() == f"{w.canvas_view.zoom() * 100:.0f}%"
+
+
+def test_reset_layout_puts_the_panels_back_and_fits_the_canvas(window, qtbot):
+    w = window
+    qtbot.waitUntil(lambda: 0.42 <= _plots_share(w) <= 0.52)
+    w.palette_dock.close()
+    w.resizeDocks([w.plots_dock], [120], Qt.Orientation.Vertical)
+    w.canvas_view.zoom_in()
+    w.canvas_view.translate_view(300, 200)
+    qtbot.waitUntil(lambda: _plots_share(w) < 0.4)        # as small as the plots allow
+    w.actionResetLayout.trigger()
+    qtbot.waitUntil(lambda: 0.42 <= _plots_share(w) <= 0.52 and w.palette_dock.isVisible())
+    view = w.canvas_view
+    qtbot.waitUntil(lambda: view.mapToScene(view.viewport().rect()).boundingRect().contains(w.scene.nodes_rect()))
+    assert view.auto_fit
+
+
+def test_train_follows_every_edit_at_once_with_the_reason(window, qtbot):
+    """Drop a layer, delete it with the Delete key: Train is disabled with the reason (tooltip, status
+    bar) the moment the graph breaks and enabled again the moment it is whole, with the training
+    controller installed."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+    w = window
+    assert w.training is not None and w.actionTrain.isEnabled()
+    mime = QMimeData()
+    mime.setData("application/x-netcanvas-node-kind", b"relu")
+    vp = w.canvas_view.viewport()
+    QApplication.sendEvent(vp, QDragEnterEvent(QPoint(60, 60), Qt.DropAction.CopyAction, mime,
+                                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    with qtbot.waitSignal(w.train_blocked_changed) as blocker:
+        QApplication.sendEvent(vp, QDropEvent(QPointF(60, 60), Qt.DropAction.CopyAction, mime,
+                                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    reason = blocker.args[0]
+    assert "ReLU 'relu1'" in reason
+    assert not w.actionTrain.isEnabled() and not w.actionStep.isEnabled()
+    assert f"Cannot train: {reason}" in w.actionTrain.toolTip()
+    assert "relu1" in w.findChild(QLabel, "statusIssue").text()
+    assert w.scene.selected_node_ids() == ["relu1"] and w.canvas_view.hasFocus()
+    with qtbot.waitSignal(w.train_blocked_changed) as blocker:
+        qtbot.keyClick(w.canvas_view, Qt.Key.Key_Delete)
+    assert blocker.args == [""]
+    assert "relu1" not in w.document.graph.nodes
+    assert w.actionTrain.isEnabled() and "Cannot train" not in w.actionTrain.toolTip()
+    with qtbot.waitSignal(w.train_blocked_changed):
+        qtbot.keyClick(w.canvas_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "relu1" in w.document.graph.nodes and not w.actionTrain.isEnabled()
+
+
+def test_backspace_on_the_canvas_deletes_and_keeps_the_links(window, qtbot):
+    w = window
+    w.scene.select_nodes(["dense1"])
+    w.canvas_view.setFocus()
+    qtbot.keyClick(w.canvas_view, Qt.Key.Key_Backspace)
+    g = w.document.graph
+    assert "dense1" not in g.nodes and [(e.src, e.dst) for e in g.edges] == [("input", "output")]
+    assert w.document.undo_stack.undoText() == "Delete 1 node (keep links)"
+
+
+def test_without_data_train_says_to_load_data_first(window, qtbot):
+    w = window
+    w.io.new_project()
+    assert w.document.dataset is None and w.document.issues()          # Input and Output not joined yet
+    with qtbot.waitSignal(w.train_blocked_changed) as blocker:
+        assert w.editor.connect("input", "output")
+    assert blocker.args[0].startswith("load data first")
+    assert w.blocked_reason() == blocker.args[0]
+    assert not w.actionTrain.isEnabled() and "Import CSV" in w.actionTrain.toolTip()
+    assert "load data first" in w.findChild(QLabel, "statusIssue").text()

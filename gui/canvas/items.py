@@ -19,7 +19,7 @@ from gui.style import ACCENT, EDGE, ERROR, HIGHLIGHT, TEXT, TEXT_MUTED, category
 
 __all__ = ["NodeView", "NodeItem", "PortItem", "EdgeItem", "NODE_W", "NODE_H", "GRID"]
 
-NODE_W = 190.0
+NODE_W = 180.0
 NODE_H = 76.0
 HEADER_H = 26.0
 PORT_R = 6.0
@@ -174,9 +174,12 @@ class NodeItem(QGraphicsItem):
         p.drawPath(header.intersected(clip))
         paint_node_glyph(p, self.view.kind, QRectF(8, 5, 16, 16), QColor("white"))
         p.setPen(QColor("white"))
-        p.setFont(ui_font(9.5, bold=True))
+        title_font = ui_font(9.5, bold=True)
+        room = NODE_W - 30 - 6
+        if QFontMetricsF(title_font).horizontalAdvance(self.view.title) > room:
+            title_font = ui_font(8.5, bold=True)         # "Output · regression" fits rather than elides
+        p.setFont(title_font)
         fm = QFontMetricsF(p.font())
-        room = NODE_W - 30 - 8
         id_font = ui_font(7.5)
         id_w = QFontMetricsF(id_font).horizontalAdvance(self.view.node_id) + 8
         show_id = fm.horizontalAdvance(self.view.title) + id_w <= room
@@ -188,16 +191,16 @@ class NodeItem(QGraphicsItem):
             p.drawText(QRectF(30, 0, room, HEADER_H),
                        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, self.view.node_id)
         # shape line and detail line
-        p.setFont(mono_font(8.5))
+        p.setFont(mono_font(9))
         p.setPen(ERROR if bad else TEXT)
-        p.drawText(QRectF(12, HEADER_H + 5, NODE_W - 24, 20), Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRectF(10, HEADER_H + 5, NODE_W - 20, 20), Qt.AlignmentFlag.AlignVCenter,
                    self.view.shape)
         p.setFont(ui_font(8))
         p.setPen(ERROR if bad else TEXT_MUTED)
         detail = self.view.issues[0] if bad else self.view.detail
         fm = QFontMetricsF(p.font())
-        p.drawText(QRectF(12, HEADER_H + 25, NODE_W - 24, 20), Qt.AlignmentFlag.AlignVCenter,
-                   fm.elidedText(detail, Qt.TextElideMode.ElideRight, NODE_W - 24))
+        p.drawText(QRectF(10, HEADER_H + 25, NODE_W - 20, 20), Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(detail, Qt.TextElideMode.ElideRight, NODE_W - 20))
         # outline
         if self.isSelected():
             p.setPen(QPen(ACCENT, 2.4))
@@ -282,7 +285,7 @@ def bezier(a: QPointF, b: QPointF) -> QPainterPath:
     path = QPainterPath(a)
     if b.x() < a.x() - 20 and abs(b.y() - a.y()) > NODE_H:
         mid_y = (a.y() + b.y()) / 2
-        r = min(60.0, abs(mid_y - a.y()))
+        r = min(40.0, abs(mid_y - a.y()))
         path.cubicTo(QPointF(a.x() + r, a.y()), QPointF(a.x() + r, mid_y), QPointF(a.x(), mid_y))
         path.lineTo(QPointF(b.x(), mid_y))
         path.cubicTo(QPointF(b.x() - r, mid_y), QPointF(b.x() - r, b.y()), b)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 __all__ = ["auto_layout", "COLUMN_STEP", "ROW_STEP"]
 
-COLUMN_STEP = 230.0
+COLUMN_STEP = 210.0
 ROW_STEP = 110.0
 
 
-def auto_layout(graph, origin=(0.0, 0.0), wrap: int = 6) -> dict[str, tuple[float, float]]:
+def auto_layout(graph, origin=(0.0, 0.0), wrap: int = 5) -> dict[str, tuple[float, float]]:
     """Top-left positions {node_id: (x, y)} for every node of ``graph``."""
     ids = list(graph.nodes)
     preds = {n: graph.inputs_of(n) for n in ids}

@@ -94,7 +94,7 @@ class PaletteView(QTreeView):
         self.setExpandsOnDoubleClick(False)
         self.setItemsExpandable(False)
         self.setUniformRowHeights(True)
-        self.setMinimumWidth(150)
+        self.setMinimumWidth(130)
         self.expandAll()
         self.doubleClicked.connect(self._on_palette_double_clicked)
 

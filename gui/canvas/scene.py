@@ -20,6 +20,10 @@ def _shape(w) -> str:
     return "?" if w is None else str(w)
 
 
+def _esc(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def node_view(doc, node_id: str, issues: list[str]) -> NodeView:
     """What the card of ``node_id`` shows, computed from the document."""
     g = doc.graph
@@ -34,11 +38,10 @@ def node_view(doc, node_id: str, issues: list[str]) -> NodeView:
             shape += f" {node.params['units']} class" + ("es" if node.params["units"] > 1 else "")
     else:
         shape = f"[N, {_shape(w_in)}] → [N, {_shape(w_out)}]"
-    count = g.parameter_count().get(node_id) if node.kind == "dense" else None
+    cost = doc.cost_of(node_id) if hasattr(doc, "cost_of") else None
     if node.kind == "dense":
-        detail = f"{count:,} params" if count is not None else "params: connect an input"
-        if w_in is not None:
-            detail += f" · {w_in * node.params['units']:,} mult-adds"
+        detail = (f"{cost[0]:,} params · {cost[1]:,} mult-adds" if cost is not None
+                  else "params: connect an input")
     elif node.kind == "input":
         ds = getattr(doc, "dataset", None)
         names = getattr(ds, "feature_names", None) if ds is not None else None
@@ -51,10 +54,20 @@ def node_view(doc, node_id: str, issues: list[str]) -> NodeView:
         detail = f"p = {node.params['rate']:g} (training only)"
     else:
         detail = spec.formula.split(":")[0] if len(spec.formula) > 30 else spec.formula
-    params = ", ".join(f"{k} = {v}" for k, v in node.params.items())
-    tip = (f"<b>{spec.title}</b> <i>{node_id}</i><br><tt>{spec.formula}</tt><br>"
-           f"shape: <tt>{shape}</tt>" + (f"<br>{params}" if params else "")
-           + (f"<br>learnable parameters: {count:,}" if count is not None else ""))
+    rows = []
+    if spec.has_input:
+        rows.append(("input", f"<tt>[N, {_shape(w_in)}]</tt>"))
+    if spec.has_output:
+        rows.append(("output", f"<tt>[N, {_shape(w_out)}]</tt>"))
+    if node.params:
+        rows.append(("settings", _esc(", ".join(f"{k} = {v}" for k, v in node.params.items()))))
+    if cost is not None:
+        rows.append(("parameters", f"{cost[0]:,}"))
+        rows.append(("mult-adds", f"{cost[1]:,} per example"))
+    table = "".join(f"<tr><td style='color:#6b7280; padding-right:8px'>{k}</td><td>{v}</td></tr>"
+                    for k, v in rows)
+    tip = (f"<b>{_esc(spec.title)}</b> <span style='color:#6b7280'>{_esc(node_id)}</span><br>"
+           f"<tt>{_esc(spec.formula)}</tt><table style='margin-top:4px'>{table}</table>")
     return NodeView(kind=node.kind, category=spec.category, title=node.label(), node_id=node_id,
                     shape=shape, detail=detail, tooltip=tip, has_input=spec.has_input,
                     has_output=spec.has_output, multi_input=spec.multi_input, issues=issues)
@@ -241,8 +254,11 @@ class CanvasScene(QGraphicsScene):
         return None
 
     def nodes_rect(self) -> QRectF:
+        """The cards and the edges between them (a wrapped row's edge swings out past the cards)."""
         rect = QRectF()
         for item in self.nodes.values():
             rect = rect.united(QRectF(item.pos().x(), item.pos().y(), NODE_W, NODE_H))
+        for item in self.edges.values():
+            rect = rect.united(item.path().boundingRect())
         return rect
 

@@ -6,7 +6,7 @@ the view never edits the document itself.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
@@ -22,6 +22,9 @@ from .scene import CanvasScene
 __all__ = ["CanvasView"]
 
 MIN_ZOOM, MAX_ZOOM = 0.2, 3.0
+FIT_MAX_ZOOM = 1.25           # fitting never blows a small network up beyond this
+PORT_GRAB_PX = 13.0           # a press this close to a port (in screen pixels) starts a connection
+SPACE_RELEASE_MS = 80         # X11 key auto-repeat sends release/press pairs while space is held
 
 
 class CanvasView(QGraphicsView):
@@ -47,6 +50,12 @@ class CanvasView(QGraphicsView):
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self._pan_from: QPoint | None = None
         self._space = False
+        # a space release only counts once no press follows at once: with X11 auto-repeat a held
+        # key arrives as release/press pairs that Qt does not always mark as auto-repeated
+        self._space_release = QTimer(self)
+        self._space_release.setSingleShot(True)
+        self._space_release.setInterval(SPACE_RELEASE_MS)
+        self._space_release.timeout.connect(self._on_space_released)
         self._link: dict | None = None                   # the connection being dragged
         self._hint: tuple[str, bool, QPointF] | None = None
         self.locked_reason: str | None = None
@@ -103,10 +112,10 @@ class CanvasView(QGraphicsView):
             self.resetTransform()
             self.centerOn(0, 0)
             return
-        rect = rect.adjusted(-50, -60, 50, 60)
+        rect = rect.adjusted(-24, -40, 24, 40)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.1:
-            self.zoom_by(1.1 / self.zoom())
+        if self.zoom() > FIT_MAX_ZOOM:
+            self.zoom_by(FIT_MAX_ZOOM / self.zoom())
         self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom())
 
@@ -170,6 +179,8 @@ class CanvasView(QGraphicsView):
         vp = self.viewport().rect()
         if r.right() > vp.right() - 4:
             r.moveRight(vp.right() - 4)
+        if r.bottom() > vp.bottom() - 4:          # near the bottom edge: show it above the mouse
+            r.moveBottom(at.y() - 14)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fg = QColor("#15803d") if ok else ERROR
         p.setPen(QPen(fg, 1))
@@ -189,12 +200,17 @@ class CanvasView(QGraphicsView):
         link = self._link
         anchor: PortItem = link["port"]
         scene_pos = self.mapToScene(view_pos)
-        target = self.canvas_scene.port_at(scene_pos)
+        target = self._link_target_at(scene_pos)
         if link["target"] is not None and link["target"] is not target:
             link["target"].set_state("normal")
         link["target"] = None
         self._hint = None
         end = scene_pos
+        if target is None:
+            node = self.canvas_scene.node_at(scene_pos)
+            if node is not None and node is not anchor.node:
+                side = "input" if anchor.direction == "out" else "output"
+                self._hint = (f"✕ {node.view.title} has no {side} port", False, QPointF(view_pos))
         if target is not None and target is not anchor:
             if target.direction == anchor.direction:
                 reason = "connect an output port (right) to an input port (left)"
@@ -210,6 +226,22 @@ class CanvasView(QGraphicsView):
                           QPointF(view_pos))
         self.canvas_scene.show_rubber(anchor.scenePos(), end, reverse=(anchor.direction == "in"))
         self.viewport().update()
+
+    def _link_target_at(self, scene_pos: QPointF) -> PortItem | None:
+        """The port a connection being dragged would end on: a port near the mouse, or the
+        matching port of the node card under it (the whole card is a target, not only the dot)."""
+        anchor: PortItem = self._link["port"]
+        port = self.canvas_scene.port_at(scene_pos, radius=self._port_radius())
+        if port is not None and port.node is not anchor.node:
+            return port
+        node = self.canvas_scene.node_at(scene_pos)
+        if node is None or node is anchor.node:
+            return None
+        return node.in_port if anchor.direction == "out" else node.out_port
+
+    def _port_radius(self) -> float:
+        """How near (in scene units) a press must be to a port: a fixed size on screen."""
+        return min(24.0, max(10.0, PORT_GRAB_PX / max(self.zoom(), 1e-3)))
 
     def _finish_link(self) -> None:
         link, self._link = self._link, None
@@ -257,7 +289,8 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         if btn == Qt.MouseButton.LeftButton:
-            port = self.canvas_scene.port_at(self.mapToScene(event.position().toPoint()), radius=10)
+            port = self.canvas_scene.port_at(self.mapToScene(event.position().toPoint()),
+                                             radius=self._port_radius())
             if port is not None:
                 if self.locked_reason:
                     self.editor._refuse_if_locked()
@@ -285,7 +318,10 @@ class CanvasView(QGraphicsView):
     def mouseReleaseEvent(self, event) -> None:
         if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             self._pan_from = None
-            self.setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            if self._space:
+                self.setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.unsetCursor()
             event.accept()
             return
         if self._link is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -298,10 +334,10 @@ class CanvasView(QGraphicsView):
             self.editor.commit_drag()
 
     def translate_view(self, dx: float, dy: float) -> None:
-        """Pan by a number of viewport pixels."""
-        z = self.zoom()
-        c = self.center_scene_pos()
-        self.centerOn(c.x() - dx / z, c.y() - dy / z)
+        """Pan by a number of viewport pixels (through the scroll bars: exact, no rounding drift)."""
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() - round(dx))
+        v.setValue(v.value() - round(dy))
 
     def wheelEvent(self, event) -> None:
         steps = event.angleDelta().y() / 120.0
@@ -311,9 +347,12 @@ class CanvasView(QGraphicsView):
         event.accept()
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = True
-            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        if event.key() == Qt.Key.Key_Space:
+            self._space_release.stop()
+            if not self._space:
+                self._space = True
+                if self._pan_from is None:
+                    self.setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
         if event.key() == Qt.Key.Key_Escape and self._link is not None:
@@ -322,13 +361,25 @@ class CanvasView(QGraphicsView):
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space = False
-            self._pan_from = None
-            self.unsetCursor()
+        if event.key() == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._space_release.start()
             event.accept()
             return
         super().keyReleaseEvent(event)
+
+    def _on_space_released(self) -> None:
+        """Space is really up. A pan under way goes on until its mouse button is released."""
+        self._space = False
+        if self._pan_from is None:
+            self.unsetCursor()
+
+    def focusOutEvent(self, event) -> None:
+        self._space_release.stop()
+        self._space = False
+        if self._pan_from is None:
+            self.unsetCursor()
+        super().focusOutEvent(event)
 
     # -- drops ------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -349,8 +400,11 @@ class CanvasView(QGraphicsView):
         mime = event.mimeData()
         if mime.hasFormat(NODE_KIND_MIME):
             kind = bytes(mime.data(NODE_KIND_MIME)).decode("utf-8")
-            self.editor.add_node(kind, self.mapToScene(event.position().toPoint()))
-            self.setFocus()
+            nid = self.editor.add_node(kind, self.mapToScene(event.position().toPoint()))
+            item = self.canvas_scene.nodes.get(nid) if nid else None
+            if item is not None:                  # dropped at the edge: keep the whole card in sight
+                self.ensureVisible(item.sceneBoundingRect(), 16, 16)
+            self.setFocus()                       # Delete, Backspace and Space act on the canvas now
             event.acceptProposedAction()
         elif mime.hasUrls():
             paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]

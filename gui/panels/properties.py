@@ -43,6 +43,7 @@ class PropertiesPanel(QScrollArea):
         self.scene = scene
         self.node_id: str | None = None
         self.editors: dict[str, QWidget] = {}
+        self.cost_table: QLabel | None = None        # on the project page
         self.locked = False
         self._refusal = ""
         self._body = QWidget()
@@ -100,6 +101,7 @@ class PropertiesPanel(QScrollArea):
     # -- building -------------------------------------------------------------------
     def _clear(self) -> None:
         self.editors = {}
+        self.cost_table = None
         self._layout.removeWidget(self.error_label)
         self.error_label.setParent(None)
         while self._layout.count():
@@ -148,12 +150,11 @@ class PropertiesPanel(QScrollArea):
             notes.setTextFormat(Qt.TextFormat.PlainText)
             self._layout.addWidget(notes)
         g = doc.graph
-        total = sum(g.parameter_count().values())
-        summary = QLabel(f"{len(g.nodes)} nodes · {len(g.edges)} connections · "
-                         f"{total:,} learnable parameters")
+        summary = QLabel(f"{len(g.nodes)} nodes · {len(g.edges)} connections")
         summary.setStyleSheet("color: #6b7280;")
         summary.setWordWrap(True)
         self._layout.addWidget(summary)
+        self._layout.addWidget(self._cost_table())
         issues = doc.issues()
         if issues:
             self.error_label.setText("Cannot train yet:\n• " + "\n• ".join(i.message for i in issues[:6]))
@@ -163,6 +164,30 @@ class PropertiesPanel(QScrollArea):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #6b7280;")
         self._layout.addWidget(hint)
+
+    def _cost_table(self) -> QLabel:
+        """Per-layer cost (parameters, multiply-adds per example) with the network's total."""
+        doc = self.document
+        rows = [(nid, *doc.cost_of(nid)) for nid in doc.graph.nodes if doc.cost_of(nid) is not None]
+        total = doc.total_cost()
+        cell = "padding: 1px 6px;"
+        html = [f"<table cellspacing='0' style='margin-top:2px'><tr style='color:#6b7280'>"
+                f"<td style='{cell}'>layer</td><td align='right' style='{cell}'>params</td>"
+                f"<td align='right' style='{cell}'>mult-adds</td></tr>"]
+        for nid, params, macs in rows:
+            html.append(f"<tr><td style='{cell}'>{nid}</td><td align='right' style='{cell}'>{params:,}</td>"
+                        f"<td align='right' style='{cell}'>{macs:,}</td></tr>")
+        top = f"{cell} border-top: 1px solid #d1d5db;"
+        html.append(f"<tr style='font-weight:600'><td style='{top}'>total</td>"
+                    f"<td align='right' style='{top}'>{total[0]:,}</td>"
+                    f"<td align='right' style='{top}'>{total[1]:,}</td></tr></table>")
+        label = QLabel("".join(html))
+        label.setObjectName("costTable")
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setToolTip("Learnable parameters (weights W and biases b) and multiply-adds for one "
+                         "example's forward pass, per Dense layer; activations cost no parameters.")
+        self.cost_table = label
+        return label
 
     def _build_node_page(self) -> None:
         node = self.document.graph.nodes[self.node_id]
@@ -201,9 +226,12 @@ class PropertiesPanel(QScrollArea):
         w_in, w_out = doc.input_width_of(self.node_id), doc.width_of(self.node_id)
         fmt = lambda w: "?" if w is None else str(w)   # noqa: E731
         lines = [f"Input shape: <tt>[N, {fmt(w_in)}]</tt>", f"Output shape: <tt>[N, {fmt(w_out)}]</tt>"]
-        count = doc.graph.parameter_count().get(self.node_id)
-        if count is not None:
-            lines.append(f"Learnable parameters: <b>{count:,}</b>")
+        cost = doc.cost_of(self.node_id)
+        if cost is not None:
+            total = doc.total_cost()
+            share = f" ({100 * cost[0] / total[0]:.0f}% of the network)" if total[0] else ""
+            lines.append(f"Learnable parameters: <b>{cost[0]:,}</b>{share}")
+            lines.append(f"Multiply-adds per example: <b>{cost[1]:,}</b>")
         self.info_label.setText("<br>".join(lines))
         problems = [i.message for i in doc.issues() if i.node == self.node_id]
         self.error_label.setText("\n".join(([self._refusal] if self._refusal else []) + problems))
