@@ -389,3 +389,41 @@ def test_without_data_train_says_to_load_data_first(window, qtbot):
     assert w.blocked_reason() == blocker.args[0]
     assert not w.actionTrain.isEnabled() and "Import CSV" in w.actionTrain.toolTip()
     assert "load data first" in w.findChild(QLabel, "statusIssue").text()
+
+
+def test_ctrl_z_in_a_properties_field_undoes_the_graph_edit(window, qtbot):
+    """After typing a value and Enter the focus stays in the field; Ctrl+Z there must undo that
+    change of the network (what the Edit menu promises), not be eaten by the field."""
+    w = window
+    w.activateWindow()
+    w.scene.select_nodes(["dense1"])
+    spin = w.properties.editors["units"]
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "5")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert w.document.graph.nodes["dense1"].params["units"] == 5
+    assert w.actionUndo.text() == "&Undo Set dense1 units = 5"
+    qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.document.graph.nodes["dense1"].params["units"] == 1
+    assert w.properties.editors["units"].value() == 1
+    qtbot.keyClick(w.properties.editors["units"], Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert w.document.graph.nodes["dense1"].params["units"] == 5
+
+
+def test_layout_and_geometry_are_remembered_for_the_next_start(window, qtbot):
+    from gui.main_window import MainWindow
+    w = window
+    w.palette_dock.hide()
+    w.resize(1200, 800)
+    w.close()
+    assert w.settings.value("windowState") is not None and w.settings.value("geometry") is not None
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.palette_dock.isHidden()          # (the offscreen screen clamps the restored size)
+    again.reset_layout()
+    assert again.palette_dock.isVisible()
+    again.document.undo_stack.setClean()

@@ -6,7 +6,8 @@ document (signals blocked) when an undo changes the node underneath.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
@@ -32,6 +33,19 @@ _INIT_HELP = {"xavier": "Xavier/Glorot: for sigmoid, tanh", "he": "He: for ReLU"
               "uniform": "small uniform values"}
 
 
+class _GraphUndoKeys(QObject):
+    """Lets Ctrl+Z / Ctrl+Shift+Z in an editor reach the window's Undo/Redo (the graph's history)
+    instead of the spin box's own text undo: the value was already applied as a command."""
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and any(event.matches(k) for k in self.KEYS):
+            event.ignore()
+            return True
+        return False
+
+
 class PropertiesPanel(QScrollArea):
     def __init__(self, document, scene, parent=None) -> None:
         super().__init__(parent)
@@ -45,6 +59,7 @@ class PropertiesPanel(QScrollArea):
         self.editors: dict[str, QWidget] = {}
         self.cost_table: QLabel | None = None        # on the project page
         self.locked = False
+        self._undo_keys = _GraphUndoKeys(self)
         self._refusal = ""
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
@@ -207,6 +222,7 @@ class PropertiesPanel(QScrollArea):
             w.setObjectName(f"param_{name}")
             w.setAccessibleName(_LABELS.get(name, name))
             w.setEnabled(not self.locked)
+            w.installEventFilter(self._undo_keys)
             self.editors[name] = w
             form.addRow(_LABELS.get(name, name), w)
         if not node.params:
