@@ -45,6 +45,8 @@ from .workers import BackgroundJob, compute_surface, make_worker, retrack
 
 __all__ = ["TrainingController", "install_training", "LOCK_REASON"]
 
+_SHORT_LOSS = {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "BCE", "ce": "cross-entropy"}
+
 LOCK_REASON = "Training is running — pause or stop to edit"
 _ACTIONS = {
     "train": ("actionTrain", "&Train", "F5", QStyle.StandardPixmap.SP_MediaPlay,
@@ -233,6 +235,34 @@ class TrainingController(QObject):
         self._key = self._build_key()
         return trainer
 
+    def _describe_run(self, tr: Trainer) -> None:
+        """Tell the loss plot the loss's name and how long the run is (its x axis spans the run)."""
+        name = tr.config.loss
+        self.loss_plot.set_loss_name(LOSSES[name].title.lower(), _SHORT_LOSS.get(name, name))
+        self.loss_plot.set_run(tr.updates_per_epoch, tr.config.epochs * tr.updates_per_epoch)
+
+    def _link_plots(self) -> None:
+        """For a series the units plot shows the same stretch of time as the fit plot."""
+        fp, up = self.fit_plot, self.units_plot
+        if self.ctx is not None and self.ctx.mode == "series" and fp.plot is not None and up.plot is not None:
+            a, b = fp.plot.getPlotItem().getViewBox(), up.plot.getPlotItem().getViewBox()
+            busy = []
+
+            def follow(src, dst):
+                def on_range(*_args):
+                    if busy:
+                        return
+                    busy.append(1)
+                    try:
+                        dst.setXRange(*src.viewRange()[0], padding=0.0)
+                    finally:
+                        busy.clear()
+                return on_range
+            a.sigXRangeChanged.connect(follow(a, b))
+            b.sigXRangeChanged.connect(follow(b, a))
+            fp.show_window()
+            b.setXRange(*a.viewRange()[0], padding=0.0)
+
     def _clear_plots(self) -> None:
         self._pending = {}
         self.loss_plot.clear()
@@ -283,7 +313,7 @@ class TrainingController(QObject):
             self._status(f"Cannot train: {exc}")
             return False
         self._clear_plots()
-        self.loss_plot.set_loss_name(LOSSES[self.trainer.config.loss].title.lower())
+        self._describe_run(self.trainer)
         continuing = _weights_match(self.trainer.model, weights)
         if continuing:
             self._status("Continuing from the trained weights (Reset for fresh ones)")
@@ -341,7 +371,7 @@ class TrainingController(QObject):
         if self._blocked() is None:
             try:
                 self.trainer = self._new_trainer(None)
-                self.loss_plot.set_loss_name(LOSSES[self.trainer.config.loss].title.lower())
+                self._describe_run(self.trainer)
             except (ConfigError, ValueError) as exc:
                 self.trainer = None
                 self.panel.show_message(f"Cannot build the model: {exc}", "error")
@@ -583,6 +613,7 @@ class TrainingController(QObject):
             self._status(f"Cannot plot this data: {exc}")
         for p in (self.fit_plot, self.units_plot):
             p.set_context(self.ctx)
+        self._link_plots()
         self._set_state(self.state)
         if self.state != "running":
             self._preview_timer.start()
@@ -671,6 +702,9 @@ def install_training(window) -> TrainingController:
             if ctl.actions[key] not in present:
                 menu.addAction(ctl.actions[key])
     window.installEventFilter(_CloseWatcher(window, ctl))
+    bar = window.statusBar() if hasattr(window, "statusBar") else None
+    if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view
+        bar.addPermanentWidget(ctl.panel.make_summary_badge())
     blocked = getattr(window, "train_blocked_changed", None)
     if blocked is not None:                 # e.g. "no data yet" set by the data part
         blocked.connect(lambda _reason: ctl._set_state(ctl.state))

@@ -87,7 +87,7 @@ def test_fit_plot_modes(qtbot, table):
             x, y = p.train_items.getData()
             assert len(x) == len(ds.X_train)
         else:
-            x, y = p.pred_curve.getData()
+            x, y = p.pred_curve.xData, p.pred_curve.yData
             assert len(x) == len(ctx.x_eval) and np.all(np.isfinite(y))
         if mode == "series":
             assert ctx.x_is_date and ctx.boundary is not None
@@ -147,7 +147,10 @@ def test_surface_plot_shows_grid_and_path(qtbot):
     surf = compute_surface(tr.model, tr.loss, tr.X, tr.y, pair, tr.trajectory.view())
     p = shown(qtbot, SurfacePlot())
     p.set_parameters(tr.model.scalar_names(), pair)
-    assert p.pair() == pair and p.combo_a.count() == len(tr.model.scalar_names())
+    assert p.pair() == pair and p.combo_a.names() == tr.model.scalar_names()
+    # grouped by layer: a header row, then the layer's parameters
+    assert p.combo_a.count() == len(tr.model.scalar_names()) + 1
+    assert p.combo_a.itemText(0).startswith("dense1")
     p.append_path(0, tr.trajectory.view(), pair)
     p.show_surface(surf)
     assert p.image.image is not None and p.image.image.ndim == 2

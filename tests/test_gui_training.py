@@ -144,12 +144,16 @@ def test_train_to_the_end_fills_every_plot(qtbot, series_window):
     # fit: the series, a prediction for every example in time order
     ctx = ctl.ctx
     assert ctl.fit_plot.mode == "series"
-    px, py = ctl.fit_plot.pred_curve.getData()
+    px, py = ctl.fit_plot.pred_curve.xData, ctl.fit_plot.pred_curve.yData
     assert len(py) == len(ds_rows(win)) and np.all(np.diff(px) >= 0)
-    # units: one curve per hidden unit, and their sum with the constant
-    assert len(ctl.units_plot.unit_curves) == 8
-    ux, uy = ctl.units_plot.unit_curves[0].getData()
-    assert len(ux) == len(ctx.x_eval[::ctx.units_stride])
+    # units: one curve per hidden unit, and their sum with the constant, over the fit's window of time
+    up = ctl.units_plot
+    assert len(up.unit_curves) == 8
+    assert len(up.last_view["x"]) == len(ctx.x_eval[::ctx.units_stride])
+    ux, uy = up.unit_curves[0].getData()
+    fx0, fx1 = ctl.fit_plot.plot.getPlotItem().vb.viewRange()[0]
+    assert 2 <= len(ux) < len(up.last_view["x"]) and ux[0] <= fx0 + 86400 * 2 and ux[-1] >= fx1 - 86400 * 5
+    assert up.plot.getPlotItem().vb.viewRange()[0] == pytest.approx([fx0, fx1])
     # the error surface: a grid and the path
     s = ctl.surface_plot.surface
     assert s is not None and s.loss.shape == (41, 41)
@@ -167,7 +171,7 @@ def ds_rows(win):
 
 
 def test_error_surface_path_ends_at_the_final_parameters(qtbot, series_window):
-    ctl = series_window.training
+    win, ctl = series_window, series_window.training
     with qtbot.waitSignals([ctl.training_finished, ctl.surface_updated], timeout=60000, order="none"):
         click(qtbot, ctl.panel.train_button)
     a, b = ctl.surface_plot.pair()
@@ -178,9 +182,14 @@ def test_error_surface_path_ends_at_the_final_parameters(qtbot, series_window):
     s = ctl.surface_plot.surface
     assert s.a[0] <= end[0] <= s.a[-1] and s.b[0] <= end[1] <= s.b[-1]
     # pick another pair: a new surface over those, without training
+    # (typed into the picker, as a person filtering a long list would)
+    combo = ctl.surface_plot.combo_a
+    combo.lineEdit().selectAll()
     with qtbot.waitSignal(ctl.surface_updated, timeout=30000):
-        ctl.surface_plot.combo_a.setCurrentText("dense1.W[0,0]")
+        qtbot.keyClicks(combo.lineEdit(), "dense1.W[0,0]")
+        qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
     assert ctl.surface_plot.surface.names == ("dense1.W[0,0]", "dense2.W[0,0]")
+    assert win.document.train_config.track == ["dense1.W[0,0]", "dense2.W[0,0]"]
 
 
 def test_pause_step_resume_stop(qtbot, series_window):
@@ -297,13 +306,14 @@ def test_hovering_a_unit_highlights_its_node(qtbot, series_window):
         click(qtbot, ctl.panel.train_button)
     up = ctl.units_plot
     v = up.last_view
-    i = len(v["x"]) // 2
-    k = int(np.argmax(np.abs(v["contrib"][:, i])))
     vb = up.plot.getPlotItem().vb
-    vb.autoRange()                     # as after the plot has been painted
+    x0, x1 = vb.viewRange()[0]
+    i = int(np.searchsorted(v["x"], (x0 + x1) / 2))        # a day in the middle of what is shown
+    k = int(np.argmax(np.abs(v["contrib"][:, i])))
     scene_pt = vb.mapViewToScene(QPointF(v["x"][i], v["contrib"][k, i]))
-    up._on_mouse_moved((scene_pt,))
+    up._on_mouse_moved((scene_pt,))      # what the scene's sigMouseMoved delivers
     assert up.hovered_unit() is not None
+    assert up.readout.isVisible()
     assert win.canvas_view.highlighted[-1] == ["sigmoid1"]
     assert "unit" in up.readout.text() and "c =" in up.readout.text()
 
@@ -344,7 +354,7 @@ def test_classification_shows_accuracy_and_confusion_matrix(qtbot):
     assert fp.mode == "classes"
     cm = fp.last_view["val_confusion"]
     assert cm.shape == (3, 3) and cm.sum() == len(ds.y_val)
-    assert "Accuracy" in fp.readout.text()
+    assert "Accuracy" in fp.legend.text()
     assert ctl.units_plot.last_view is None        # no units view for classification
     win.training.shutdown()
 
@@ -382,3 +392,97 @@ def test_through_the_main_window(qtbot, monkeypatch):
     monkeypatch.setattr(win.io, "maybe_save", lambda: True)
     win.close()
     qtbot.waitUntil(lambda: not training_threads(), timeout=10000)
+
+
+# -- through the real main window, as a person: the toolbar and the panel's own buttons ----------------
+def _main_window(qtbot, monkeypatch, epochs: int = 0):
+    from gui.main_window import MainWindow
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    monkeypatch.setattr(win.io, "maybe_save", lambda: True)
+    if win.document.dataset is None:
+        pytest.skip("the main window opened no example data")
+    cfg = win.document.train_config
+    win.document.set_train_config(TrainConfig(**{**cfg.to_dict(), "epochs": epochs}))
+    return win
+
+
+def _toolbar_button(win, action):
+    from PySide6.QtWidgets import QToolButton
+    for b in win.findChildren(QToolButton):
+        if b.defaultAction() is action and b.isVisible():
+            return b
+    return None
+
+
+def test_main_window_pause_step_epoch_resume_stop(qtbot, monkeypatch):
+    win = _main_window(qtbot, monkeypatch)
+    ctl = win.training
+    snaps: list[Snapshot] = []
+    ctl.snapshot_received.connect(snaps.append)
+    train = _toolbar_button(win, win.actionTrain) or ctl.panel.train_button
+    click(qtbot, train)
+    qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].updates > 50, timeout=20000)
+    assert win.training_locked
+    with qtbot.waitSignal(ctl.state_changed, timeout=10000):
+        click(qtbot, _toolbar_button(win, win.actionPause) or ctl.panel.pause_button)
+    qtbot.waitUntil(lambda: snaps[-1].state == "paused", timeout=10000)
+    assert not win.training_locked
+    n0 = snaps[-1].updates
+    with qtbot.waitSignal(ctl.snapshot_received, timeout=10000):
+        click(qtbot, ctl.panel.step_button)                         # exactly one update
+    assert snaps[-1].updates == n0 + 1 and ctl.loss_plot.update_count() == n0 + 1
+    with qtbot.waitSignal(ctl.snapshot_received, timeout=10000):
+        click(qtbot, ctl.panel.step_button, shift=True)             # to the end of the epoch
+    upe = snaps[-1].updates_per_epoch
+    assert snaps[-1].updates % upe == 0 and snaps[-1].updates > n0 + 1
+    n1 = snaps[-1].updates
+    with qtbot.waitSignal(ctl.snapshot_received, timeout=10000):
+        win.actionStepEpoch.trigger()                               # Train → Step one epoch: a whole one
+    assert snaps[-1].updates == n1 + upe
+    click(qtbot, train)                                             # resume
+    qtbot.waitUntil(lambda: snaps[-1].updates > n1 + upe + 20, timeout=10000)
+    click(qtbot, ctl.panel.stop_button)
+    assert ctl.state == "stopped" and not training_threads()
+    assert win.document.weights is not None
+    # the summary line is in the status bar whatever panel is on top
+    badge = win.statusBar().findChild(QWidget, "updatesPerEpochStatus")
+    assert badge is not None and badge.isVisible() and "updates per epoch" in badge.text()
+    win.close()
+
+
+def test_main_window_train_to_the_end_then_reset(qtbot, monkeypatch):
+    win = _main_window(qtbot, monkeypatch, epochs=2)
+    ctl = win.training
+    with qtbot.waitSignals([ctl.training_finished, ctl.surface_updated], timeout=60000, order="none"):
+        click(qtbot, ctl.panel.train_button)
+    tr = ctl.trainer
+    assert ctl.loss_plot.update_count() == tr.updates == 2 * tr.updates_per_epoch
+    assert ctl.loss_plot.epoch_count() == 2
+    assert ctl.fit_plot.last_view is not None and ctl.units_plot.last_view is not None
+    from engine.landscape import default_pair
+    track = tuple(win.document.train_config.track)
+    assert ctl.surface_plot.pair() == (track if track else default_pair(tr.model))
+    end = ctl.surface_plot.path()[-1]
+    a, b = ctl.surface_plot.pair()
+    assert end == pytest.approx([tr.model.get_scalar(a), tr.model.get_scalar(b)], rel=1e-6, abs=1e-7)
+    # the state line wraps instead of widening the window
+    assert ctl.panel.state_label.wordWrap() and win.width() <= 1400
+    with qtbot.waitSignal(ctl.views_updated, timeout=10000):
+        click(qtbot, _toolbar_button(win, win.actionReset) or ctl.panel.reset_button)
+    assert ctl.loss_plot.update_count() == 0 and win.document.weights is None
+    win.close()
+
+
+def test_opening_the_hidden_layer_example_shows_the_output_pair(qtbot, monkeypatch):
+    """Example 2 (one hidden layer): the surface is over the output's b and first w (the lecture's pair)."""
+    from gui.examples import EXAMPLES
+    win = _main_window(qtbot, monkeypatch)
+    ctl = win.training
+    idx = next(i for i, e in enumerate(EXAMPLES) if "sigmoid" in str(e).lower())
+    win.io.open_example(idx, ask=False)
+    qtbot.waitUntil(lambda: ctl.surface_plot.pair()[0] != "", timeout=10000)
+    assert ctl.surface_plot.pair() == ("dense2.b[0]", "dense2.W[0,0]")
+    win.close()

@@ -85,6 +85,7 @@ class TrainingPanel(QWidget):
         self._task = "regression"
         self._loading = False
         self._errors: dict[str, str] = {}
+        self._badges: list[QLabel] = []
 
         # -- settings ---------------------------------------------------------------
         self.loss_combo = QComboBox()
@@ -171,6 +172,9 @@ class TrainingPanel(QWidget):
         self.state_label = QLabel("Ready")
         self.state_label.setObjectName("trainingState")
         self.state_label.setStyleSheet("font-weight: 600;")
+        self.state_label.setWordWrap(True)          # "Not ready: <a long reason>" must not widen the window
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state_label.setMinimumWidth(60)
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("trainingProgress")
         self.metrics_label = QLabel("")
@@ -178,6 +182,8 @@ class TrainingPanel(QWidget):
         self.metrics_label.setTextFormat(Qt.TextFormat.RichText)
         for lab in (self.progress_label, self.metrics_label):
             lab.setWordWrap(True)
+            lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            lab.setMinimumWidth(60)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label = QLabel("")
         self.message_label.setObjectName("trainingMessage")
@@ -329,23 +335,41 @@ class TrainingPanel(QWidget):
         self.settings_box.setEnabled(enabled)
         self.momentum_edit.setEnabled(enabled and self.optimizer_combo.currentData() == "momentum")
 
+    def _set_summary(self, text: str) -> None:
+        self.summary_label.setText(text)
+        for badge in self._badges:
+            try:
+                badge.setText(text)
+            except RuntimeError:       # the status bar went away
+                pass
+
     def refresh_summary(self) -> None:
         ds = self.document.dataset
         cfg = self.document.train_config
         if ds is None:
-            self.summary_label.setText(f"No data loaded yet · {cfg.batch_size} per batch")
+            self._set_summary(f"No data loaded yet · {cfg.batch_size} per batch")
             self.split_label.setText("–")
             return
         n = len(ds.X_train)
         b = min(cfg.batch_size, n) if n else cfg.batch_size
         u = -(-n // b) if n else 0
-        self.summary_label.setText(f"{n:,} examples, {b:,} per batch → {u:,} updates per epoch")
+        self._set_summary(f"{n:,} examples, {b:,} per batch → {u:,} updates per epoch")
         spec = getattr(ds, "spec", None)
         nv = len(ds.X_val)
         if spec is not None:
             self.split_label.setText(f"{nv:,} rows ({spec.val_fraction:.0%}, {spec.split})")
         else:
             self.split_label.setText(f"{nv:,} rows")
+
+    def make_summary_badge(self) -> QLabel:
+        """A second view of the summary line for the status bar (so it is in view whatever panel
+        is on top); it follows the panel's line."""
+        badge = QLabel(self.summary_label.text())
+        badge.setObjectName("updatesPerEpochStatus")
+        badge.setToolTip(self.summary_label.toolTip())
+        badge.setStyleSheet("color: #1a4f8b; padding: 0 8px;")
+        self._badges.append(badge)
+        return badge
 
     # -- live -------------------------------------------------------------------------
     def show_state(self, text: str) -> None:

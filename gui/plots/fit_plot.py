@@ -14,27 +14,48 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from . import style
 
-__all__ = ["FitPlot"]
+__all__ = ["FitPlot", "SERIES_WINDOWS"]
+
+# (label, length in days; 0 = everything, -1 = the validation part and as much before it)
+SERIES_WINDOWS = (("last 120 days", 120), ("last year", 365), ("validation", -1), ("all", 0))
+DEFAULT_WINDOW = 1
+DAY = 86400.0
 
 
 class FitPlot(QWidget):
+    plot_rebuilt = Signal()          # a new PlotWidget (new data): links to other plots are gone
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("fitPlot")
         self.setAccessibleName("Fit plot: data and the model's prediction")
-        self.readout = style.readout_label()
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
-        self._layout.addWidget(self.readout)
         self.legend = style.legend_strip([])
-        self._layout.addWidget(self.legend)
+        self.window_combo = QComboBox()
+        self.window_combo.setObjectName("fitWindow")
+        self.window_combo.setAccessibleName("Part of the series to show")
+        self.window_combo.setToolTip("Which part of the series to show (or zoom with the mouse wheel, "
+                                     "drag to pan; the A button shows everything)")
+        self.window_combo.setStyleSheet("font-size: 8.5pt;")
+        for label, days in SERIES_WINDOWS:
+            self.window_combo.addItem(label, days)
+        self.window_combo.setCurrentIndex(DEFAULT_WINDOW)
+        self.window_combo.hide()
+        self.window_combo.activated.connect(lambda _i: self.show_window())
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 2, 0)
+        top.addWidget(self.legend, 1)
+        top.addWidget(self.window_combo, 0, Qt.AlignmentFlag.AlignTop)
+        self._layout.addLayout(top)
+        self.readout = style.Readout(self)
         self.plot: pg.PlotWidget | None = None
         self.ctx = None
         self.mode = "none"
@@ -61,11 +82,15 @@ class FitPlot(QWidget):
         axis = {"bottom": pg.DateAxisItem()} if ctx is not None and ctx.x_is_date else None
         self.plot = style.make_plot_widget(axis_items=axis)
         self._layout.addWidget(self.plot, 1)
+        self.readout.attach(self.plot)
+        self.readout.note("")
         p = self.plot.getPlotItem()
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         self.legend.setText("")
+        self.window_combo.setVisible(self.mode == "series")
+        self.plot_rebuilt.emit()
         if ctx is None:
-            self.readout.setText("Load data to see it here with the model's prediction.")
+            self.readout.note("Load data to see it here with the model's prediction.")
             return
         unit = ctx.target_name
         if self.mode == "classes":
@@ -74,27 +99,43 @@ class FitPlot(QWidget):
         dot = dict(pen=None, symbol="o", symbolSize=5)
         if self.mode == "xy":
             style.set_labels(self.plot, ctx.x_label, unit)
-            self.train_items = p.plot(ctx.x_train, ctx.y_train, symbolBrush=pg.mkBrush(style.TRAIN + "99"),
-                                      name="training rows", **dot)
-            self.val_items = p.plot(ctx.x_val, ctx.y_val, symbolBrush=pg.mkBrush(style.VAL + "cc"),
-                                    name="validation rows", **dot)
+            self.train_items = p.plot(ctx.x_train, ctx.y_train, symbolBrush=pg.mkBrush(style.TRAIN + "88"),
+                                      symbolPen=pg.mkPen(None), name="training rows", **dot)
+            self.val_items = p.plot(ctx.x_val, ctx.y_val, symbolBrush=pg.mkBrush(style.VAL + "bb"),
+                                    symbolPen=pg.mkPen(None), name="validation rows", **dot)
             self.pred_curve = p.plot(pen=pg.mkPen(style.MODEL, width=3), name="prediction ŷ(x)", antialias=True)
+            self.pred_curve.setZValue(10)
             self.legend.setText(style.legend_html([(style.TRAIN, "dot", "training rows"),
                                                    (style.VAL, "dot", "validation rows"),
-                                                   (style.MODEL, "thick", "prediction ŷ(x)")]))
-            self.readout.setText(f"{unit} against {ctx.x_label}: dots are data, the curve is the model")
+                                                   (style.MODEL, "thick", "model ŷ(x)")]))
+            self.legend.setToolTip(f"{unit} against {ctx.x_label}: dots are data, the curve is the model")
+            xb = (float(ctx.x_eval[0]), float(ctx.x_eval[-1]))
+            yb = style.bounds(ctx.y_train, ctx.y_val)
+            if yb is not None:
+                pad = 0.06 * ((yb[1] - yb[0]) or 1.0)
+                p.setRange(xRange=xb, yRange=(yb[0] - pad, yb[1] + pad), padding=0.0)
+            p.getViewBox().disableAutoRange()
         elif self.mode == "series":
-            style.set_labels(self.plot, "time" if ctx.x_is_date else ctx.x_label, unit)
-            self.train_items = p.plot(ctx.x_train, ctx.y_train, pen=pg.mkPen(style.TRAIN, width=1),
-                                      name="actual (training)")
-            self.val_items = p.plot(ctx.x_val, ctx.y_val, pen=pg.mkPen(style.VAL, width=1),
-                                    name="actual (validation)")
+            style.set_labels(self.plot, "" if ctx.x_is_date else ctx.x_label, unit)
+            # the data thin and light, the prediction bold and dark: the two never merge into one mass
+            self.train_items = p.plot(ctx.x_train, ctx.y_train, pen=pg.mkPen(style.TRAIN_LIGHT, width=1),
+                                      symbol="o", symbolSize=3, symbolBrush=pg.mkBrush(style.TRAIN + "aa"),
+                                      symbolPen=pg.mkPen(None), name="actual (training)")
+            self.val_items = p.plot(ctx.x_val, ctx.y_val, pen=pg.mkPen(style.VAL_LIGHT, width=1),
+                                    symbol="o", symbolSize=3, symbolBrush=pg.mkBrush(style.VAL + "aa"),
+                                    symbolPen=pg.mkPen(None), name="actual (validation)")
             for it in (self.train_items, self.val_items):
                 it.setDownsampling(auto=True, method="peak")
                 it.setClipToView(True)
-            self.pred_curve = p.plot(pen=pg.mkPen(pg.mkColor(29, 29, 31, 210), width=1), name="predicted")
+            self.pred_curve = p.plot(pen=pg.mkPen(style.MODEL, width=2), name="predicted", antialias=True)
             self.pred_curve.setDownsampling(auto=True, method="peak")
             self.pred_curve.setClipToView(True)
+            self.pred_curve.setZValue(10)
+            self._wide = False
+            vb = p.getViewBox()
+            vb.setMouseEnabled(x=True, y=False)            # zoom and pan along time; y follows the data
+            vb.disableAutoRange()
+            vb.sigXRangeChanged.connect(self._fit_y_to_view)
             if ctx.boundary is not None:
                 end = float(max(ctx.x_val.max(), ctx.boundary)) if len(ctx.x_val) else ctx.boundary
                 region = pg.LinearRegionItem((ctx.boundary, end), movable=False,
@@ -107,11 +148,12 @@ class FitPlot(QWidget):
                                                                        "anchors": [(0, 0), (0, 0)]})
                 p.addItem(line, ignoreBounds=True)
                 self.boundary_line = line
-            self.legend.setText(style.legend_html([(style.TRAIN, "line", "actual, training"),
-                                                   (style.VAL, "line", "actual, validation"),
-                                                   (style.MODEL, "line", "predicted")]))
-            self.legend.setToolTip("The validation rows are shaded")
-            self.readout.setText(f"{unit}: actual vs predicted from the previous values")
+            self.legend.setText(style.legend_html([(style.TRAIN, "dot", "actual (training)"),
+                                                   (style.VAL, "dot", "validation"),
+                                                   (style.MODEL, "thick", "model ŷ")]))
+            self.legend.setToolTip(f"{unit}: actual values and the model's prediction from the previous "
+                                   "values; the validation rows are shaded")
+            self.show_window()
         else:
             style.set_labels(self.plot, f"actual {unit}", f"predicted {unit}")
             lo = float(min(ctx.y_train.min(), ctx.y_val.min() if len(ctx.y_val) else np.inf))
@@ -123,7 +165,10 @@ class FitPlot(QWidget):
             self.legend.setText(style.legend_html([(style.TRAIN, "dot", "training rows"),
                                                    (style.VAL, "dot", "validation rows"),
                                                    (style.CONSTANT, "dash", "perfect: ŷ = y")]))
-            self.readout.setText("One dot per row: the closer to the diagonal, the better")
+            self.legend.setToolTip("One dot per row: the closer to the diagonal, the better")
+            pad = 0.05 * ((hi - lo) or 1.0)
+            p.setRange(xRange=(lo - pad, hi + pad), yRange=(lo - pad, hi + pad), padding=0.0)
+            p.getViewBox().disableAutoRange()
 
     def _build_classes(self, p) -> None:
         ctx = self.ctx
@@ -154,7 +199,41 @@ class FitPlot(QWidget):
                 row.append(t)
             self._texts.append(row)
         p.setRange(xRange=(0, K), yRange=(0, K), padding=0.02)
-        self.readout.setText("Confusion matrix on the validation rows: the diagonal counts the correct answers.")
+        self.legend.setText("Confusion matrix: the diagonal counts the correct answers")
+
+    # -- series window -------------------------------------------------------------
+    def show_window(self) -> None:
+        """Show the part of the series chosen in the window picker."""
+        ctx = self.ctx
+        if ctx is None or self.mode != "series" or not len(ctx.x_eval):
+            return
+        days = self.window_combo.currentData()
+        x0, x1 = float(ctx.x_eval[0]), float(ctx.x_eval[-1])
+        step = DAY if ctx.x_is_date else 1.0
+        if days == -1 and ctx.boundary is not None:
+            start = ctx.boundary - 0.15 * (x1 - ctx.boundary)
+        elif days and days > 0:
+            start = x1 - days * step
+        else:
+            start = x0
+        start = max(x0, start)
+        self.plot.getPlotItem().getViewBox().setXRange(start, x1 + 0.01 * (x1 - start), padding=0.0)
+        self._fit_y_to_view()
+
+    def _fit_y_to_view(self, *_args) -> None:
+        """y spans the actual values in view (steady while the prediction changes)."""
+        ctx = self.ctx
+        if ctx is None or self.mode != "series" or self.plot is None:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        x0, x1 = vb.viewRange()[0]
+        x = ctx.x_eval
+        i0, i1 = np.searchsorted(x, x0), np.searchsorted(x, x1, side="right")
+        yb = style.bounds(ctx.y_eval[i0:i1]) or style.bounds(ctx.y_eval)
+        if yb is None:
+            return
+        pad = 0.06 * ((yb[1] - yb[0]) or 1.0)
+        vb.setYRange(yb[0] - pad, yb[1] + pad, padding=0.0)
 
     # -- data --------------------------------------------------------------------
     def set_context(self, ctx) -> None:
@@ -190,16 +269,17 @@ class FitPlot(QWidget):
                     t.setColor("#ffffff" if cm[i, j] > 0.55 * hi else "#111111")
             acc_t, acc_v = view["train_accuracy"], view["val_accuracy"]
             which = "validation" if use_val else "training"
-            self.readout.setText(f"Accuracy: training {acc_t:.1%}" +
-                                 (f", validation {acc_v:.1%}" if use_val else "") +
-                                 f"  ·  confusion matrix of the {which} rows")
+            self.legend.setText(f"Accuracy: training <b>{acc_t:.1%}</b>" +
+                                (f", validation <b>{acc_v:.1%}</b>" if use_val else "") +
+                                f" · confusion matrix of the {which} rows")
 
     # -- hover -------------------------------------------------------------------
     def _on_mouse_moved(self, event) -> None:
         if self.ctx is None or self.plot is None or self.mode == "classes":
             return
         pos = event[0]
-        if not self.plot.sceneBoundingRect().contains(pos):
+        if not self.plot.getPlotItem().vb.sceneBoundingRect().contains(pos):
+            self.readout.hover_ended()
             return
         pt = self.plot.getPlotItem().vb.mapSceneToView(pos)
         ctx, v = self.ctx, self.last_view
@@ -215,9 +295,10 @@ class FitPlot(QWidget):
                 when = datetime.fromtimestamp(x[i], timezone.utc).strftime("%Y-%m-%d")
             else:
                 when = f"{ctx.x_label} {style.fmt(x[i])}"
-            text = f"{when}: actual {style.fmt(ctx.y_eval[i])}"
+            part = "validation" if ctx.boundary is not None and x[i] >= ctx.boundary else "training"
+            text = f"{when} ({part}): actual {style.fmt(ctx.y_eval[i])}"
             if v is not None:
-                text += f", predicted {style.fmt(np.interp(x[i], v['x'], v['pred']))} {ctx.target_name}"
+                text += f", model {style.fmt(np.interp(x[i], v['x'], v['pred']))} {ctx.target_name}"
         else:
             text = f"actual {style.fmt(pt.x())}, predicted {style.fmt(pt.y())} {ctx.target_name}"
-        self.readout.setText(text)
+        self.readout.show_text(text)

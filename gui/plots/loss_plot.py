@@ -53,26 +53,24 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.setObjectName("lossPlot")
         self.setAccessibleName("Loss plot")
-        self.readout = style.readout_label()
-        self.log_box = QCheckBox("Log scale")
+        self.log_box = QCheckBox("log")
         self.log_box.setObjectName("lossLogScale")
         self.log_box.setChecked(True)
         self.log_box.setToolTip("Show the loss on a logarithmic axis (small losses stay visible)")
+        self.log_box.setStyleSheet("font-size: 8.5pt;")
+        self.legend = style.legend_strip([])
         top = QHBoxLayout()
-        top.setContentsMargins(4, 0, 4, 0)
-        top.addWidget(self.readout, 1)
-        top.addWidget(self.log_box)
-        self.plot = style.make_plot_widget("update (one batch each)", "loss",
-                                           axis_items={"left": style.LogAxis("left")})
-        self.legend = style.legend_strip([(style.TRAIN_LIGHT, "line", "each update"),
-                                          (style.TRAIN, "dot", "training (epoch)"),
-                                          (style.VAL, "square", "validation (epoch)")])
+        top.setContentsMargins(0, 0, 4, 0)
+        top.addWidget(self.legend, 1)
+        top.addWidget(self.log_box, 0, Qt.AlignmentFlag.AlignTop)
+        self.plot = style.make_plot_widget("update", "loss", axis_items={"left": style.LogAxis("left")})
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addLayout(top)
-        lay.addWidget(self.legend)
         lay.addWidget(self.plot, 1)
+        self.readout = style.Readout(self)
+        self.readout.attach(self.plot)
 
         p = self.plot.getPlotItem()
         self.update_curve = p.plot(pen=pg.mkPen(style.TRAIN_LIGHT, width=1), name="training loss, each update")
@@ -89,7 +87,12 @@ class LossPlot(QWidget):
         self.cursor.setZValue(-5)
         self.cursor.hide()
         p.addItem(self.cursor, ignoreBounds=True)
+        self.dot = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(style.TRAIN), pen=pg.mkPen("w", width=1.5))
+        self.dot.setZValue(20)
+        self.dot.hide()
+        p.addItem(self.dot, ignoreBounds=True)
         p.setLogMode(y=True)
+        self.ranges = style.RangeKeeper(self.plot)
         self.log_box.toggled.connect(self._on_log_toggled)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
 
@@ -99,7 +102,18 @@ class LossPlot(QWidget):
         self._loss_name = "loss"
         self._hovering = False
         self._epochs_dirty = False
+        self._upe = 0              # updates per epoch (for the readout)
+        self._total = 0            # updates the run will make (0: until stopped)
         self.clear()
+
+    def _set_legend(self) -> None:
+        last = self._epochs[-1] if self._epochs else None
+        tr = f" {style.fmt(last.get('train_loss'))}" if last else ""
+        va = f" {style.fmt(last.get('val_loss'))}" if last and last.get("val_loss") is not None else ""
+        ep = f"epoch {last.get('epoch')}: " if last else ""
+        self.legend.setText(style.legend_html([(style.TRAIN_LIGHT, "line", "each update"),
+                                               (style.TRAIN, "dot", f"{ep}training<b>{tr}</b>"),
+                                               (style.VAL, "square", f"validation<b>{va}</b>")]))
 
     # -- data ------------------------------------------------------------------
     def clear(self) -> None:
@@ -109,11 +123,19 @@ class LossPlot(QWidget):
         self.update_curve.setData([], [])
         self.train_curve.setData([], [])
         self.val_curve.setData([], [])
-        self.readout.setText("Press Train: the loss of each update and epoch appears here.")
+        self.ranges.reset()
+        self._set_legend()
+        self.readout.note("Press Train: the loss of each update (one batch) and each epoch appears here.")
 
-    def set_loss_name(self, title: str) -> None:
+    def set_loss_name(self, title: str, short: str | None = None) -> None:
+        """``title`` for readouts ("mean squared error"); ``short`` on the axis ("MSE")."""
         self._loss_name = title
-        style.set_labels(self.plot, "update (one batch each)", title)
+        style.set_labels(self.plot, "update", short or title)
+
+    def set_run(self, updates_per_epoch: int, total_updates: int = 0) -> None:
+        """What the run will be: the x axis spans ``total_updates`` (if known) from the start."""
+        self._upe, self._total = int(updates_per_epoch), int(total_updates)
+        self.ranges.reset()
 
     def append(self, start: int, losses: np.ndarray, epochs: list[dict], draw: bool = True) -> None:
         """Add per-update losses (``losses[0]`` is update ``start + 1``) and finished epochs."""
@@ -125,13 +147,9 @@ class LossPlot(QWidget):
             self._y.extend(losses)
         if epochs:
             self._epochs.extend(epochs)
-        if self._y.n and not self._hovering:
-            last = self._epochs[-1] if self._epochs else None
-            text = f"{self._y.n:,} updates · batch {style.fmt(self._y.buf[self._y.n - 1])}"
-            if last:
-                text += (f" · epoch {last.get('epoch')}: train {style.fmt(last.get('train_loss'))}, "
-                         f"val {style.fmt(last.get('val_loss'))}")
-            self.readout.setText(text)
+            self._set_legend()
+        if self._y.n and self.readout._sticky:
+            self.readout.note("")
         self._epochs_dirty = self._epochs_dirty or bool(epochs)
         if draw:
             self.refresh()
@@ -144,24 +162,41 @@ class LossPlot(QWidget):
     def _visible_slice(self) -> tuple[int, int]:
         n = self._y.n
         vb = self.plot.getPlotItem().getViewBox()
-        if vb.autoRangeEnabled()[0]:
+        if self.ranges.auto or vb.autoRangeEnabled()[0]:
             return 0, n
         x0, x1 = vb.viewRange()[0]
         return max(0, int(x0) - 2), min(n, int(np.ceil(x1)) + 1)
 
     def _on_x_range_changed(self, *_args) -> None:
-        if not self.plot.getPlotItem().getViewBox().autoRangeEnabled()[0] and self._y.n:
+        if not self.ranges.auto and self._y.n:
             self._draw_updates()
 
     def _draw_updates(self) -> None:
         i0, i1 = self._visible_slice()
         x, y = peak_decimate(self._x.buf[i0:i1], self._y.buf[i0:i1], MAX_POINTS)
         self.update_curve.setData(x, y)
+        return y
+
+    def _keep_ranges(self, y: np.ndarray) -> None:
+        """Steady axes while training: x spans the whole run, y moves only when the loss leaves it."""
+        n = self._y.n
+        total = max(self._total, n)
+        if not self._total:                       # until stopped: grow in steps of a quarter
+            total = max(10, int(np.ceil(n * 1.25)))
+            if self.ranges.xr.range is not None and n <= self.ranges.xr.range[1]:
+                total = self.ranges.xr.range[1]
+        yb = style.bounds(y, [r.get("train_loss") for r in self._epochs[-50:]],
+                          [r.get("val_loss") for r in self._epochs[-50:]] if self._epochs else None)
+        if yb is not None and self.log_box.isChecked():
+            lo = max(yb[0], 1e-12)
+            yb = (np.log10(lo), np.log10(max(yb[1], lo)))
+        self.ranges.update((0, total), yb)
 
     def refresh(self) -> None:
         """Draw what was appended (one setData per curve)."""
-        if self._y.n:
-            self._draw_updates()
+        y = self._draw_updates() if self._y.n else None
+        if self._y.n and self.ranges.check():
+            self._keep_ranges(y)
         if self._epochs_dirty:
             self._epochs_dirty = False
             ex = np.array([r.get("updates", 0) for r in self._epochs], np.float64)
@@ -187,24 +222,37 @@ class LossPlot(QWidget):
     # -- interaction -------------------------------------------------------------
     def _on_log_toggled(self, on: bool) -> None:
         self.plot.getPlotItem().setLogMode(y=on)
+        self.ranges.reset()
+        self._epochs_dirty = True
+        self.refresh()
 
     def _on_mouse_moved(self, event) -> None:
         pos = event[0]
         vb = self.plot.getPlotItem().vb
-        if not self.plot.sceneBoundingRect().contains(pos) or self._y.n == 0:
+        if not vb.sceneBoundingRect().contains(pos) or self._y.n == 0:
             self.cursor.hide()
+            self.dot.hide()
             self._hovering = False
+            self.readout.hover_ended()
             return
         self._hovering = True
         x = vb.mapSceneToView(pos).x()
         u = int(round(min(max(x, 1), self._y.n)))
+        value = float(self._y.buf[u - 1])
         self.cursor.setPos(u)
         self.cursor.show()
-        text = f"update {u}: {self._loss_name} {style.fmt(self._y.buf[u - 1])}"
+        shown = np.log10(value) if self.log_box.isChecked() and value > 0 else value
+        self.dot.setData([u], [shown])
+        self.dot.show()
+        text = f"update {u:,}"
+        if self._upe:
+            ep, k = divmod(u - 1, self._upe)
+            text += f" (epoch {ep + 1}, batch {k + 1} of {self._upe})"
+        text += f": {self._loss_name} {style.fmt(value)}"
         if self._epochs:
             ex = np.array([r.get("updates", 0) for r in self._epochs])
             i = int(np.argmin(np.abs(ex - u)))
             r = self._epochs[i]
-            text += (f"   ·   epoch {r.get('epoch', i + 1)}: train {style.fmt(r.get('train_loss'))}, "
+            text += (f"\nend of epoch {r.get('epoch', i + 1)}: training {style.fmt(r.get('train_loss'))}, "
                      f"validation {style.fmt(r.get('val_loss'))}")
-        self.readout.setText(text)
+        self.readout.show_text(text)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QWidget
 
 TRAIN = "#2b7bba"          # training data / training loss
 TRAIN_LIGHT = "#9cc3e6"    # per-update training loss (thin)
 VAL = "#f28e2b"            # validation data / validation loss
+VAL_LIGHT = "#f8c99a"      # validation data as a thin line
 MODEL = "#1d1d1f"          # the model's prediction, the sum of units
 POSITIVE = "#0877bd"       # unit with c > 0 (Playground blue)
 NEGATIVE = "#e8710a"       # unit with c < 0 (Playground orange)
@@ -24,27 +26,148 @@ AXIS = "#444444"
 BACKGROUND = "w"
 
 
-def make_plot_widget(x_label: str = "", y_label: str = "", axis_items=None) -> pg.PlotWidget:
-    """A white PlotWidget with labelled, legible axes and a light grid."""
+TICK_FONT_PT = 8
+LABEL_FONT_PT = "8.5pt"
+
+
+def make_plot_widget(x_label: str = "", y_label: str = "", axis_items=None, grid: bool = True) -> pg.PlotWidget:
+    """A white PlotWidget with compact labelled axes and a light grid.
+
+    The axes (which also draw the grid) are cached as device pixmaps: redrawing
+    a curve then blits them instead of replaying every tick, grid line and
+    label — most of a plot's paint time (see ``bench/gui_latency.py``). The
+    cache is rebuilt only when an axis range changes, so the plots keep their
+    ranges steady while training (see :class:`StableRange`).
+    """
     w = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items)
     p = w.getPlotItem()
+    font = w.font()
+    font.setPointSize(TICK_FONT_PT)
     for name in ("left", "bottom"):
         ax = p.getAxis(name)
         ax.setPen(pg.mkPen(AXIS))
         ax.setTextPen(pg.mkPen(AXIS))
+        ax.setTickFont(font)
         ax.enableAutoSIPrefix(False)      # "(x0.001)" in a label confuses more than it helps
-    p.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+        ax.setStyle(tickTextOffset=3, tickLength=-4)
+        ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    p.getAxis("bottom").setHeight(None)
+    if grid:
+        p.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    p.layout.setContentsMargins(2, 2, 6, 2)
     set_labels(w, x_label, y_label)
     p.setMenuEnabled(True)
-    w.setMinimumSize(260, 180)
+    w.setMinimumSize(200, 120)
     return w
 
 
 def set_labels(w: pg.PlotWidget, x_label: str, y_label: str) -> None:
+    """Short axis labels ("update", "MSE", "temp_max"): they must fit a 150 px high plot."""
     p = w.getPlotItem()
-    style = {"color": AXIS, "font-size": "10pt"}
+    style = {"color": AXIS, "font-size": LABEL_FONT_PT}
     p.setLabel("bottom", x_label, **style)
     p.setLabel("left", y_label, **style)
+    p.getAxis("bottom").showLabel(bool(x_label))
+    p.getAxis("left").showLabel(bool(y_label))
+
+
+class StableRange:
+    """An axis range that moves only when the data leaves it or shrinks to a small part of it.
+
+    Every range change repaints (and re-caches) both axes with their grid, so
+    while training the plots keep their ranges steady instead of autoranging on
+    every frame. ``fit(lo, hi)`` returns the range to show, or None to keep it.
+    """
+
+    def __init__(self, pad: float = 0.08, shrink: float = 0.45) -> None:
+        self.pad, self.shrink = pad, shrink
+        self.range: tuple[float, float] | None = None
+
+    def reset(self) -> None:
+        self.range = None
+
+    def fit(self, lo: float, hi: float) -> tuple[float, float] | None:
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return None
+        span = hi - lo
+        if span <= 0:
+            span = abs(hi) * 0.1 or 1.0
+            lo, hi = lo - span / 2, hi + span / 2
+        r = self.range
+        if r is not None and r[0] <= lo and hi <= r[1] and (hi - lo) >= self.shrink * (r[1] - r[0]):
+            return None
+        self.range = (lo - self.pad * span, hi + self.pad * span)
+        return self.range
+
+
+class Readout(QLabel):
+    """A hover readout drawn over the top-left corner of a plot (it takes no layout space).
+
+    ``show_text(text)`` shows it while the mouse is over the plot; ``note(text)``
+    shows a message that stays until replaced. Leaving the plot hides hover text.
+    """
+
+    def __init__(self, owner: QWidget) -> None:
+        super().__init__(owner)
+        self.setObjectName("plotReadout")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet("QLabel { color: #222; background: rgba(255,255,255,230); border: 1px solid #d0d0d0;"
+                           " border-radius: 3px; padding: 1px 5px; font-size: 8.5pt; }")
+        self._sticky = False
+        self._anchor: QWidget | None = None
+        self._filter = _Follow(self)
+        owner.installEventFilter(self._filter)
+        self.hide()
+
+    def attach(self, plot: QWidget) -> None:
+        """Place over ``plot`` (a widget inside the owner) and hide hover text when the mouse leaves it."""
+        self._anchor = plot
+        plot.installEventFilter(self._filter)
+        self.place()
+
+    def place(self) -> None:
+        a = self._anchor
+        if a is None:
+            return
+        g = a.geometry()
+        x = g.x() + 52
+        self.setMaximumWidth(max(120, g.width() - 60))
+        self.adjustSize()
+        self.move(x, g.y() + 4)
+        self.raise_()
+
+    def show_text(self, text: str) -> None:
+        self._sticky = False
+        self._set(text)
+
+    def note(self, text: str) -> None:
+        self._sticky = bool(text)
+        self._set(text)
+
+    def _set(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text.strip()))
+        self.place()
+
+    def hover_ended(self) -> None:
+        if not self._sticky:
+            self.hide()
+
+
+class _Follow(QObject):
+    def __init__(self, readout: Readout) -> None:
+        super().__init__(readout)
+        self.readout = readout
+
+    def eventFilter(self, obj, event) -> bool:
+        t = event.type()
+        if t in (QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.Show):
+            self.readout.place()
+        elif t == QEvent.Type.Leave and obj is self.readout._anchor:
+            self.readout.hover_ended()
+        return False
 
 
 def add_legend(w: pg.PlotWidget, offset=(-10, 10), columns: int = 1) -> pg.LegendItem:
@@ -69,37 +192,24 @@ class LogAxis(pg.AxisItem):
         return out
 
 
-def _clip(lab: QLabel) -> None:
-    """One line that may be cut at the right instead of widening the plot; full text in the tooltip."""
-    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-    lab.setMinimumWidth(40)
-
-
 def legend_html(entries) -> str:
     glyph = {"line": "━", "thick": "━━", "dash": "╌╌", "dot": "●", "square": "■", "ring": "○"}
-    parts = [f"<span style='color:{c}; font-weight:900'>{glyph.get(k, k)}</span>&nbsp;{t}"
-             for c, k, t in entries]
-    return "&nbsp;&nbsp;&nbsp; ".join(parts)
+    parts = [f"<span style='white-space:nowrap'><span style='color:{c}; font-weight:900'>{glyph.get(k, k)}"
+             f"</span>&nbsp;{t}</span>" for c, k, t in entries]
+    return "&nbsp;&nbsp; ".join(parts)
 
 
 def legend_strip(entries) -> QLabel:
-    """A legend as one line of text above the plot (it never hides data).
+    """A legend as one line of text above the plot (it never hides data; it may wrap to two).
 
     ``entries``: ``(color, kind, text)`` with kind ``line`` | ``thick`` | ``dash`` | ``dot`` | ``square``.
     """
     lab = QLabel(legend_html(entries))
     lab.setTextFormat(Qt.TextFormat.RichText)
-    _clip(lab)
-    lab.setStyleSheet("color: #333; padding: 0 4px; font-size: 9pt;")
-    return lab
-
-
-def readout_label() -> QLabel:
-    """The one-line hover readout above a plot."""
-    lab = QLabel(" ")
-    lab.setTextFormat(Qt.TextFormat.PlainText)
-    lab.setStyleSheet("color: #555; padding: 1px 4px; font-size: 9pt;")
-    _clip(lab)
+    lab.setWordWrap(True)
+    lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    lab.setMinimumWidth(40)
+    lab.setStyleSheet("color: #333; padding: 0 4px; font-size: 8.5pt;")
     return lab
 
 
@@ -119,3 +229,55 @@ def fmt(v: float, digits: int = 4) -> str:
     if a >= 1e5 or a < 1e-3:
         return f"{v:.{digits - 1}e}"
     return f"{v:.{digits}g}"
+
+
+class RangeKeeper:
+    """Keeps a plot's ranges steady while data streams in (see :class:`StableRange`).
+
+    Starts in "auto" mode; a person's zoom or pan (mouse wheel, drag) hands the
+    ranges over to them until they press the plot's "A" button (or "View all").
+    """
+
+    def __init__(self, plot: pg.PlotWidget, pad_x: float = 0.02, pad_y: float = 0.08) -> None:
+        self.vb = plot.getPlotItem().getViewBox()
+        self.auto = True
+        self.xr, self.yr = StableRange(pad_x), StableRange(pad_y)
+        self.vb.disableAutoRange()
+        self.vb.sigRangeChangedManually.connect(self._manual)
+
+    def _manual(self, *_args) -> None:
+        self.auto = False
+
+    def reset(self) -> None:
+        self.auto = True
+        self.xr.reset()
+        self.yr.reset()
+
+    def check(self) -> bool:
+        """True while the plot picks its own ranges ("A" pressed again → back to auto)."""
+        if any(self.vb.autoRangeEnabled()):
+            self.reset()
+            self.vb.disableAutoRange()
+        return self.auto
+
+    def update(self, xb=None, yb=None) -> None:
+        if not self.check():
+            return
+        nx = self.xr.fit(*xb) if xb is not None else None
+        ny = self.yr.fit(*yb) if yb is not None else None
+        if nx is not None or ny is not None:
+            self.vb.setRange(xRange=nx, yRange=ny, padding=0.0)
+
+
+def bounds(*arrays) -> tuple[float, float] | None:
+    """(min, max) over the finite values of ``arrays``, or None."""
+    lo, hi = np.inf, -np.inf
+    for a in arrays:
+        if a is None:
+            continue
+        a = np.asarray(a, np.float64)
+        if a.size:
+            f = a[np.isfinite(a)]
+            if f.size:
+                lo, hi = min(lo, float(f.min())), max(hi, float(f.max()))
+    return (lo, hi) if lo <= hi else None

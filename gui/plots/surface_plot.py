@@ -9,16 +9,20 @@ surface", or training pausing or ending asks for a new grid
 """
 from __future__ import annotations
 
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (QComboBox, QCompleter, QGraphicsItem, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from . import style
 
-__all__ = ["SurfacePlot"]
+__all__ = ["SurfacePlot", "ParamPicker"]
 
-N_LEVELS = 12          # colour bands: filled contours of log₁₀ loss
+N_LEVELS = 12          # colour bands: filled contours over the shown range of the loss
+LOG_RATIO = 4.0        # a log colour scale only when the loss spans more than this factor
 UPSAMPLE = 4           # bilinear refinement of the grid, so band edges are smooth
 MAX_PATH_POINTS = 20000
 
@@ -40,6 +44,115 @@ def _upsample(Z: np.ndarray, k: int) -> np.ndarray:
     return np.array([np.interp(r, np.arange(Z.shape[0]), col) for col in rows.T]).T
 
 
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ParamPicker(QComboBox):
+    """Every scalar parameter, grouped by layer under a header, with type-to-filter.
+
+    A big network has thousands of scalars: type part of a name ("dense2.W",
+    "b[0]") and the completer lists the matches. ``picked(name)`` is emitted
+    when a person chooses one (from the list, the completer, or by typing a
+    whole name and pressing Enter).
+    """
+
+    picked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(24)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(11)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._model = QStandardItemModel(self)
+        self.setModel(self._model)
+        self._names: list[str] = []
+        self._rows: dict[str, int] = {}
+        self._filter = QSortFilterProxyModel(self)
+        self._filter.setSourceModel(self._model)
+        self._filter.setFilterRole(NAME_ROLE)
+        comp = QCompleter(self._filter, self)
+        comp.setCompletionRole(NAME_ROLE)
+        comp.setFilterMode(Qt.MatchFlag.MatchContains)
+        comp.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        comp.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        comp.setMaxVisibleItems(16)
+        self.setCompleter(comp)
+        comp.activated[str].connect(self.choose)
+        self.activated.connect(self._on_activated)
+        self.lineEdit().editingFinished.connect(lambda: self.choose(self.lineEdit().text()))
+        self._current = ""
+
+    def set_names(self, names: list[str]) -> None:
+        self.blockSignals(True)
+        try:
+            self._model.clear()
+            self._names = list(names)
+            self._rows = {}
+            bold = QFont(self.font())
+            bold.setBold(True)
+            group = None
+            for n in names:
+                layer = n.split(".", 1)[0]
+                if layer != group:
+                    group = layer
+                    count = sum(1 for m in names if m.split(".", 1)[0] == layer)
+                    head = QStandardItem(f"{layer}  ({count} parameters)")
+                    head.setFlags(Qt.ItemFlag.NoItemFlags)
+                    head.setFont(bold)
+                    self._model.appendRow(head)
+                item = QStandardItem("   " + n)
+                item.setData(n, NAME_ROLE)
+                item.setToolTip(n)
+                self._rows[n] = self._model.rowCount()
+                self._model.appendRow(item)
+            self._current = ""
+            self.setCurrentIndex(-1)
+        finally:
+            self.blockSignals(False)
+
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def name(self) -> str:
+        return self._current
+
+    def set_name(self, name: str) -> None:
+        """Select ``name`` without emitting ``picked``."""
+        row = self._rows.get(name)
+        if row is None:
+            return
+        self.blockSignals(True)
+        self.setCurrentIndex(row)
+        self.setEditText(name)
+        self.blockSignals(False)
+        self._current = name
+
+    def choose(self, text: str) -> None:
+        """A person's choice (also used by tests): select and emit ``picked`` if it is a name."""
+        name = text.strip()
+        if name not in self._rows:
+            low = name.lower()
+            hits = [n for n in self._names if n.lower() == low]
+            if not hits:
+                self.setEditText(self._current)      # not a parameter: back to the current one
+                return
+            name = hits[0]
+        changed = name != self._current
+        self.set_name(name)
+        if changed:
+            self.picked.emit(name)
+
+    def _on_activated(self, row: int) -> None:
+        name = self.itemData(row, NAME_ROLE)
+        if name:
+            self.choose(name)
+        else:
+            self.set_name(self._current)
+
+
 class SurfacePlot(QWidget):
     surface_requested = Signal(tuple)      # (name_a, name_b)
 
@@ -47,46 +160,60 @@ class SurfacePlot(QWidget):
         super().__init__(parent)
         self.setObjectName("surfacePlot")
         self.setAccessibleName("Error surface: loss over two parameters with the optimizer's path")
-        self.combo_a = QComboBox()
+        self.combo_a = ParamPicker()
         self.combo_a.setObjectName("surfaceParamA")
         self.combo_a.setAccessibleName("Parameter on the horizontal axis")
-        self.combo_b = QComboBox()
+        self.combo_a.setToolTip("Parameter on the horizontal axis: pick one, or type part of its name")
+        self.combo_b = ParamPicker()
         self.combo_b.setObjectName("surfaceParamB")
         self.combo_b.setAccessibleName("Parameter on the vertical axis")
+        self.combo_b.setToolTip("Parameter on the vertical axis: pick one, or type part of its name")
         for c in (self.combo_a, self.combo_b):
-            c.setMaxVisibleItems(20)
-            c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.recompute_button = QPushButton("Recompute surface")
+            c.setStyleSheet("font-size: 8.5pt;")
+        self.recompute_button = QPushButton("↻")
         self.recompute_button.setObjectName("recomputeSurface")
-        self.recompute_button.setToolTip("Compute the loss again around the current parameter values "
+        self.recompute_button.setAccessibleName("Recompute surface")
+        self.recompute_button.setFixedWidth(28)
+        self.recompute_button.setToolTip("Recompute the surface around the current parameter values "
                                          "(every other parameter held at its current value)")
-        self.readout = style.readout_label()
+        self.info = QLabel("")
+        self.info.setObjectName("surfaceInfo")
+        self.info.setWordWrap(True)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.info.setStyleSheet("color: #555; font-size: 8.5pt; padding: 0 4px;")
         top = QHBoxLayout()
-        top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(QLabel("x:"))
-        top.addWidget(self.combo_a)
-        top.addWidget(QLabel("y:"))
-        top.addWidget(self.combo_b)
-        top.addWidget(self.recompute_button)
+        top.setContentsMargins(2, 0, 2, 0)
+        top.setSpacing(3)
+        for w in (QLabel("x"), self.combo_a, QLabel("y"), self.combo_b, self.recompute_button):
+            if isinstance(w, QLabel):
+                w.setStyleSheet("font-size: 8.5pt; color: #555;")
+            top.addWidget(w)
         top.addStretch(1)
-        self.plot = style.make_plot_widget("", "")
+        self.plot = style.make_plot_widget("", "", grid=False)
         p = self.plot.getPlotItem()
-        p.showGrid(x=False, y=False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addLayout(top)
-        lay.addWidget(self.readout)
+        lay.addWidget(self.info)
         lay.addWidget(self.plot, 1)
+        self.readout = style.Readout(self)
+        self.readout.attach(self.plot)
 
         self.cmap = _banded(pg.colormap.get("viridis"), N_LEVELS)
         self.image = pg.ImageItem()
         self.image.setColorMap(self.cmap)
         self.image.setZValue(-20)
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         p.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=14,
-                                        label="log₁₀ loss", pen=style.AXIS)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.cmap, interactive=False, width=10,
+                                        pen=style.AXIS)
         self.colorbar.setImageItem(self.image, insert_in=p)
+        self.colorbar.axis.setTickFont(self.plot.getPlotItem().getAxis("left").style.get("tickFont")
+                                       or self.plot.font())
+        self.colorbar.axis.enableAutoSIPrefix(False)
+        self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._log_scale = True
         self.path_curve = pg.PlotCurveItem(pen=pg.mkPen("#ff4d4d", width=2), antialias=True)
         self.path_curve.setZValue(5)
         p.addItem(self.path_curve)
@@ -102,10 +229,10 @@ class SurfacePlot(QWidget):
         self._n = 0
         self._names: list[str] = []
         self._updating = False
-        self.combo_a.currentTextChanged.connect(self._on_pair_changed)
-        self.combo_b.currentTextChanged.connect(self._on_pair_changed)
+        self.combo_a.picked.connect(self._on_pair_changed)
+        self.combo_b.picked.connect(self._on_pair_changed)
         self.recompute_button.clicked.connect(self._on_recompute_clicked)
-        self.readout.setText("Loss over two parameters; red: the optimizer's path")
+        self.info.setText("The loss over two parameters; red: the optimizer's path")
 
     # -- parameters ------------------------------------------------------------
     def set_parameters(self, names: list[str], pair: tuple[str, str]) -> None:
@@ -115,29 +242,29 @@ class SurfacePlot(QWidget):
             if names != self._names:
                 self._names = list(names)
                 for c in (self.combo_a, self.combo_b):
-                    c.clear()
-                    c.addItems(self._names)
+                    c.set_names(self._names)
             if pair[0] in names:
-                self.combo_a.setCurrentText(pair[0])
+                self.combo_a.set_name(pair[0])
             if pair[1] in names:
-                self.combo_b.setCurrentText(pair[1])
+                self.combo_b.set_name(pair[1])
         finally:
             self._updating = False
-        style.set_labels(self.plot, self.combo_a.currentText(), self.combo_b.currentText())
+        style.set_labels(self.plot, *self.pair())
 
     def pair(self) -> tuple[str, str]:
-        return self.combo_a.currentText(), self.combo_b.currentText()
+        return self.combo_a.name(), self.combo_b.name()
 
-    def _on_pair_changed(self, _text: str) -> None:
-        if self._updating or not self.combo_a.currentText() or not self.combo_b.currentText():
+    def _on_pair_changed(self, _text: str = "") -> None:
+        if self._updating or not self.combo_a.name() or not self.combo_b.name():
             return
-        style.set_labels(self.plot, self.combo_a.currentText(), self.combo_b.currentText())
+        style.set_labels(self.plot, *self.pair())
         self.clear_path()
+        self.info.setText("Computing the error surface…")
         self.surface_requested.emit(self.pair())
 
     def _on_recompute_clicked(self) -> None:
-        if self.combo_a.currentText():
-            self.readout.setText("Computing the error surface…")
+        if self.combo_a.name():
+            self.info.setText("Computing the error surface…")
             self.surface_requested.emit(self.pair())
 
     # -- data ------------------------------------------------------------------
@@ -199,34 +326,49 @@ class SurfacePlot(QWidget):
         self.surface = surface
         a, b, Z = surface.a, surface.b, np.asarray(surface.loss, np.float64)
         finite = np.isfinite(Z) & (Z > 0)
-        L = np.where(finite, np.log10(np.where(finite, Z, 1.0)), np.nan)
         if not finite.any():
             return
-        lo, hi = float(np.nanmin(L)), float(np.nanmax(L))
-        if hi - lo < 1e-9:
-            hi = lo + 1e-9
+        zlo, zhi = float(Z[finite].min()), float(Z[finite].max())
+        # N_LEVELS bands over the shown range: linear (a bowl shows evenly spaced rings) unless
+        # the loss spans decades, when a linear scale would paint everything but the rim one colour
+        self._log_scale = zhi / zlo > LOG_RATIO
+        if self._log_scale:
+            L = np.where(finite, np.log10(np.where(finite, Z, 1.0)), np.nan)
+            lo, hi = np.log10(zlo), np.log10(zhi)
+        else:
+            L = np.where(finite, Z, np.nan)
+            lo, hi = zlo, zhi
+        if hi - lo < 1e-12:
+            hi = lo + 1e-12
         L = np.where(np.isnan(L), hi, L)
         img = _upsample(L, UPSAMPLE).T                   # ImageItem: image[x, y]
         self.image.setImage(img, autoLevels=False, levels=(lo, hi))
         self.image.setRect(QRectF(a[0], b[0], a[-1] - a[0], b[-1] - b[0]))
         self.colorbar.setLevels((lo, hi))
+        self.colorbar.axis.setLabel("log₁₀ loss" if self._log_scale else "loss", color=style.AXIS,
+                                    **{"font-size": style.LABEL_FONT_PT})
         self.plot.getPlotItem().setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.0)
         i, j = np.unravel_index(np.nanargmin(np.where(finite, Z, np.inf)), Z.shape)
         when = getattr(surface, "updates", None)
-        when = f"after update {when:,}" if when else "now"
-        self.readout.setText(f"loss with every other parameter as {when}; lowest here "
-                             f"{style.fmt(Z[i, j])} at ({style.fmt(a[j])}, {style.fmt(b[i])})")
+        when = f"as of update {when:,}" if when else "now"
+        self.info.setText(f"loss {when} · lowest {style.fmt(Z[i, j], 3)} "
+                          f"at ({style.fmt(a[j], 3)}, {style.fmt(b[i], 3)})")
+        self.info.setToolTip(f"The loss over {surface.names[0]} and {surface.names[1]}, every other parameter "
+                             f"held at its value {when}; {N_LEVELS} colour bands over the shown range "
+                             f"({'log scale' if self._log_scale else 'linear'}), dark = low. "
+                             "Red: the optimizer's path; white dot: where it started.")
 
     def _on_mouse_moved(self, event) -> None:
         s = self.surface
         pos = event[0]
-        if s is None or not self.plot.sceneBoundingRect().contains(pos):
+        if s is None or not self.plot.getPlotItem().vb.sceneBoundingRect().contains(pos):
+            self.readout.hover_ended()
             return
         pt = self.plot.getPlotItem().vb.mapSceneToView(pos)
         i = int(np.clip(np.round((pt.x() - s.a[0]) / ((s.a[-1] - s.a[0]) or 1) * (len(s.a) - 1)), 0, len(s.a) - 1))
         j = int(np.clip(np.round((pt.y() - s.b[0]) / ((s.b[-1] - s.b[0]) or 1) * (len(s.b) - 1)), 0, len(s.b) - 1))
-        text = (f"{s.names[0]} = {style.fmt(pt.x())}, {s.names[1]} = {style.fmt(pt.y())}: "
+        text = (f"{s.names[0]} = {style.fmt(pt.x())}, {s.names[1]} = {style.fmt(pt.y())}\n"
                 f"loss ≈ {style.fmt(s.loss[j, i])}")
         if self._n:
-            text += f"   ·   now at ({style.fmt(self._path[self._n - 1, 0])}, {style.fmt(self._path[self._n - 1, 1])})"
-        self.readout.setText(text)
+            text += f" · now at ({style.fmt(self._path[self._n - 1, 0])}, {style.fmt(self._path[self._n - 1, 1])})"
+        self.readout.show_text(text)
