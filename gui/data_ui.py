@@ -19,7 +19,7 @@ import os
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
-from engine.data import DataError, DataSpec, build_dataset, read_csv
+from engine.data import DataError, DataSpec, load_dataset
 from gui.commands import SetDataCommand
 from gui.export_ui import ExportController
 from gui.loading import CsvLoader
@@ -141,7 +141,7 @@ class DataController(QObject):
             size = 0
         if size <= SYNC_LOAD_BYTES:
             try:
-                dataset = build_dataset(read_csv(path), spec)
+                dataset = load_dataset(path, spec)     # the spec's delimiter, encoding, header
             except DataError as exc:
                 self._project_problem(f"The project's data could not be loaded: {exc}")
                 self.project_data_loaded.emit(False)
@@ -159,7 +159,7 @@ class DataController(QObject):
         self._status(f"Reading {os.path.basename(path)}…")
         loader.progress_changed.connect(
             lambda f: self._status(f"Reading {os.path.basename(path)}… {round(f * 100)} %"))
-        loader.table_loaded.connect(lambda loaded: loader.build(loaded.table, spec))
+        loader.table_read.connect(lambda table: loader.build(table, spec))
         loader.dataset_built.connect(lambda ds: self._project_data_ready(path, spec, ds))
 
         def failed(message: str) -> None:
@@ -167,7 +167,7 @@ class DataController(QObject):
             self.project_data_loaded.emit(False)
         loader.load_failed.connect(failed)
         loader.build_failed.connect(failed)
-        loader.load(path)
+        loader.load(path, spec.delimiter, spec.encoding, spec.header)
 
     def _project_data_ready(self, path: str, spec: DataSpec, dataset) -> None:
         doc = self.document

@@ -12,7 +12,12 @@ between two chunks (``read_csv``'s ``cancel`` callback).
 Signals, in the order a person sees them for one load::
 
     load_started(path) → preview_ready(dict) → progress_changed(float)* →
-    table_loaded(LoadedTable) | load_failed(str) | load_cancelled()
+    table_read(Table) → table_loaded(LoadedTable) | load_failed(str) | load_cancelled()
+
+``table_read`` comes as soon as the file is parsed (a dataset can be built
+from it at once); ``table_loaded`` follows when the column charts (profiles)
+are computed. The preview dict carries ``has_header``: the header setting
+used (given, or detected: a first line of numbers only is data).
 
 and for a build::
 
@@ -20,7 +25,9 @@ and for a build::
 """
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,38 +87,72 @@ class LoadedTable:
 
 
 def profile_table(table: Table) -> list[ColumnProfile]:
-    """Histograms, value counts and sparklines of every column (vectorized; ~10 ms
-    per million-value column)."""
-    out = []
+    """Histograms, value counts and sparklines of every column (vectorized, columns
+    in parallel threads: numpy releases the GIL; ~5 ms per million-value column)."""
+    cols = table.columns
+    if table.n_rows >= 100_000 and len(cols) > 1:
+        with ThreadPoolExecutor(min(len(cols), os.cpu_count() or 1, 8)) as pool:
+            return list(pool.map(lambda c: _profile(table, c), cols))
+    return [_profile(table, c) for c in cols]
+
+
+def _profile(table: Table, col) -> ColumnProfile:
+    s = table.frame[col.name]
     n = table.n_rows
-    for col in table.columns:
-        s = table.frame[col.name]
-        if col.kind == "number":
-            a = s.to_numpy(dtype=np.float64, copy=False)
-            finite = a[np.isfinite(a)]
-            if len(finite):
-                lo, hi = float(finite.min()), float(finite.max())
-                hist, _ = np.histogram(finite, bins=HIST_BINS, range=(lo, hi if hi > lo else lo + 1))
-                mean = float(finite.mean())
-            else:
-                lo = hi = mean = float("nan")
-                hist = np.zeros(HIST_BINS, np.int64)
-            spark = _sparkline(a, n)
-            out.append(ColumnProfile(col.name, "number", col.missing, col.n_unique, hist, [],
-                                     lo, hi, mean, spark))
-        else:
-            counts = s.value_counts(dropna=True)
-            top = counts.iloc[:TOP_CATEGORIES]
-            out.append(ColumnProfile(col.name, "text", col.missing, col.n_unique,
-                                     top.to_numpy(np.int64), [str(v) for v in top.index]))
-    return out
+    if col.kind != "number":
+        counts = s.value_counts(dropna=True)
+        top = counts.iloc[:TOP_CATEGORIES]
+        return ColumnProfile(col.name, "text", col.missing, col.n_unique,
+                             top.to_numpy(np.int64), [str(v) for v in top.index])
+    a = s.to_numpy(dtype=np.float64, copy=False)
+    lo = hi = float("nan")
+    if col.missing == 0 and n:
+        lo, hi = float(a.min()), float(a.max())
+    finite = a if np.isfinite(lo) and np.isfinite(hi) else a[np.isfinite(a)]
+    if len(finite):
+        lo, hi = float(finite.min()), float(finite.max())
+        hist, _ = np.histogram(finite, bins=HIST_BINS, range=(lo, hi if hi > lo else lo + 1))
+        mean = float(finite.mean())
+    else:
+        lo = hi = mean = float("nan")
+        hist = np.zeros(HIST_BINS, np.int64)
+    spark = _sparkline(a, n, all_finite=finite is a)
+    return ColumnProfile(col.name, "number", col.missing, col.n_unique, hist, [], lo, hi, mean, spark)
 
 
-def _sparkline(a: np.ndarray, n: int) -> np.ndarray | None:
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _resplit(preview: dict, path: str, delimiter: str, header: bool) -> dict:
+    """The preview's rows split with a delimiter the person chose (not the detected one)."""
+    import csv
+    with open(path, encoding=preview["encoding"], errors="replace", newline="") as f:
+        rows = []
+        for rec in csv.reader(f, delimiter=delimiter):
+            if rec and any(c.strip() for c in rec):
+                rows.append(rec)
+            if len(rows) > 50:
+                break
+    if header:
+        names = [h.strip() for h in rows[0]] if rows else []
+        rows = rows[1:]
+    else:
+        names = [f"column {i + 1}" for i in range(len(rows[0]) if rows else 0)]
+    return dict(preview, delimiter=delimiter, header=names, rows=rows[:50])
+
+
+def _sparkline(a: np.ndarray, n: int, all_finite: bool = False) -> np.ndarray | None:
     if n == 0:
         return None
     points = min(SPARK_POINTS, n)
     edges = np.linspace(0, n, points + 1).astype(np.int64)
+    if all_finite:
+        return np.add.reduceat(a, edges[:-1]) / np.diff(edges)
     finite = np.isfinite(a)
     sums = np.add.reduceat(np.where(finite, a, 0.0), edges[:-1])
     counts = np.add.reduceat(finite.astype(np.int64), edges[:-1])
@@ -129,7 +170,8 @@ class CsvLoader(QObject):
     """
 
     load_started = Signal(str)
-    preview_ready = Signal(object)          # sniff_csv's dict
+    preview_ready = Signal(object)          # sniff_csv's dict + "has_header"
+    table_read = Signal(object)             # engine.data.Table, before its profiles
     progress_changed = Signal(float)        # 0 … 1
     table_loaded = Signal(object)           # LoadedTable
     load_failed = Signal(str)
@@ -157,8 +199,11 @@ class CsvLoader(QObject):
         self.building = False
 
     # -- reading ---------------------------------------------------------------------
-    def load(self, path: str, delimiter: str | None = None, encoding: str | None = None) -> int:
-        """Read ``path`` in the background; returns the job's ticket."""
+    def load(self, path: str, delimiter: str | None = None, encoding: str | None = None,
+             header: bool | None = None) -> int:
+        """Read ``path`` in the background; returns the job's ticket.
+
+        ``header`` None: detect (a first line made only of numbers is data)."""
         self.cancel()
         self._load_ticket += 1
         ticket = self._load_ticket
@@ -166,7 +211,7 @@ class CsvLoader(QObject):
         self._load_stop = stop
         self.loading = True
         self.load_started.emit(str(path))
-        self._start(self._run_load, ticket, str(path), delimiter, encoding, stop)
+        self._start(self._run_load, ticket, str(path), delimiter, encoding, header, stop)
         return ticket
 
     def cancel(self) -> None:
@@ -183,12 +228,21 @@ class CsvLoader(QObject):
                 pass
         return emit
 
-    def _run_load(self, ticket: int, path: str, delimiter, encoding, stop: threading.Event) -> None:
+    def _run_load(self, ticket: int, path: str, delimiter, encoding, header,
+                  stop: threading.Event) -> None:
         import time
         emit = self._safe(self._load_event)
         t0 = time.perf_counter()
         try:
-            emit(ticket, "preview", sniff_csv(path, n_lines=50, encoding=encoding))
+            preview = sniff_csv(path, n_lines=50, encoding=encoding)
+            if header is None:
+                header = not (preview["header"] and all(_is_number(h) for h in preview["header"]))
+            if not header:
+                preview = sniff_csv(path, n_lines=50, encoding=encoding, header=False)
+            if delimiter and delimiter != preview["delimiter"]:
+                preview = _resplit(preview, path, delimiter, header)
+            preview["has_header"] = header
+            emit(ticket, "preview", preview)
             shown = [-1]
 
             def progress(fraction: float) -> None:
@@ -198,9 +252,10 @@ class CsvLoader(QObject):
                     emit(ticket, "progress", fraction)
 
             table = read_csv(path, delimiter=delimiter, encoding=encoding,
-                             progress=progress, cancel=stop.is_set)
+                             progress=progress, cancel=stop.is_set, header=header)
             if stop.is_set():
                 raise Cancelled("cancelled")
+            emit(ticket, "table", table)
             profiles = profile_table(table)
             emit(ticket, "loaded", LoadedTable(table, profiles, time.perf_counter() - t0))
         except Cancelled:
@@ -218,6 +273,8 @@ class CsvLoader(QObject):
             return                          # a superseded job
         if event == "preview":
             self.preview_ready.emit(payload)
+        elif event == "table":
+            self.table_read.emit(payload)
         elif event == "progress":
             self.progress_changed.emit(float(payload))
         else:

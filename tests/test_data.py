@@ -257,7 +257,7 @@ def test_missing_values_drop_rows_and_are_counted(tmp_path):
     ds = build_dataset(t, DataSpec(target="y", val_fraction=0))
     assert ds.dropped == {"missing target": 1, "missing value in a": 1, "missing value in b": 1}
     assert ds.index_train.tolist() == [0, 4, 5]
-    np.testing.assert_allclose(ds.X_raw(), [[1, 2], [7, 8], [9, 10]])
+    np.testing.assert_allclose(ds.X_raw(), [[1, 2], [7, 8], [9, 10]], rtol=1e-6)  # float32 X
     assert "missing value in a: 1" in ds.summary()
 
 
@@ -347,17 +347,19 @@ def test_normalization_is_fitted_on_training_rows_only():
     x = np.arange(100.0)
     t = Table.from_frame(pd.DataFrame({"x": x, "y": 3 * x + 1}))
     ds = build_dataset(t, DataSpec(target="y", split="chronological", val_fraction=0.2))
-    np.testing.assert_allclose(ds.X_train.mean(axis=0), 0, atol=1e-12)
-    np.testing.assert_allclose(ds.X_train.std(axis=0), 1)
+    assert ds.X_train.dtype == np.float32            # standardized features: float32
+    np.testing.assert_allclose(ds.X_train.mean(axis=0, dtype=np.float64), 0, atol=1e-6)
+    np.testing.assert_allclose(ds.X_train.std(axis=0, dtype=np.float64), 1, rtol=1e-6)
     np.testing.assert_allclose(ds.y_train.mean(axis=0), 0, atol=1e-12)
     assert ds.x_mean.tolist() == [x[:80].mean()]
     assert ds.X_val.mean() > 1.5        # later rows lie beyond the training range
-    np.testing.assert_allclose(ds.X_raw("val")[:, 0], x[80:])
+    np.testing.assert_allclose(ds.X_raw("val")[:, 0], x[80:], rtol=1e-6)
     np.testing.assert_allclose(ds.y_raw("val")[:, 0], 3 * x[80:] + 1)
-    np.testing.assert_allclose(ds.transform_X(ds.X_raw("val")), ds.X_val)
+    np.testing.assert_allclose(ds.transform_X(ds.X_raw("val")), ds.X_val, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ds.inverse_y(ds.y_val), 3 * x[80:, None] + 1)
     raw = build_dataset(t, DataSpec(target="y", normalize="none"))
     assert raw.x_mean.tolist() == [0.0] and raw.y_std.tolist() == [1.0]
+    assert raw.X_train.dtype == np.float64           # raw features keep full precision
     assert set(raw.X_train[:, 0]) <= set(x)
 
 
@@ -374,7 +376,7 @@ def test_series_mode_on_seattle():
     rows = np.concatenate([ds.index_train, ds.index_val])
     assert rows.tolist() == list(range(7, 1461))
     for i in (0, 1, 500, 1453):
-        np.testing.assert_allclose(X[i], temp[rows[i] - 7:rows[i]], rtol=1e-12)
+        np.testing.assert_allclose(X[i], temp[rows[i] - 7:rows[i]], rtol=1e-6)
     np.testing.assert_allclose(ds.y_raw("val")[:, 0], temp[ds.index_val])
     assert len(ds.time_values) == 1461 and ds.time_values[0] == "2012/01/01"
     assert ds.dropped == {}
@@ -484,3 +486,28 @@ def test_spec_keeps_delimiter_and_encoding_for_reloading(tmp_path):
         DataSpec(target="ziel", encoding="klingon")
     with pytest.raises(DataError, match="one character"):
         DataSpec(target="ziel", delimiter="||")
+
+
+def test_features_built_in_blocks_match_a_direct_computation():
+    """Many blocks, missing values, a one-hot column, a random split: X equals the
+    table's own values, and the statistics are the training rows' own."""
+    rng = np.random.default_rng(3)
+    n = 20_000                                   # > 2 blocks of rows
+    a = rng.normal(50, 10, n)
+    a[rng.choice(n, 300, replace=False)] = np.nan
+    b = rng.normal(-3, 0.01, n)
+    c = rng.choice(["red", "green", "blue"], n)
+    frame = pd.DataFrame({"a": a, "b": b, "c": c, "y": rng.normal(size=n)})
+    ds = build_dataset(Table.from_frame(frame), DataSpec(target="y", seed=5, val_fraction=0.25))
+    assert ds.X_train.base is ds.X_val.base is not None        # one array, two views
+    assert ds.n_train + ds.n_val == n - 300
+    for which, idx in (("train", ds.index_train), ("val", ds.index_val)):
+        raw = ds.X_raw(which)
+        np.testing.assert_allclose(raw[:, 0], a[idx], rtol=1e-6)
+        np.testing.assert_allclose(raw[:, 1], b[idx], rtol=1e-6)
+        onehot = np.stack([c[idx] == k for k in ds.onehot["c"]], axis=1)
+        np.testing.assert_allclose(raw[:, 2:], onehot, atol=1e-6)
+    np.testing.assert_allclose(ds.x_mean[:2], [a[ds.index_train].mean(), b[ds.index_train].mean()],
+                               rtol=1e-12)
+    np.testing.assert_allclose(ds.x_std[:2], [a[ds.index_train].std(), b[ds.index_train].std()],
+                               rtol=1e-9)

@@ -174,7 +174,7 @@ def test_edit_import_reopens_with_current_settings(qtbot, window, monkeypatch):
     assert dlg.time_combo.currentData() == "date"
     assert dlg.split_chrono.isChecked()
     assert dlg.val_spin.value() == 25
-    assert dlg.current_spec() == spec
+    assert dlg.current_spec() == DataSpec.from_dict({**spec.to_dict(), "delimiter": ","})  # as read
     assert dlg.ok_button.isEnabled()
     dlg.done(0)
 
@@ -397,4 +397,111 @@ def test_unusable_saved_settings_fall_back_to_defaults(qtbot):
     with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
         dlg.show()
     assert dlg.role_of("species") == "target" and dlg.ok_button.isEnabled()
+    dlg.done(0)
+
+
+# ---------------------------------------------------------------------------- reading options
+def _save_and_reopen(qtbot, window, monkeypatch, tmp_path) -> None:
+    """File → Save As, File → New, then open the saved project; returns once its data loaded."""
+    if not hasattr(window, "io"):
+        pytest.skip("needs the real main window")
+    project = str(tmp_path / "saved.ncproj")
+    monkeypatch.setattr(window, "_ask_save_path", lambda: project)
+    window.actionSaveAs.trigger()
+    assert os.path.exists(project)
+    window.actionNew.trigger()
+    assert window.document.dataset is None
+    with qtbot.waitSignal(window.data_controller.project_data_loaded, timeout=TIMEOUT) as loaded:
+        assert window.open_path(project)
+    assert loaded.args == [True], window.data_controller.panel.problem_label.text()
+
+
+def test_a_latin1_semicolon_file_reopens_from_its_project(qtbot, window, monkeypatch, tmp_path):
+    content = "ville;x;y\n".encode() + "".join(
+        f"Orléans{i % 3};{i},5;{2 * i}\n" for i in range(12)).encode("latin-1")
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "villes.csv", content))
+    assert "not UTF-8" in dlg.blocked_reason()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg.encoding_combo, qtbot, "latin-1")
+    assert dlg.delimiter_combo.currentData() == ";"
+    assert dlg.role_of("y") == "target"
+    confirm(qtbot, window, dlg)
+    spec = window.document.data_spec
+    assert (spec.delimiter, spec.encoding, spec.header) == (";", "latin-1", True)
+    before = window.document.dataset
+    _save_and_reopen(qtbot, window, monkeypatch, tmp_path)
+    ds = window.document.dataset
+    assert ds.feature_names == before.feature_names == ["ville=Orléans0", "ville=Orléans1", "ville=Orléans2", "x"]
+    np.testing.assert_array_equal(ds.X_raw("train"), before.X_raw("train"))
+    assert window.document.data_spec == spec
+
+
+def test_a_file_without_a_header_row_is_detected_and_reopens(qtbot, window, monkeypatch, tmp_path):
+    path = _write(tmp_path, "nohead.csv", "".join(f"{i},{i % 4},{3 * i + 1}\n" for i in range(20)))
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    assert not dlg.header_check.isChecked()                   # numbers only: the first line is data
+    assert [dlg.columns_table.item(i, 0).text() for i in range(3)] == ["column 1", "column 2", "column 3"]
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    assert dlg.loaded.table.n_rows == 20
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):   # the person says: it has a header
+        qtbot.mouseClick(dlg.header_check, Qt.MouseButton.LeftButton)
+    assert not dlg.ok_button.isEnabled()
+    assert "no header row" in dlg.blocked_reason() and "First row holds" in dlg.blocked_reason()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.header_check, Qt.MouseButton.LeftButton)
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    confirm(qtbot, window, dlg)
+    assert window.document.data_spec.header is False
+    assert window.document.dataset.n_train + window.document.dataset.n_val == 20
+    _save_and_reopen(qtbot, window, monkeypatch, tmp_path)
+    assert window.document.dataset.n_train + window.document.dataset.n_val == 20
+    assert window.document.dataset.target_name == "column 3"
+
+
+def test_a_header_row_of_text_can_be_read_as_data(qtbot, window, monkeypatch, tmp_path):
+    path = _write(tmp_path, "h.csv", "a,b,y\n" + "".join(f"{i},{i % 3},{i * 2}\n" for i in range(9)))
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    assert dlg.header_check.isChecked() and dlg.loaded.table.n_rows == 9
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.header_check, Qt.MouseButton.LeftButton)
+    assert dlg.loaded.table.n_rows == 10                      # "a,b,y" is now a row of text
+    assert dlg.loaded.table.column("column 1").kind == "text"
+    assert dlg.preview_table.item(0, 0).text() == "a"
+
+
+# ---------------------------------------------------------------------------- defaults, early columns
+def test_default_target_is_the_last_column_with_a_hint(qtbot, window, monkeypatch):
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("auto_mpg.csv"))
+    assert dlg.role_of("Origin") == "target"
+    assert "the last column" in dlg.summary_label.text()
+    set_role(qtbot, dlg, "Miles_per_Gallon", "target")
+    assert "the last column" not in dlg.summary_label.text()
+
+
+def test_an_id_like_last_column_is_not_the_default_target(qtbot, window, monkeypatch, tmp_path):
+    rows = "".join(f"{i},{i % 7},{2 * i},id-{i:04d}\n" for i in range(80))
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "ids.csv", "a,b,y,key\n" + rows))
+    assert dlg.role_of("key") == "ignore" and dlg.role_of("y") == "target"
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+
+
+def test_columns_are_listed_from_the_first_rows_and_roles_chosen_early_are_kept(qtbot, window, monkeypatch,
+                                                                                 tmp_path):
+    path = _big_csv(tmp_path, rows=200_000)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    ctl = window.data_controller
+    with qtbot.waitSignal(ctl.dialog_opened, timeout=TIMEOUT) as opened:
+        window.actionImportCsv.trigger()
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.loader.preview_ready, timeout=TIMEOUT):
+        pass
+    assert dlg.loaded is None                                   # still reading …
+    assert dlg.columns_table.rowCount() == 20                   # … but every column is listed
+    assert dlg.columns_table.item(0, 1).text() == "number" and dlg.columns_table.item(0, 1).font().italic()
+    assert dlg.role_of("c19") == "target" and not dlg.ok_button.isEnabled()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg._role_boxes["c0"], qtbot, "target")          # chosen while the file is read
+    assert dlg.loaded is not None and not dlg.columns_table.item(0, 1).font().italic()
+    assert dlg.role_of("c0") == "target" and dlg.role_of("c19") == "feature"
+    assert dlg.dataset.target_name == "c0" and dlg.ok_button.isEnabled()
     dlg.done(0)

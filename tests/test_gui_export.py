@@ -198,3 +198,21 @@ def test_weights_that_no_longer_fit_are_reported(qtbot, window, monkeypatch, tmp
     ok, message = run_export(qtbot, window)
     assert not ok and "train again" in message
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_a_write_that_fails_midway_keeps_the_earlier_file(qtbot, window, monkeypatch, tmp_path):
+    """Atomic writes, checked even as root: the target is replaced only by a
+    complete file; a failure leaves the old file and no temporary behind."""
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    out = tmp_path / "model.onnx"
+    out.write_bytes(b"the earlier export")
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "replace", broken_replace)
+    patch_save(monkeypatch, out)
+    ok, message = run_export(qtbot, window)
+    assert not ok and "Traceback" not in message
+    assert out.read_bytes() == b"the earlier export"
+    assert sorted(os.listdir(tmp_path)) == ["model.onnx"]

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget, QCheckBox,
 )
 
-from engine.data import NA_VALUES, DataError, DataSpec
+from engine.data import NA_VALUES, Column, DataError, DataSpec
 from gui.loading import CsvLoader, LoadedTable
 from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate
 
@@ -71,7 +71,16 @@ class ImportDialog(QDialog):
         self._pending_spec: DataSpec | None = None
         self._reason = "Reading the file…"
         self._role_boxes: dict[str, QComboBox] = {}
-        self._user_delimiter = self._user_encoding = None
+        self._cols: dict[str, object] = {}      # name -> Column / ColumnProfile / preview guess
+        self._n_rows_known = 0                  # rows behind self._cols (preview rows until read)
+        self._user_roles: dict[str, str] = {}   # roles the person chose (kept when the table arrives)
+        self._target_is_default = False
+        self._user_delimiter = self._user_encoding = self._user_header = None
+        self._header_used = True
+        if self._initial_spec is not None:      # Edit import…: read the file as it was read
+            self._user_delimiter = self._initial_spec.delimiter
+            self._user_encoding = self._initial_spec.encoding
+            self._user_header = self._initial_spec.header
 
         self._build_ui()
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -80,6 +89,7 @@ class ImportDialog(QDialog):
         lo.load_started.connect(self._on_loader_load_started)
         lo.preview_ready.connect(self._on_loader_preview_ready)
         lo.progress_changed.connect(self._on_loader_progress_changed)
+        lo.table_read.connect(self._on_loader_table_read)
         lo.table_loaded.connect(self._on_loader_table_loaded)
         lo.load_failed.connect(self._on_loader_load_failed)
         lo.load_cancelled.connect(self._on_loader_load_cancelled)
@@ -107,15 +117,17 @@ class ImportDialog(QDialog):
         self.delimiter_combo = QComboBox(objectName="delimiterCombo")
         for text, d in DELIMITERS:
             self.delimiter_combo.addItem(text, d)
-        self.delimiter_combo.activated.connect(self._on_reading_option_changed)
+        self.delimiter_combo.activated.connect(self._on_delimiter_chosen)
         self.encoding_combo = QComboBox(objectName="encodingCombo")
         for text, e in ENCODINGS:
             self.encoding_combo.addItem(text, e)
-        self.encoding_combo.activated.connect(self._on_reading_option_changed)
+        self.encoding_combo.activated.connect(self._on_encoding_chosen)
         self.header_check = QCheckBox("First row holds the column names", objectName="headerCheck")
         self.header_check.setChecked(True)
-        self.header_check.setEnabled(False)
-        self.header_check.setToolTip("NetCanvas reads files whose first line names the columns")
+        self.header_check.setToolTip("Checked: the first line names the columns. Unchecked: the first "
+                                     "line is already data; columns are named “column 1”, “column 2”, …\n"
+                                     "Detected when the file is opened (a first line of numbers only is data).")
+        self.header_check.clicked.connect(self._on_header_clicked)
         self.file_info = QLabel(objectName="importFileInfo")
         self.file_info.setStyleSheet("color: #6b7280;")
         top.addWidget(QLabel("File:"), 0, 0)
@@ -189,7 +201,7 @@ class ImportDialog(QDialog):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 0, 0, 0)
 
-        mode_box = QGroupBox("Examples")
+        mode_box = self.mode_box = QGroupBox("Examples")
         ml = QFormLayout(mode_box)
         self.mode_columns = QRadioButton("One row → one example", objectName="modeColumns")
         self.mode_series = QRadioButton("Series: previous K values → next value", objectName="modeSeries")
@@ -214,7 +226,7 @@ class ImportDialog(QDialog):
         self._mode_form = ml
         rl.addWidget(mode_box)
 
-        train_box = QGroupBox("Task and split")
+        train_box = self.train_box = QGroupBox("Task and split")
         tl = QFormLayout(train_box)
         self.task_combo = QComboBox(objectName="taskCombo")
         for text, t in TASKS:
@@ -288,7 +300,7 @@ class ImportDialog(QDialog):
         self.file_label.setToolTip(self.path)
         self.setWindowTitle(f"Import CSV — {os.path.basename(self.path)}")
         self.loader.forget_builds()
-        self.loader.load(self.path, self._user_delimiter, self._user_encoding)
+        self.loader.load(self.path, self._user_delimiter, self._user_encoding, self._user_header)
 
     def loader_cancel(self) -> None:
         self.loader.cancel()
@@ -298,12 +310,24 @@ class ImportDialog(QDialog):
                                               "CSV files (*.csv *.tsv *.txt);;All files (*)")
         if path:
             self.path = os.path.abspath(path)
-            self._user_delimiter = self._user_encoding = None
+            self._user_delimiter = self._user_encoding = self._user_header = None
+            self._user_roles.clear()
             self._reload()
 
-    def _on_reading_option_changed(self) -> None:
+    def _on_delimiter_chosen(self) -> None:
         self._user_delimiter = self.delimiter_combo.currentData()
+        self._user_roles.clear()                # the columns may be different ones now
+        self._reload()
+
+    def _on_encoding_chosen(self) -> None:
+        """Only the encoding is the person's choice: the delimiter is still detected."""
         self._user_encoding = self.encoding_combo.currentData()
+        self._user_roles.clear()
+        self._reload()
+
+    def _on_header_clicked(self, checked: bool) -> None:
+        self._user_header = bool(checked)
+        self._user_roles.clear()
         self._reload()
 
     def _on_loader_load_started(self, path: str) -> None:
@@ -314,6 +338,9 @@ class ImportDialog(QDialog):
         self.cancel_load_button.setEnabled(True)
         self.columns_table.setRowCount(0)
         self._role_boxes.clear()
+        self._cols.clear()
+        self.mode_box.setEnabled(False)
+        self.train_box.setEnabled(False)
         self.summary_label.setText("")
         try:
             size = os.path.getsize(path)
@@ -326,7 +353,14 @@ class ImportDialog(QDialog):
         with QSignalBlocker(self.delimiter_combo), QSignalBlocker(self.encoding_combo):
             _select_data(self.delimiter_combo, self._user_delimiter or preview["delimiter"])
             _select_data(self.encoding_combo, self._user_encoding or preview["encoding"])
+        self._header_used = bool(preview.get("has_header", True))
+        with QSignalBlocker(self.header_check):
+            self.header_check.setChecked(self._header_used)
         self._fill_preview(preview["header"], preview["rows"])
+        if self.loaded is None and preview["header"]:
+            self._fill_columns(_guess_columns(preview), len(preview["rows"]), guessed=True)
+            self._apply_spec(self._initial_spec)
+            self._apply_user_roles()
 
     def _fill_preview(self, header: list[str], rows: list[list[str]]) -> None:
         t = self.preview_table
@@ -365,51 +399,102 @@ class ImportDialog(QDialog):
         self.progress_row.setVisible(False)
         if "not UTF-8" in message and self._user_encoding in (None, "utf-8", "utf-8-sig"):
             message += " — or choose the file's encoding (e.g. Latin-1) under Encoding above"
+        if "no header row" in message:
+            message += " — uncheck “First row holds the column names” above"
+        self._mark_unread()
         self._set_blocked(message)
+
+    def _mark_unread(self) -> None:
+        """Columns guessed from the first rows stay listed, but say they were never read."""
+        if self.loaded is not None:
+            return
+        for i in range(self.columns_table.rowCount()):
+            item = self.columns_table.item(i, _C_VALUES)
+            if item is not None:
+                item.setText("not read")
+                item.setToolTip("the file could not be read to the end; see the message below")
 
     def _on_loader_load_cancelled(self) -> None:
         self.progress_row.setVisible(False)
+        self._mark_unread()
         self._set_blocked("Loading was cancelled; press Reload to read the file again", error=False)
 
-    def _on_loader_table_loaded(self, loaded: LoadedTable) -> None:
+    def _on_loader_table_read(self, table) -> None:
+        """The whole file is parsed: exact types and missing counts; build at once
+        (the charts follow in ``table_loaded``)."""
         self.progress_row.setVisible(False)
-        self.loaded = loaded
-        t = loaded.table
-        self.file_info.setText(f"{t.n_rows:,} rows × {len(t.columns)} columns · "
-                               f"{self.file_info.text()} · read in {loaded.seconds:.2f} s")
-        self._fill_columns(loaded)
+        self.loaded = LoadedTable(table, [], 0.0)
+        self._size_text = self.file_info.text()
+        self.file_info.setText(f"{table.n_rows:,} rows × {len(table.columns)} columns · {self._size_text}")
+        self._fill_columns(table.columns, table.n_rows)
         self._apply_spec(self._initial_spec)
+        self._apply_user_roles()
+        self.mode_box.setEnabled(True)
+        self.train_box.setEnabled(True)
         self._set_blocked("Building the dataset…", error=False)
         self._start_build()             # the first build needs no debounce
 
+    def _on_loader_table_loaded(self, loaded: LoadedTable) -> None:
+        if self.loaded is None or self.loaded.table is not loaded.table:
+            self._on_loader_table_read(loaded.table)
+        self.loaded = loaded
+        t = loaded.table
+        self.file_info.setText(f"{t.n_rows:,} rows × {len(t.columns)} columns · "
+                               f"{self._size_text} · read in {loaded.seconds:.2f} s")
+        for p in loaded.profiles:
+            self._cols[p.name] = p
+        for i in range(self.columns_table.rowCount()):
+            p = self._cols[self.columns_table.item(i, _C_NAME).text()]
+            chart = self.columns_table.item(i, _C_CHART)
+            chart.setData(PROFILE_ROLE, p)
+            chart.setToolTip(_chart_tooltip(p))
+            values = self.columns_table.item(i, _C_VALUES)
+            values.setText(p.describe())
+            values.setForeground(self.palette().text())
+            values.setToolTip(_chart_tooltip(p))
+        self._refresh_role_look()
+
     # ------------------------------------------------------------------ columns
-    def _fill_columns(self, loaded: LoadedTable) -> None:
+    def _fill_columns(self, cols, n_rows: int, guessed: bool = False) -> None:
+        """One row per column: name, type, role, missing, chart, values.
+
+        ``guessed``: types and missing counts come from the preview rows (the
+        file is still being read); they are shown in italics and replaced when
+        the table arrives."""
         t = self.columns_table
-        t.setRowCount(len(loaded.profiles))
+        t.setRowCount(len(cols))
         self._role_boxes.clear()
-        n_rows = loaded.table.n_rows
-        for i, p in enumerate(loaded.profiles):
+        self._cols = {c.name: c for c in cols}
+        self._n_rows_known = n_rows
+        grey = QColor("#9ca3af")
+        for i, p in enumerate(cols):
             name = QTableWidgetItem(p.name)
             name.setToolTip(p.name)
             t.setItem(i, _C_NAME, name)
             kind = QTableWidgetItem("number" if p.kind == "number" else "text")
             kind.setForeground(QColor("#2563eb") if p.kind == "number" else QColor("#0d9488"))
-            t.setItem(i, _C_TYPE, kind)
             share = 100 * p.missing / max(1, n_rows)
-            miss = QTableWidgetItem((f"{p.missing:,} ({share:.0f} %)" if share >= 1 else f"{p.missing:,}")
-                                    if p.missing else "–")
+            if guessed:
+                f = kind.font()
+                f.setItalic(True)
+                kind.setFont(f)
+                kind.setToolTip(f"guessed from the first {n_rows} rows; checked when the whole file is read")
+                miss = QTableWidgetItem(f"{p.missing} of {n_rows}" if p.missing else "–")
+            else:
+                miss = QTableWidgetItem((f"{p.missing:,} ({share:.0f} %)" if share >= 1 else f"{p.missing:,}")
+                                        if p.missing else "–")
+            t.setItem(i, _C_TYPE, kind)
             miss.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if p.missing:
                 miss.setForeground(QColor("#b45309"))
                 miss.setToolTip(f"{p.missing:,} of {n_rows:,} cells are missing ({share:.1f} %); "
-                                "rows missing a used value are dropped")
+                                "rows missing a used value are dropped"
+                                + (" (in the first rows; the whole file is still being read)" if guessed else ""))
             t.setItem(i, _C_MISSING, miss)
             chart = QTableWidgetItem()
-            chart.setData(PROFILE_ROLE, p)
-            chart.setToolTip(_chart_tooltip(p))
             t.setItem(i, _C_CHART, chart)
-            values = QTableWidgetItem(p.describe())
-            values.setToolTip(_chart_tooltip(p))
+            values = QTableWidgetItem("reading…" if guessed else "computing charts…")
+            values.setForeground(grey)
             t.setItem(i, _C_VALUES, values)
             box = QComboBox(objectName=f"role:{p.name}")
             box.setAccessibleName(f"Role of {p.name}")
@@ -418,8 +503,8 @@ class ImportDialog(QDialog):
             box.activated.connect(lambda _=0, col=p.name: self._on_role_changed(col))
             t.setCellWidget(i, _C_ROLE, box)
             self._role_boxes[p.name] = box
-        names = [p.name for p in loaded.profiles]
-        numbers = [p.name for p in loaded.profiles if p.kind == "number"]
+        names = [p.name for p in cols]
+        numbers = [p.name for p in cols if p.kind == "number"]
         with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo):
             self.series_combo.clear()
             for n in numbers:
@@ -429,8 +514,22 @@ class ImportDialog(QDialog):
             for n in names:
                 self.time_combo.addItem(n, n)
 
+    def _apply_user_roles(self) -> None:
+        """Roles the person chose while the file was read win over the defaults."""
+        if not self._user_roles or self.mode_series.isChecked():
+            return
+        for name, role in self._user_roles.items():
+            if name in self._role_boxes:
+                if role == "target":
+                    for other, box in self._role_boxes.items():
+                        if other != name and box.currentData() == "target":
+                            self._set_role_quiet(other, self._default_role(other))
+                    self._target_is_default = False
+                self._set_role_quiet(name, role)
+        self._refresh_role_look()
+
     def _profile(self, name: str):
-        return next(p for p in self.loaded.profiles if p.name == name)
+        return self._cols[name]
 
     def role_of(self, name: str) -> str:
         return self._role_boxes[name].currentData()
@@ -448,7 +547,9 @@ class ImportDialog(QDialog):
             _select_data(box, role)
 
     def _on_role_changed(self, name: str) -> None:
-        if self.role_of(name) == "target":   # only one target: the previous one becomes a feature
+        self._user_roles[name] = self.role_of(name)
+        if self.role_of(name) == "target":
+            self._target_is_default = False   # only one target: the previous one becomes a feature
             for other, box in self._role_boxes.items():
                 if other != name and box.currentData() == "target":
                     self._set_role_quiet(other, "feature" if self._default_role(other) == "feature"
@@ -458,7 +559,7 @@ class ImportDialog(QDialog):
 
     def _default_role(self, name: str) -> str:
         p = self._profile(name)
-        if p.missing == self.loaded.table.n_rows:
+        if p.missing == self._n_rows_known:
             return "ignore"
         if p.kind == "text" and p.n_unique > AUTO_IGNORE_TEXT_VALUES:
             return "ignore"
@@ -489,7 +590,8 @@ class ImportDialog(QDialog):
             f.setBold(box.currentData() in ("target", "series"))
             item.setFont(f)
             chart = self.columns_table.item(i, _C_CHART)
-            chart.setData(SPARK_ROLE, bool(series and self._profile(name).kind == "number"))
+            if chart is not None:
+                chart.setData(SPARK_ROLE, bool(series and self._profile(name).kind == "number"))
             if series and name != s_name and box.currentData() == "feature":
                 box.setToolTip("feature: its previous K values are inputs too")
             else:
@@ -498,7 +600,9 @@ class ImportDialog(QDialog):
     # ------------------------------------------------------------------ settings ↔ spec
     def _apply_spec(self, spec: DataSpec | None) -> None:
         """Set every control from ``spec`` (Edit import…) or from defaults."""
-        names = [p.name for p in self.loaded.profiles]
+        names = list(self._cols)
+        if not names:
+            return
         known = spec is not None and spec.target in names and all(
             c in names for c in [spec.series, spec.time_column, *(spec.features or [])] if c)
         for n in names:
@@ -506,7 +610,8 @@ class ImportDialog(QDialog):
         if not known:
             spec = None
         if spec is None:
-            target = names[-1]
+            target = self.default_target()
+            self._target_is_default = len(names) > 1
             if len(names) > 1:
                 self._set_role_quiet(target, "target")
             with QSignalBlocker(self.mode_columns), QSignalBlocker(self.mode_series):
@@ -543,6 +648,14 @@ class ImportDialog(QDialog):
         self._refresh_role_look()
         self._update_mode_widgets()
 
+    def default_target(self) -> str:
+        """The last column, as in Orange (and UCI, Weka, scikit-learn's files) — unless
+        it would not start as a feature (no values, or an id-like text column):
+        then the last column that would."""
+        names = list(self._cols)
+        usable = [n for n in names if self._default_role(n) == "feature"]
+        return usable[-1] if usable else names[-1]
+
     def current_spec(self) -> DataSpec:
         """The settings on screen as a DataSpec; DataError says what is missing."""
         if self.loaded is None:
@@ -550,7 +663,10 @@ class ImportDialog(QDialog):
         roles = {n: b.currentData() for n, b in self._role_boxes.items()}
         targets = [n for n, r in roles.items() if r == "target"]
         features = [n for n, r in roles.items() if r == "feature"]
+        t = self.loaded.table
         common = dict(task=self.task_combo.currentData(),
+                      delimiter=t.delimiter, header=self._header_used,
+                      encoding=None if t.encoding.replace("_", "-").lower().startswith("utf-8") else t.encoding,
                       split="chronological" if self.split_chrono.isChecked() else "random",
                       val_fraction=self.val_spin.value() / 100.0, seed=self.seed_spin.value(),
                       normalize="standard" if self.normalize_check.isChecked() else "none")
@@ -574,9 +690,9 @@ class ImportDialog(QDialog):
     # ------------------------------------------------------------------ mode
     def _on_mode_toggled(self, series: bool) -> None:
         if self.loaded is not None and series:
-            names = [p.name for p in self.loaded.profiles]
+            names = list(self._cols)
             targets = [n for n in names if self.role_of(n) == "target"]
-            numbers = [p.name for p in self.loaded.profiles if p.kind == "number"]
+            numbers = [n for n, p in self._cols.items() if p.kind == "number"]
             pick = targets[0] if targets and targets[0] in numbers else (numbers[0] if numbers else None)
             with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo):
                 if pick:
@@ -682,6 +798,11 @@ class ImportDialog(QDialog):
         task = {"regression": "regression", "binary": "classification, 2 classes",
                 "multiclass": f"classification, {len(ds.classes)} classes"}[ds.task]
         lines.append(f"<b>Target:</b> {_esc(ds.target_name)} — {task}")
+        if self._target_is_default and not s.series:
+            kind = "text" if self._cols[ds.target_name].kind == "text" else "a number"
+            lines.append(f"<span style='color:#6b7280'>&nbsp;&nbsp;chosen as the last column (where data sets "
+                         f"usually keep it; here {kind}). To predict another column, set its role to "
+                         f"“target”.</span>")
         if ds.classes:
             import numpy as np
             tr = np.bincount(ds.y_train, minlength=len(ds.classes))
@@ -731,6 +852,28 @@ class ImportDialog(QDialog):
         self._debounce.stop()
         self.loader.shutdown()
         super().done(r)
+
+
+def _guess_columns(preview: dict) -> list[Column]:
+    """Columns typed from the preview rows alone: number when every non-missing
+    cell reads as a number (a decimal comma counts in a ;-separated file)."""
+    missing = set(NA_VALUES)
+    comma = preview.get("delimiter") == ";"
+    out = []
+    for j, name in enumerate(preview["header"]):
+        cells = [r[j].strip() if j < len(r) else "" for r in preview["rows"]]
+        present = [c for c in cells if c not in missing]
+        number = bool(present) and all(_is_number(c.replace(",", ".") if comma else c) for c in present)
+        out.append(Column(name, "number" if number else "text", len(cells) - len(present), len(set(present))))
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _titled(title, widget: QWidget) -> QWidget:
