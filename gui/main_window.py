@@ -175,8 +175,8 @@ class MainWindow(QMainWindow):
         a.actionAbout.triggered.connect(self._show_about)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         v.context_actions = [a.actionUndo, a.actionRedo, None, a.actionCut, a.actionCopy, a.actionPaste,
-                             a.actionDelete, None, a.actionSelectAll, a.actionArrange, None,
-                             a.actionZoomIn, a.actionZoomOut, a.actionZoomFit]
+                             a.actionDelete, a.actionDeleteKeepLinks, None, a.actionSelectAll,
+                             a.actionArrange, None, a.actionZoomIn, a.actionZoomOut, a.actionZoomFit]
         self._update_edit_actions()
 
     def _install_helpers(self) -> None:

@@ -315,7 +315,7 @@ def test_default_layout_gives_the_plots_half_the_height_and_a_readable_canvas(wi
     assert w.palette_dock.width() < 200 and w.canvas_view.width() > 0.6 * size[0]
     for index, least in ((0, 1.0), (1, 0.85), (4, 0.85)):
         w.io.open_example(index, ask=False)
-        qtbot.waitUntil(lambda: w.canvas_view.zoom() >= least)     # fitted, and not tiny
+        qtbot.waitUntil(lambda least=least: w.canvas_view.zoom() >= least)     # fitted, and not tiny
         visible = w.canvas_view.mapToScene(w.canvas_view.viewport().rect()).boundingRect()
         assert visible.contains(w.scene.nodes_rect())
         assert w.zoom_label.text() == f"{w.canvas_view.zoom() * 100:.0f}%"
@@ -427,3 +427,13 @@ def test_layout_and_geometry_are_remembered_for_the_next_start(window, qtbot):
     again.reset_layout()
     assert again.palette_dock.isVisible()
     again.document.undo_stack.setClean()
+
+
+def test_the_canvas_context_menu_holds_the_window_edits(window):
+    menu = window.canvas_view.build_context_menu(window.scene.nodes["dense1"].sceneBoundingRect().center())
+    acts = menu.actions()
+    for act in (window.actionUndo, window.actionDelete, window.actionDeleteKeepLinks, window.actionArrange,
+                window.actionZoomFit):
+        assert act in acts
+    assert window.scene.selected_node_ids() == ["dense1"]          # right-click selects what is under it
+    assert window.actionDeleteKeepLinks.isEnabled()

@@ -186,9 +186,10 @@ class PropertiesPanel(QScrollArea):
         rows = [(nid, *doc.cost_of(nid)) for nid in doc.graph.nodes if doc.cost_of(nid) is not None]
         total = doc.total_cost()
         cell = "padding: 1px 6px;"
-        html = [f"<table cellspacing='0' style='margin-top:2px'><tr style='color:#6b7280'>"
+        head = (f"<table cellspacing='0' style='margin-top:2px'><tr style='color:#6b7280'>"
                 f"<td style='{cell}'>layer</td><td align='right' style='{cell}'>params</td>"
-                f"<td align='right' style='{cell}'>mult-adds</td></tr>"]
+                f"<td align='right' style='{cell}'>mult-adds</td></tr>")
+        html = [head]
         for nid, params, macs in rows:
             html.append(f"<tr><td style='{cell}'>{nid}</td><td align='right' style='{cell}'>{params:,}</td>"
                         f"<td align='right' style='{cell}'>{macs:,}</td></tr>")
