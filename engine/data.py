@@ -339,8 +339,8 @@ class _WatchedFile(io.RawIOBase):
 
 
 def _read_frame(path: Path, kw: dict, progress, cancel) -> pd.DataFrame:
-    if progress is None and cancel is None:
-        return pd.read_csv(path, **kw)
+    # always through the watched file: measured faster and lighter than handing pandas
+    # the path (bench/csv_load.py: peak 192 MB vs 320 MB for 1M x 20 numbers)
     size = max(1, path.stat().st_size)
     with open(path, "rb", buffering=0) as raw:
         watched = _WatchedFile(raw, size, progress, cancel)
@@ -369,9 +369,9 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     columns are named ``column 1``, ``column 2``, ….
 
     The delimiter (, ; tab) and encoding (UTF-8 with or without BOM) are detected
-    unless given. Empty cells and NA/N/A/NaN/null/None are missing. With
-    ``progress(fraction)`` or ``cancel() -> bool`` the file is read in chunks
-    (cancel → :class:`Cancelled`); otherwise in one fast pandas C-engine read.
+    unless given. Empty cells and NA/N/A/NaN/null/None are missing. The file is
+    parsed in one pandas C-engine read; ``progress(fraction)`` is called as it
+    goes and ``cancel() -> bool`` stops it (:class:`Cancelled`).
     """
     path = Path(path)
     if encoding is not None:
