@@ -1,8 +1,13 @@
 """The error surface: loss over a grid of two chosen parameters, all others held.
 
 The optimizer's path over the same two parameters is recorded by the
-trainer (``Trainer.trajectory``); :func:`grid_around` picks a window that
-shows both the current point and the path.
+trainer (``Trainer.trajectory``); :func:`auto_ranges` picks a window that
+shows both the path and the valley around the current point: the path's
+extent plus a margin, widened on each axis to where the loss rises to 1.5×
+its lowest value (a few forward passes along each axis,
+:func:`visible_half_widths`), so a wide
+shallow valley is not drawn as one flat colour and a narrow one not as a
+few pixels.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import numpy as np
 
 from .model import Model
 
-__all__ = ["Surface", "loss_surface", "grid_around", "default_pair"]
+__all__ = ["Surface", "auto_ranges", "default_pair", "grid_around", "loss_surface", "visible_half_widths"]
 
 
 @dataclass
@@ -37,15 +42,98 @@ def default_pair(model: Model) -> tuple[str, str]:
 
 
 def grid_around(center: tuple[float, float], path: np.ndarray | None = None,
-                min_half_width: float = 1.0, margin: float = 0.25) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Ranges ``((a_lo, a_hi), (b_lo, b_hi))`` covering the centre and the whole path."""
-    pts = np.asarray([center], np.float64)
+                min_half_width=1.0, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Ranges ``((a_lo, a_hi), (b_lo, b_hi))``: the whole path with a margin, and at least
+    ``min_half_width`` (a number, or one per axis) on each side of the centre.
+
+    Without a path the window is centred on ``center``.
+    """
+    c = np.asarray(center, np.float64)
+    half = np.broadcast_to(np.asarray(min_half_width, np.float64), (2,))
+    lo, hi = c - half, c + half
     if path is not None and len(path):
-        pts = np.vstack([pts, np.asarray(path, np.float64)])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    half = np.maximum((hi - lo) / 2 * (1 + 2 * margin), min_half_width)
-    mid = (lo + hi) / 2
-    return (mid[0] - half[0], mid[0] + half[0]), (mid[1] - half[1], mid[1] + half[1])
+        P = np.asarray(path, np.float64).reshape(-1, 2)
+        P = P[np.isfinite(P).all(axis=1)]
+        if len(P):
+            plo, phi = np.minimum(P.min(axis=0), c), np.maximum(P.max(axis=0), c)
+            pad = margin * np.maximum(phi - plo, 1e-12)
+            lo, hi = np.minimum(lo, plo - pad), np.maximum(hi, phi + pad)
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def _subset(X: np.ndarray, y: np.ndarray, max_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed random subset of at most ``max_rows`` rows (the same one for probes and grid)."""
+    if len(X) > max_rows:
+        idx = np.random.default_rng(seed).choice(len(X), max_rows, replace=False)
+        X, y = X[idx], y[idx]
+    return X, y
+
+
+def visible_half_widths(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],
+                        rise: float = 1.0, smallest: float = 2.0 ** -9, largest: float = 16.0,
+                        max_rows: int = 2000, seed: int = 0) -> np.ndarray:
+    """For each of the two parameters, how far from its current value the loss rises by
+    ``rise`` times its lowest value along that axis (``rise=1``: the loss doubles).
+
+    Probes ±h for h = ``smallest``, 2·``smallest``, … ``largest`` (a few forward passes
+    per axis, stopping at the first h that reaches the rise) and interpolates between the
+    last two probes on log–log axes. A parameter that never raises the loss that much
+    gets ``largest`` if the loss moves visibly (by 10 % of the rise) and 1.0 otherwise.
+    The model's weights are restored.
+    """
+    X, y = _subset(X, y, max_rows, seed)
+    X = np.asarray(X, model.dtype)
+    P = model.flat_params
+    saved = P.copy()
+    out = np.ones(2)
+    try:
+        with np.errstate(all="ignore"):
+            base = float(loss.value(model.forward(X), y))
+            for k, name in enumerate(names):
+                i = model.flat_index(name)
+                c = float(saved[i])
+                low = base if np.isfinite(base) else np.inf
+                h_prev, r_prev, found, h, r = 0.0, 0.0, False, smallest, 0.0
+                while h <= largest * (1 + 1e-9):
+                    vals = []
+                    for s in (-1.0, 1.0):
+                        P[i] = c + s * h
+                        vals.append(float(loss.value(model.forward(X), y)))
+                    P[i] = c
+                    vals = [v for v in vals if np.isfinite(v)]
+                    if not vals:      # overflow: the loss is far above the centre here
+                        found = True
+                        break
+                    low = min(low, *vals)
+                    top = max(vals)
+                    r = (top - low) / abs(low) if low not in (0.0, np.inf) else (np.inf if top > low else 0.0)
+                    if r >= rise:
+                        found = True
+                        break
+                    h_prev, r_prev = h, r
+                    h *= 2.0
+                if not found:
+                    out[k] = largest if r >= 0.1 * rise else 1.0
+                elif h_prev == 0.0 or r_prev <= 0 or not np.isfinite(r):
+                    out[k] = h
+                else:     # log–log interpolation between the last two probes
+                    t = np.log(rise / r_prev) / np.log(r / r_prev) if r > r_prev else 1.0
+                    out[k] = float(np.exp(np.log(h_prev) + np.clip(t, 0.0, 1.0) * np.log(h / h_prev)))
+    finally:
+        np.copyto(P, saved)
+    return out
+
+
+def auto_ranges(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],
+                path: np.ndarray | None = None, rise: float = 0.5, max_rows: int = 2000,
+                seed: int = 0) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A window that shows both the valley around the current values and the optimizer's path:
+    the path with a margin, and on each axis at least the distance at which the loss
+    rises by ``rise`` times its lowest value (:func:`visible_half_widths`; 0.5: to 1.5×)."""
+    P = model.flat_params
+    center = (float(P[model.flat_index(names[0])]), float(P[model.flat_index(names[1])]))
+    half = visible_half_widths(model, loss, X, y, names, rise=rise, max_rows=max_rows, seed=seed)
+    return grid_around(center, path, min_half_width=half)
 
 
 def loss_surface(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],
@@ -58,16 +146,14 @@ def loss_surface(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[
     quick on large data. The model's weights are restored afterwards.
     ``cancel()`` returning True stops early with ``None``.
     """
-    if len(X) > max_rows:
-        idx = np.random.default_rng(seed).choice(len(X), max_rows, replace=False)
-        X, y = X[idx], y[idx]
+    X, y = _subset(X, y, max_rows, seed)
     X = np.asarray(X, model.dtype)
     ia, ib = model.flat_index(names[0]), model.flat_index(names[1])
     P = model.flat_params
     saved = P.copy()
     center = (float(P[ia]), float(P[ib]))
     if ranges is None:
-        ranges = grid_around(center)
+        ranges = auto_ranges(model, loss, X, y, names, max_rows=max_rows, seed=seed)
     a = np.linspace(*ranges[0], steps)
     b = np.linspace(*ranges[1], steps)
     Z = np.empty((steps, steps))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.landscape import grid_around, loss_surface
+from engine.landscape import auto_ranges, loss_surface
 
 from .plots.views import compute_views
 
@@ -105,9 +105,9 @@ def retrack(trainer, names) -> None:
 
 
 def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel=None):
-    """The loss over a grid around the current values of ``names`` covering ``path``."""
-    center = (model.get_scalar(names[0]), model.get_scalar(names[1]))
-    ranges = grid_around(center, path)
+    """The loss over a grid around the current values of ``names`` covering ``path`` and
+    wide enough that the loss visibly rises towards the edges (``auto_ranges``)."""
+    ranges = auto_ranges(model, loss, X, y, tuple(names), path, max_rows=1500)
     return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500, cancel=cancel)
 
 

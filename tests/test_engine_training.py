@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.graph import Graph, sequential
-from engine.landscape import default_pair, grid_around, loss_surface
+from engine.landscape import auto_ranges, default_pair, grid_around, loss_surface, visible_half_widths
 from engine.model import Model
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.trainer import ArrayData, ConfigError, TrainConfig, Trainer, evaluate
@@ -379,6 +379,63 @@ def test_loss_surface_and_trajectory(dtype):
     (alo, ahi), (blo, bhi) = grid_around(surf.center, path)
     assert (path[:, 0] >= alo).all() and (path[:, 0] <= ahi).all()
     assert (path[:, 1] >= blo).all() and (path[:, 1] <= bhi).all()
+
+
+@pytest.mark.parametrize("scale", [0.05, 1.0, 20.0])
+def test_surface_window_shows_the_path_and_a_visible_rise(scale):
+    """The window covers the whole path, and on each axis reaches where the loss has visibly
+    risen — whether the bowl is much narrower or much wider than the old fixed ±1."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 1)) * scale         # the weight's curvature grows with scale²
+    y = 2.0 * x / scale + 0.5 + 0.1 * rng.normal(size=(300, 1))
+    g = sequential(1, [])
+    names = default_pair(Model(g))
+    tr = _trainer(g, x, y, optimizer="sgd", lr=0.2 / max(1.0, scale ** 2), batch_size=30, epochs=3,
+                  dtype="float64", track=list(names))
+    tr.run()
+    model, path = tr.model, tr.trajectory.view()
+    saved = model.flat_params.copy()
+    half = visible_half_widths(model, tr.loss, tr.X, tr.y, names, rise=0.5)
+    np.testing.assert_array_equal(model.flat_params, saved)
+    ranges = auto_ranges(model, tr.loss, tr.X, tr.y, names, path)
+    np.testing.assert_array_equal(model.flat_params, saved)
+    for k in range(2):
+        assert ranges[k][0] <= path[:, k].min() and path[:, k].max() <= ranges[k][1]
+    center = [model.get_scalar(n) for n in names]
+    low = evaluate(model, tr.loss, tr.X, tr.y)["loss"]
+    for k, name in enumerate(names):
+        assert 2.0 ** -9 <= half[k] <= 16.0
+        for edge in (center[k] - half[k], center[k] + half[k]):
+            model.set_scalar(name, edge)
+            low = min(low, evaluate(model, tr.loss, tr.X, tr.y)["loss"])
+        rises = []
+        for edge in ranges[k]:           # the window's edges on this axis
+            model.set_scalar(name, edge)
+            rises.append(evaluate(model, tr.loss, tr.X, tr.y)["loss"])
+        model.flat_params[...] = saved
+        assert max(rises) >= 1.4 * low, (name, rises, low)
+    # the weight's half-width follows the curvature: narrow for wide inputs, wide for narrow ones
+    if scale == 20.0:
+        assert half[1] < 0.1
+    if scale == 0.05:
+        assert half[1] > 2.0
+    # without a path the window is centred on the current values (the surface's middle sample)
+    surf = loss_surface(model, tr.loss, tr.X, tr.y, names, steps=21)
+    assert surf.a[10] == pytest.approx(center[0]) and surf.b[10] == pytest.approx(center[1])
+    assert surf.a[-1] - surf.a[10] == pytest.approx(half[0], rel=1e-6)
+    assert surf.loss.max() >= 1.4 * surf.loss.min()
+
+
+def test_surface_window_for_a_parameter_that_does_not_matter():
+    """A weight whose input is always zero never changes the loss: the window falls back to ±1."""
+    x = np.zeros((50, 1))
+    y = np.linspace(-1, 1, 50)[:, None]
+    g = sequential(1, [])
+    model = Model(g)
+    names = default_pair(model)
+    tr = _trainer(g, x, y, dtype="float64")
+    half = visible_half_widths(model, tr.loss, tr.X, tr.y, names)
+    assert half[1] == 1.0 and 0 < half[0] < 16
 
 
 def test_loss_surface_cancel_restores_weights():

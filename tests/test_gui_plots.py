@@ -11,6 +11,7 @@ from engine.graph import sequential
 from engine.landscape import default_pair
 from engine.model import Model
 from engine.trainer import ArrayData, TrainConfig, Trainer
+from gui.plots import style
 from gui.plots.fit_plot import FitPlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.surface_plot import SurfacePlot
@@ -103,6 +104,10 @@ def test_fit_plot_prediction_is_in_target_units(qtbot, table):
     assert np.allclose(view["pred"], ds.inverse_y(tr.model.predict(X))[:, 0], rtol=1e-4, atol=1e-4)
 
 
+def _y_span(widget):
+    return widget.getPlotItem().vb.viewRange()[1]
+
+
 def test_units_sum_is_the_fit_and_hover_names_the_unit(qtbot, table):
     ds = build_dataset(table, DataSpec(target="temp_max", features=["temp_min"]))
     tr = _trained(sequential(1, [(5, "sigmoid")]), ds)
@@ -115,14 +120,86 @@ def test_units_sum_is_the_fit_and_hover_names_the_unit(qtbot, table):
     p = shown(qtbot, UnitsPlot(highlight=hits.append))
     p.set_context(ctx)
     p.show_view(u)
+    # what is drawn adds up: the curves below plus the dashed constant above are the black fit above
+    drawn = np.array([c.getData()[1] for c in p.unit_curves])
+    assert np.allclose(drawn, u["contrib"])
+    sx, sy = p.sum_curve.getData()
+    assert np.allclose(sx, views["fit"]["x"])
+    assert np.allclose(drawn.sum(axis=0) + p.const_line.value(), sy, atol=1e-6)
+    assert np.allclose(sy, views["fit"]["pred"], rtol=1e-4, atol=1e-4)
+    # the curves sit in their own pane (around zero), the fit and b in the pane above, x shared
+    assert all(c.getViewBox() is p.plot.getPlotItem().vb for c in p.unit_curves)
+    assert p.sum_curve.getViewBox() is p.sum_plot.getPlotItem().vb
+    assert p.const_line.getViewBox() is p.sum_plot.getPlotItem().vb
+    assert p.sum_plot.getPlotItem().vb.linkedView(0) is p.plot.getPlotItem().vb
+    assert p.sum_plot.getPlotItem().vb.viewRange()[0] == pytest.approx(p.plot.getPlotItem().vb.viewRange()[0])
+    assert len(p.data_items) == 2                   # training and validation dots above
+    lo, hi = _y_span(p.plot)
+    clo, chi = min(u["contrib"].min(), 0.0), max(u["contrib"].max(), 0.0)
+    assert lo <= clo and chi <= hi and (hi - lo) <= 1.3 * (chi - clo)      # the curves fill their pane
+    tlo, thi = _y_span(p.sum_plot)
+    assert tlo <= min(sy.min(), u["const"]) and max(sy.max(), u["const"]) <= thi
+
     vb = p.plot.getPlotItem().vb
-    vb.autoRange()
     i = len(u["x"]) // 3
     k = int(np.argmax(np.abs(u["contrib"][:, i])))
     assert p.unit_at(u["x"][i], u["contrib"][k, i]) == k
     p._on_mouse_moved((vb.mapViewToScene(QPointF(u["x"][i], u["contrib"][k, i])),))
-    assert hits[-1] == ["sigmoid1"]
-    assert f"unit {k + 1}" in p.readout.text()
+    assert hits[-1] == ["sigmoid1"] and p.hovered_unit() == k
+    assert f"unit {k + 1}" in p.readout.text() and "c =" in p.readout.text()
+    # the hovered unit's share: the fit without it, dashed in the pane above
+    assert p.without_curve.isVisible()
+    _, wy = p.without_curve.getData()
+    assert np.allclose(wy, u["sum"] - u["contrib"][k])
+    # a new frame while hovering keeps the highlight and its dashed curve up to date
+    u2 = dict(u, contrib=u["contrib"] * 0.5, sum=u["contrib"].sum(axis=0) * 0.5 + u["const"])
+    p.show_view(u2)
+    assert np.allclose(p.without_curve.getData()[1], u2["sum"] - u2["contrib"][k])
+    # moving off the curves ends the highlight
+    p._on_mouse_moved((vb.mapViewToScene(QPointF(u["x"][i], u2["contrib"][:, i].max() + 50 * vb.viewPixelSize()[1])),))
+    assert p.hovered_unit() is None and hits[-1] == [] and not p.without_curve.isVisible()
+    # hovering the pane above reads the sum there: b + Σ terms = the fit
+    tvb = p.sum_plot.getPlotItem().vb
+    p._on_top_mouse_moved((tvb.mapViewToScene(QPointF(u["x"][i], u2["sum"][i])),))
+    assert "the fit here" in p.readout.text() and style.fmt(u2["sum"][i]) in p.readout.text()
+
+
+def test_units_plot_series_linear_model_and_window(qtbot, table):
+    """A linear model on a series: the "units" are the lags' terms wⱼ·xⱼ; both panes follow
+    the window of time the fit plot picks, and only that part is drawn."""
+    ds = build_dataset(table, DataSpec(target="temp_max", series="temp_max", lags=7, split="chronological",
+                                       time_column="date"))
+    tr = _trained(sequential(7, []), ds)
+    ctx = make_context(ds, tr.model.dtype)
+    views = compute_views(tr.model, ctx)
+    u = views["units"]
+    assert u["is_input"] and u["contrib"].shape == (7, len(ctx.x_eval[::ctx.units_stride]))
+    p = shown(qtbot, UnitsPlot())
+    p.set_context(ctx)
+    p.show_view(u)
+    assert "7 inputs" in p.legend.text()
+    assert np.allclose(p.sum_curve.getData()[1], views["fit"]["pred"][:len(u["x"])], rtol=1e-4, atol=1e-4)
+    x = u["x"]
+    a, b = float(x[len(x) // 2]), float(x[len(x) // 2 + 60])
+    p.plot.getPlotItem().vb.setXRange(a, b, padding=0.0)        # what the fit plot's picker does
+    assert p.sum_plot.getPlotItem().vb.viewRange()[0] == pytest.approx([a, b])
+    ux, _ = p.unit_curves[0].getData()
+    sx, sy = p.sum_curve.getData()
+    assert 60 <= len(ux) < len(x) and np.array_equal(ux, sx)
+    assert ux[0] <= a and ux[-1] >= b
+    drawn = np.array([c.getData()[1] for c in p.unit_curves])
+    assert np.allclose(drawn.sum(axis=0) + p.const_line.value(), sy, atol=1e-6)
+    # each pane's y range follows what is in view: the terms' span below, the data and fit above
+    inside = (x >= a) & (x <= b)
+    lo, hi = _y_span(p.plot)
+    assert lo <= min(u["contrib"][:, inside].min(), 0) and max(u["contrib"][:, inside].max(), 0) <= hi
+    tlo, thi = _y_span(p.sum_plot)
+    assert tlo <= u["sum"][inside].min() and u["sum"][inside].max() <= thi
+    j = int(np.argmax(inside)) + 30
+    k = int(np.argmax(np.abs(u["contrib"][:, j])))
+    vb = p.plot.getPlotItem().vb
+    p._on_mouse_moved((vb.mapViewToScene(QPointF(x[j], u["contrib"][k, j])),))
+    assert p.hovered_unit() == k and u["labels"][k] in p.readout.text()
 
 
 def test_units_plot_explains_why_it_is_empty(qtbot, table):

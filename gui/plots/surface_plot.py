@@ -24,7 +24,9 @@ __all__ = ["SurfacePlot", "ParamPicker"]
 N_LEVELS = 12          # colour bands: filled contours over the shown range of the loss
 LOG_RATIO = 4.0        # a log colour scale only when the loss spans more than this factor
 UPSAMPLE = 4           # bilinear refinement of the grid, so band edges are smooth
-MAX_PATH_POINTS = 20000
+MAX_PATH_POINTS = 4000     # a long path is thinned to this many points for drawing
+SMOOTH_PATH_POINTS = 1500  # antialiased only up to this many (a long jittery path stroked
+                           # antialiased over the whole plot costs 100+ ms per frame)
 
 
 def _banded(cmap: pg.ColorMap, n: int) -> pg.ColorMap:
@@ -217,8 +219,8 @@ class SurfacePlot(QWidget):
         self.path_curve = pg.PlotCurveItem(pen=pg.mkPen("#ff4d4d", width=2), antialias=True)
         self.path_curve.setZValue(5)
         p.addItem(self.path_curve)
-        self.start_marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("w"), pen=pg.mkPen("#222", width=1.5))
-        self.end_marker = pg.ScatterPlotItem(size=13, brush=pg.mkBrush("#ff2d2d"), pen=pg.mkPen("w", width=2))
+        self.start_marker = pg.ScatterPlotItem(size=8, brush=pg.mkBrush("w"), pen=pg.mkPen("#222", width=1.5))
+        self.end_marker = pg.ScatterPlotItem(size=10, brush=pg.mkBrush("#ff2d2d"), pen=pg.mkPen("w", width=2))
         for m in (self.start_marker, self.end_marker):
             m.setZValue(6)
             p.addItem(m)
@@ -310,7 +312,7 @@ class SurfacePlot(QWidget):
         P = self._path[:n]
         if n > MAX_PATH_POINTS:    # thin a long path for drawing; keep its last point
             P = np.vstack([P[::-(-n // MAX_PATH_POINTS)], P[-1:]])
-        self.path_curve.setData(P[:, 0], P[:, 1])
+        self.path_curve.setData(P[:, 0], P[:, 1], antialias=len(P) <= SMOOTH_PATH_POINTS)
         self.start_marker.setData([self._path[0, 0]], [self._path[0, 1]])
         self.end_marker.setData([self._path[n - 1, 0]], [self._path[n - 1, 1]])
 

@@ -1,15 +1,26 @@
 """The lecture's picture: the fit is a constant plus a sum of unit curves.
 
 For ``ŷ = b + Σ cᵢ·aᵢ(x)`` (``aᵢ`` the last hidden layer's units, or the input
-features for a linear model) each unit is drawn as its contribution
-``cᵢ·aᵢ(x)`` in the target's units — blue when ``cᵢ > 0``, orange when
-``cᵢ < 0`` — with the constant ``b`` dashed and the sum, which is the fitted
-curve, in black. Hovering a curve names the unit and highlights its node on
-the canvas (through the ``highlight`` callback).
+features for a linear model) the widget shows two panes that share the x axis:
+
+- **top** (``sum_plot``), in the target's units: the data (light), the
+  constant ``b`` dashed, and ``b + Σ cᵢ·aᵢ`` — the fitted curve — in black;
+- **bottom** (``plot``), on its own y axis around a zero line: each unit's
+  contribution ``cᵢ·aᵢ(x)``, blue when ``cᵢ > 0`` and orange when ``cᵢ < 0``.
+
+The contributions are a few units tall while the fit sits far from zero, so
+on one shared axis they would be squashed into a band; apart, each curve is
+readable and the top pane still shows what they add up to. Hovering a unit
+names it, highlights its node on the canvas (the ``highlight`` callback) and
+draws, dashed in the top pane, the fit *without* that unit: the gap is the
+unit's share. Hovering the top pane reads the sum at that x.
+
+For a series both panes follow the fit plot's window of time (the bottom
+pane's x range is linked to the fit plot; the top pane is x-linked to it).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,6 +32,9 @@ from . import style
 __all__ = ["UnitsPlot"]
 
 HOVER_PIXELS = 7
+LEFT_AXIS_WIDTH = 48       # both panes: the same width, so their x axes line up
+MAX_DATA_DOTS = 3000       # the data in the top pane (a fixed subset of a large table)
+TOP_STRETCH, BOTTOM_STRETCH = 2, 3
 
 
 class UnitsPlot(QWidget):
@@ -37,57 +51,115 @@ class UnitsPlot(QWidget):
         self._layout.addWidget(self.legend)
         self.readout = style.Readout(self)
         self._legend_key = None
-        self.plot = None
+        self.plot = None            # bottom pane: the unit curves cᵢ·aᵢ
+        self.sum_plot = None        # top pane: data, constant b, and the fit
         self.ctx = None
         self.unit_curves: list[pg.PlotCurveItem] = []
         self.sum_curve = None
         self.const_line = None
+        self.without_curve = None   # hover: the fit without the hovered unit
+        self.data_items: list = []
         self.last_view: dict | None = None
         self._signs: list[int] = []
         self._hovered: int | None = None
         self._fast = False
+        self._data_bounds = None
         self._build(None)
 
+    # -- building ----------------------------------------------------------------
+    @staticmethod
+    def _pane(axis_items=None, min_height: int = 60) -> pg.PlotWidget:
+        w = style.make_plot_widget(axis_items=axis_items)
+        w.setMinimumSize(200, min_height)
+        w.getPlotItem().getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+        return w
+
     def _build(self, ctx) -> None:
-        if self.plot is not None:
-            old = self.plot
-            self._layout.removeWidget(old)
-            old.hide()
-            old.setParent(None)
-            old.deleteLater()
+        for old in (self.sum_plot, self.plot):
+            if old is not None:
+                self._layout.removeWidget(old)
+                old.hide()
+                old.setParent(None)
+                old.deleteLater()
         self.ctx = ctx
         self.unit_curves, self._signs, self._hovered, self.last_view = [], [], None, None
-        axis = {"bottom": pg.DateAxisItem()} if ctx is not None and ctx.x_is_date else None
-        self.plot = style.make_plot_widget(axis_items=axis)
-        self._layout.addWidget(self.plot, 1)
+        self.data_items, self._data_bounds, self._series_data = [], None, None
+        self._drawn_window = None
+        date = ctx is not None and ctx.x_is_date
+        self.sum_plot = self._pane({"bottom": pg.DateAxisItem()} if date else None, 50)
+        self.plot = self._pane({"bottom": pg.DateAxisItem()} if date else None, 60)
+        self.sum_plot.setObjectName("unitsSumPane")
+        self.plot.setObjectName("unitsCurvesPane")
+        self._layout.addWidget(self.sum_plot, TOP_STRETCH)
+        self._layout.addWidget(self.plot, BOTTOM_STRETCH)
+        top, p = self.sum_plot.getPlotItem(), self.plot.getPlotItem()
+        ax = top.getAxis("bottom")        # the x axis is the bottom pane's; keep only the grid here
+        ax.setStyle(showValues=False)
+        ax.setHeight(4)
+        top.getViewBox().setXLink(p.getViewBox())
         self.readout.attach(self.plot)
         self.readout.note("")
         self._legend_key = None
-        p = self.plot.getPlotItem()
         self.ranges = style.RangeKeeper(self.plot, pad_x=0.0)
+        self.sum_ranges = style.RangeKeeper(self.sum_plot, pad_x=0.0)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+        self._top_proxy = pg.SignalProxy(self.sum_plot.scene().sigMouseMoved, rateLimit=30,
+                                         slot=self._on_top_mouse_moved)
         if ctx is None:
             self.legend.setText("")
-            self.sum_curve = self.const_line = None
+            self.sum_curve = self.const_line = self.without_curve = None
             self.readout.note("Load data with one input feature or a series to see the units add up.")
             return
-        xl = ("" if ctx.x_is_date else ctx.x_label) if ctx.mode == "series" else ctx.x_label
-        style.set_labels(self.plot, xl, ctx.target_name)
+        # no x label: the ticks (and the fit plot beside) say what x is; the height goes to the curves
+        style.set_labels(self.plot, "", "cᵢ·aᵢ")
+        style.set_labels(self.sum_plot, "", ctx.target_name)
         if ctx.mode == "series":        # along time only; the x range follows the fit plot's window
-            p.getViewBox().setMouseEnabled(x=True, y=False)
+            for w in (self.plot, self.sum_plot):
+                w.getPlotItem().getViewBox().setMouseEnabled(x=True, y=False)
             p.getViewBox().sigXRangeChanged.connect(lambda *_: self._redraw_window())
-        p.addItem(pg.InfiniteLine(0, angle=0, movable=False, pen=pg.mkPen("#bbbbbb", width=1)), ignoreBounds=True)
+        p.addItem(pg.InfiniteLine(0, angle=0, movable=False, pen=pg.mkPen("#9a9a9a", width=1)), ignoreBounds=True)
+        # long curves: 1-pixel pens without antialiasing (Qt strokes wide antialiased paths slowly)
+        self._fast = ctx.mode == "series"
+        self._add_data(top)
         self.const_line = pg.InfiniteLine(0, angle=0, movable=False,
                                           pen=pg.mkPen(style.CONSTANT, width=2, style=Qt.PenStyle.DashLine))
         self.const_line.hide()
-        p.addItem(self.const_line)
-        # long curves: 1-pixel pens without antialiasing (Qt strokes wide antialiased paths slowly)
-        self._fast = ctx.mode == "series"
-        self.sum_curve = pg.PlotCurveItem(pen=pg.mkPen(style.MODEL, width=1 if self._fast else 3),
+        top.addItem(self.const_line)
+        self.without_curve = pg.PlotCurveItem(antialias=not self._fast)
+        self.without_curve.setZValue(8)
+        self.without_curve.hide()
+        top.addItem(self.without_curve)
+        self.sum_curve = pg.PlotCurveItem(pen=pg.mkPen(style.MODEL, width=1.5 if self._fast else 3),
                                           antialias=not self._fast)
         self.sum_curve.setZValue(10)
-        p.addItem(self.sum_curve)
+        top.addItem(self.sum_curve)
         self._set_legend(None)
+
+    def _add_data(self, top: pg.PlotItem) -> None:
+        """The data behind the fit, light (static: set once per dataset)."""
+        ctx = self.ctx
+        if ctx.mode == "series":
+            s = max(1, ctx.units_stride)
+            x, y = np.asarray(ctx.x_eval[::s], np.float64), np.asarray(ctx.y_eval[::s], np.float64)
+            item = pg.PlotCurveItem(x, y, pen=pg.mkPen(style.TRAIN_LIGHT, width=1), skipFiniteCheck=True)
+            item.setZValue(-5)
+            top.addItem(item)
+            self.data_items = [item]
+            self._series_data = (x, y)
+            self._data_bounds = style.bounds(y)
+            return
+        rng = np.random.default_rng(0)
+        for xs, ys, color in ((ctx.x_train, ctx.y_train, style.TRAIN), (ctx.x_val, ctx.y_val, style.VAL)):
+            if xs is None or not len(xs):
+                continue
+            if len(xs) > MAX_DATA_DOTS:
+                keep = np.sort(rng.choice(len(xs), MAX_DATA_DOTS, replace=False))
+                xs, ys = xs[keep], ys[keep]
+            item = pg.ScatterPlotItem(xs, ys, size=4, pen=None, brush=pg.mkBrush(color + "55"))
+            item.setZValue(-5)
+            top.addItem(item)
+            self.data_items.append(item)
+        self._data_bounds = style.bounds(ctx.y_train, ctx.y_val)
 
     def set_context(self, ctx) -> None:
         self._build(ctx)
@@ -97,19 +169,22 @@ class UnitsPlot(QWidget):
         if key == self._legend_key and view is not None:
             return
         self._legend_key = key
-        what = "c<sub>i</sub>·a<sub>i</sub>"
+        unit, count = "unit", ""
         if view is not None:
             k = len(view["contrib"])
             unit = "input" if view["is_input"] else "unit"
-            what = f"{k}{'' if k == view['n_units'] else ' of ' + str(view['n_units'])} {unit}s c<sub>i</sub>·a<sub>i</sub>"
+            count = f" ({k}{'' if k == view['n_units'] else ' of ' + str(view['n_units'])} {unit}s below)"
         self.legend.setText(style.legend_html([
-            (style.POSITIVE, "line", f"{what}: c<sub>i</sub> &gt; 0"),
-            (style.NEGATIVE, "line", "c<sub>i</sub> &lt; 0"),
-            (style.CONSTANT, "dash", "constant b"),
-            (style.MODEL, "thick", "b + Σ c<sub>i</sub>·a<sub>i</sub> = the fit")]))
-        self.legend.setToolTip("ŷ = b + Σ cᵢ·aᵢ: the fit is a constant plus one curve per unit of the last "
-                               "hidden layer. Hover a curve to find its unit on the canvas.")
+            (style.TRAIN, "dot", "data"),
+            (style.CONSTANT, "dash", "b"),
+            (style.MODEL, "thick", "fit = b + Σ c<sub>i</sub>·a<sub>i</sub>"),
+            (style.POSITIVE, "line", "c<sub>i</sub>·a<sub>i</sub>: c<sub>i</sub> &gt; 0"),
+            (style.NEGATIVE, "line", f"c<sub>i</sub> &lt; 0{count}")]))
+        self.legend.setToolTip(f"ŷ = b + Σ cᵢ·aᵢ: the fit (top, black) is the constant b plus the sum of the "
+                               f"curves below, one per {unit}, each on its own axis around zero. Hover a curve "
+                               f"to find its {unit} on the canvas and see the fit without it (dashed).")
 
+    # -- drawing -------------------------------------------------------------------
     def _window(self) -> slice:
         """Series: the points in view (and a margin), so long series draw only what is seen."""
         v = self.last_view
@@ -124,44 +199,67 @@ class UnitsPlot(QWidget):
     def _draw_curves(self) -> None:
         v = self.last_view
         w = self._window()
+        self._drawn_window = w
         x = v["x"][w]
         for curve, y in zip(self.unit_curves, v["contrib"]):
             curve.setData(x, y[w])
         self.sum_curve.setData(x, v["sum"][w])
+        self._draw_without()
+
+    def _draw_without(self) -> None:
+        """The fit without the hovered unit (top pane, dashed in the unit's colour)."""
+        v, i, c = self.last_view, self._hovered, self.without_curve
+        if c is None:
+            return
+        if v is None or i is None or i >= len(v["contrib"]):
+            c.hide()
+            return
+        w = self._drawn_window if self._drawn_window is not None else slice(None)
+        c.setPen(pg.mkPen(style.POSITIVE if self._signs[i] >= 0 else style.NEGATIVE,
+                          width=1.5 if self._fast else 2, style=Qt.PenStyle.DashLine))
+        c.setData(v["x"][w], (v["sum"] - v["contrib"][i])[w])
+        c.show()
 
     def _redraw_window(self) -> None:
         if self.last_view is None:
             return
         w = self._window()
-        if self.sum_curve is not None and w != getattr(self, "_drawn_window", None):
-            self._drawn_window = w
+        if self.sum_curve is not None and w != self._drawn_window:
             self._draw_curves()
         self._keep_ranges()
 
     def _keep_ranges(self) -> None:
-        """y spans the curves in view (steady while they move a little); x: the data, or the fit's window."""
+        """Each pane's y spans its own curves in view (steady while they move a little);
+        x: the data, or the fit's window (series)."""
         v, ctx = self.last_view, self.ctx
         if v is None or ctx is None or self.plot is None:
             return
         x = v["x"]
         if ctx.mode == "series":
-            if not self.ranges.check():
-                return
             x0, x1 = self.plot.getPlotItem().getViewBox().viewRange()[0]
             i0, i1 = np.searchsorted(x, x0), np.searchsorted(x, x1, side="right")
             if i1 - i0 < 2:
                 i0, i1 = 0, len(x)
-            yb = style.bounds(v["contrib"][:, i0:i1], v["sum"][i0:i1], [v["const"], 0.0])
-            self.ranges.update(None, yb)
+            if self.ranges.check():
+                self.ranges.update(None, style.bounds(v["contrib"][:, i0:i1], [0.0]))
+            if self.sum_ranges.check():
+                xd, yd = self._series_data
+                j0, j1 = np.searchsorted(xd, x0), np.searchsorted(xd, x1, side="right")
+                self.sum_ranges.update(None, style.bounds(v["sum"][i0:i1], [v["const"]], yd[j0:j1]))
         else:
-            yb = style.bounds(v["contrib"], v["sum"], [v["const"], 0.0])
-            self.ranges.update((float(x[0]), float(x[-1])), yb)
+            self.ranges.update((float(x[0]), float(x[-1])), style.bounds(v["contrib"], [0.0]))
+            self.sum_ranges.update(None, style.bounds(v["sum"], [v["const"]], self._data_bounds))
 
     def clear_prediction(self) -> None:
         for c in self.unit_curves:
             c.setData([], [])
-        if self.sum_curve is not None:
-            self.sum_curve.setData([], [])
+        for c in (self.sum_curve, self.without_curve):
+            if c is not None:
+                c.setData([], [])
+        if self.without_curve is not None:
+            self.without_curve.hide()
+        if self.const_line is not None:
+            self.const_line.hide()
         self.last_view = None
 
     # -- data ----------------------------------------------------------------
@@ -170,7 +268,7 @@ class UnitsPlot(QWidget):
         if faded:
             color.setAlpha(70)
         elif not hovered:
-            color.setAlpha(190)
+            color.setAlpha(200)
         return pg.mkPen(color, width=(2 if hovered else 1) if self._fast else (4 if hovered else 1.5))
 
     def show_view(self, view: dict | None) -> None:
@@ -191,6 +289,8 @@ class UnitsPlot(QWidget):
         while len(self.unit_curves) > k:
             p.removeItem(self.unit_curves.pop())
             self._signs.pop()
+        if self._hovered is not None and self._hovered >= k:
+            self._hovered = None
         for i in range(k):
             s = 1 if view["c"][i] >= 0 else -1
             if s != self._signs[i]:
@@ -211,6 +311,7 @@ class UnitsPlot(QWidget):
         for j, c in enumerate(self.unit_curves):
             c.setPen(self._pen(self._signs[j], j == i, i is not None and j != i))
             c.setZValue(5 if j == i else 0)
+        self._draw_without()
         v = self.last_view
         if self.highlight is not None:
             try:
@@ -221,16 +322,19 @@ class UnitsPlot(QWidget):
     def hovered_unit(self) -> int | None:
         return self._hovered
 
-    def unit_at(self, x: float, y: float) -> int | None:
-        """The unit whose curve passes within a few pixels of view point (x, y)."""
-        v = self.last_view
-        if v is None or not len(v["contrib"]):
-            return None
-        xs = v["x"]
+    def _nearest(self, x: float) -> int:
+        xs = self.last_view["x"]
         i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
         if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
             i -= 1
-        ys = v["contrib"][:, i]
+        return i
+
+    def unit_at(self, x: float, y: float) -> int | None:
+        """The unit whose curve (bottom pane) passes within a few pixels of view point (x, y)."""
+        v = self.last_view
+        if v is None or not len(v["contrib"]):
+            return None
+        ys = v["contrib"][:, self._nearest(x)]
         px = self.plot.getPlotItem().vb.viewPixelSize()[1] or 1.0
         d = np.abs(ys - y) / px
         j = int(np.argmin(d))
@@ -244,6 +348,7 @@ class UnitsPlot(QWidget):
             self._set_hovered(None)
             self.readout.hover_ended()
             return
+        self.readout.attach(self.plot)
         pt = self.plot.getPlotItem().vb.mapSceneToView(pos)
         j = self.unit_at(pt.x(), pt.y())
         self._set_hovered(j)
@@ -252,8 +357,24 @@ class UnitsPlot(QWidget):
             unit = int(v["index"][j]) + 1
             name = v["labels"][j]
             what = name if v["is_input"] else f"unit {unit} of {v['node']}"
-            i = int(np.clip(np.searchsorted(v["x"], pt.x()), 0, len(v["x"]) - 1))
+            i = self._nearest(pt.x())
             self.readout.show_text(f"{what}: c = {style.fmt(v['c'][j] / (self.ctx.y_std or 1))}, "
-                                   f"contributes {style.fmt(v['contrib'][j, i])} {self.ctx.target_name} here")
+                                   f"adds {style.fmt(v['contrib'][j, i])} here · dashed above: the fit without it")
         else:
-            self.readout.show_text(f"b = {style.fmt(v['const'])} · hover a curve to find its unit")
+            self.readout.show_text(f"each curve is one term cᵢ·aᵢ of the fit · b = {style.fmt(v['const'])}"
+                                   " · hover a curve to find its unit")
+
+    def _on_top_mouse_moved(self, event) -> None:
+        if self.last_view is None or self.sum_plot is None:
+            return
+        pos = event[0]
+        vb = self.sum_plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(pos):
+            self.readout.hover_ended()
+            return
+        self.readout.attach(self.sum_plot)
+        v = self.last_view
+        i = self._nearest(vb.mapSceneToView(pos).x())
+        terms = v["contrib"][:, i]
+        self.readout.show_text(f"the fit here: b {style.fmt(v['const'])} + Σ of {len(terms)} terms "
+                               f"{style.fmt(float(terms.sum()))} = {style.fmt(v['sum'][i])} {self.ctx.target_name}")
