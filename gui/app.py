@@ -36,4 +36,7 @@ def run(argv: list[str]) -> int:
             window._show_error("Open", f"There is no file {path}")
         else:
             window.open_path(path)
+    # empty the clipboard while Python still runs: Qt would otherwise free copied
+    # nodes (a Python-made QMimeData) after the interpreter is gone and crash at exit
+    app.aboutToQuit.connect(lambda: app.clipboard().clear())
     return app.exec()

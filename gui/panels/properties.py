@@ -117,8 +117,10 @@ class PropertiesPanel(QScrollArea):
     def _clear(self) -> None:
         self.editors = {}
         self.cost_table = None
+        # the error label is reused: hide it but keep a parent (a parentless visible
+        # label becomes a top-level window of its own, and the app would not quit)
         self._layout.removeWidget(self.error_label)
-        self.error_label.setParent(None)
+        self.error_label.hide()
         while self._layout.count():
             item = self._layout.takeAt(0)
             w = item.widget()
@@ -174,6 +176,7 @@ class PropertiesPanel(QScrollArea):
         if issues:
             self.error_label.setText("Cannot train yet:\n• " + "\n• ".join(i.message for i in issues[:6]))
             self._layout.addWidget(self.error_label)
+            self.error_label.show()
         hint = QLabel("Select a node to edit its settings. Drag from an output port (right) "
                       "to an input port (left) to connect.")
         hint.setWordWrap(True)
@@ -234,6 +237,7 @@ class PropertiesPanel(QScrollArea):
         self.info_label.setTextFormat(Qt.TextFormat.RichText)
         self._layout.addWidget(self.info_label)
         self._layout.addWidget(self.error_label)
+        self.error_label.show()
         self._fill_info()
 
     def _fill_info(self) -> None:
