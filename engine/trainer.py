@@ -180,7 +180,7 @@ class Trainer:
     ``stop_reason`` why: ``"epochs"``, ``"early_stopping"`` or ``"diverged"``.
     """
 
-    EVAL_ROWS = 20000
+    EVAL_ROWS = 10000
 
     def __init__(self, graph: Graph, data, config: TrainConfig | None = None,
                  model: Model | None = None) -> None:
