@@ -29,7 +29,8 @@ from gui.panels.import_dialog import ImportDialog
 __all__ = ["install_data", "DataController", "CSV_FILTER", "SYNC_LOAD_BYTES"]
 
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
-SYNC_LOAD_BYTES = 8 << 20     # a project's data below this size is loaded before open returns
+SYNC_LOAD_BYTES = 1 << 20     # a project's data below this (a few ms to read) loads before open returns;
+                              # anything larger loads in the background
 
 
 class DataController(QObject):
