@@ -4,6 +4,7 @@ combos chosen with the keyboard, buttons clicked; every wait is on a signal."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -141,6 +142,47 @@ def test_undo_of_an_import_restores_the_previous_input_width(qtbot, window, monk
     assert doc.data_path == before_path
     doc.undo_stack.redo()
     assert input_features(doc) == 4 and doc.dataset.n_features == 4
+
+
+def test_a_classification_import_makes_the_network_and_loss_fit_and_undo_restores(qtbot, window,
+                                                                                   monkeypatch):
+    """A regression network with MSE, then iris: the last Dense gets 3 units and the loss becomes
+    cross-entropy, so the network is ready to train without a detour (was: Output red, loss
+    "mse (does not fit a multiclass task)" and Train refusing). One undo restores both."""
+    doc = window.document
+    g = doc.graph
+    last = g.inputs_of(g.output_node())[0]
+    assert g.nodes[last].kind == "dense"
+    before_units = g.nodes[last].params["units"]
+    doc.set_train_config(replace(doc.train_config, loss="mse"))
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("iris.csv"))
+    confirm(qtbot, window, dlg)
+    assert g.nodes[last].params["units"] == 3
+    assert doc.train_config.loss == "ce"
+    assert doc.issues() == []
+    doc.undo_stack.undo()
+    assert g.nodes[last].params["units"] == before_units
+    assert doc.train_config.loss == "mse"
+    doc.undo_stack.redo()
+    assert g.nodes[last].params["units"] == 3 and doc.train_config.loss == "ce"
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    set_role(qtbot, dlg, "temp_max", "target")
+    confirm(qtbot, window, dlg)
+    assert g.nodes[last].params["units"] == 1
+    assert doc.train_config.loss == "mse"                 # back to a regression loss
+    assert doc.issues() == []
+
+
+def test_the_summary_says_the_loss_is_on_the_standardized_target(qtbot, window, monkeypatch):
+    """Training showed "validation loss 0.15 · MAE 2.0" with nothing saying why the two
+    disagree: the loss is on the standardized target, MAE in miles per gallon."""
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("auto_mpg.csv"))
+    set_role(qtbot, dlg, "Miles_per_Gallon", "target")
+    text = dlg.summary_label.text()
+    sd = float(dlg.dataset.y_std[0])
+    assert 7 < sd < 9
+    assert f"standardized target (1 = {sd:.4g} Miles_per_Gallon)" in text
+    assert "R², MAE and the plots are in Miles_per_Gallon" in text
 
 
 def test_cancel_keeps_the_document(qtbot, window, monkeypatch):

@@ -813,8 +813,17 @@ class ImportDialog(QDialog):
             more = f"<br>… {len(ds.classes) - 20} more classes" if len(ds.classes) > 20 else ""
             lines.append("<b>Classes</b> (count, train / validation):"
                          f"<table cellspacing=0 cellpadding=1 style='margin-left:12px'>{rows}</table>{more}")
-        lines.append("<b>Normalization:</b> " + ("standardized with training-row mean and std"
-                                                 if s.normalize == "standard" else "none (raw values)"))
+        if s.normalize == "standard" and ds.task == "regression":
+            sd = float(ds.y_std[0]) if len(ds.y_std) else 1.0
+            norm = ("features and target standardized with training-row mean and std<br>"
+                    "<span style='color:#6b7280'>&nbsp;&nbsp;the loss is measured on the standardized "
+                    f"target (1 = {sd:.4g} {_esc(ds.target_name)}); R², MAE and the plots are in "
+                    f"{_esc(ds.target_name)}</span>")
+        elif s.normalize == "standard":
+            norm = "features standardized with training-row mean and std"
+        else:
+            norm = "none (raw values)"
+        lines.append("<b>Normalization:</b> " + norm)
         return "<br>".join(lines)
 
     # ------------------------------------------------------------------ OK state
