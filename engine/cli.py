@@ -137,6 +137,28 @@ def _write_json_atomic(path: str, data: dict) -> None:
         raise
 
 
+def _check_output_path(flag: str, path: str) -> None:
+    """Fail before any work when an output file cannot be written where asked."""
+    full = os.path.abspath(path)
+    folder = os.path.dirname(full)
+    if os.path.isdir(full):
+        raise UsageError(f"{flag}: {path} is a folder; give a file name")
+    if not os.path.isdir(folder):
+        what = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise UsageError(f"{flag}: cannot write {path}: the folder {folder} {what}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag}: cannot write {path}: the folder {folder} is not writable")
+
+
+def _encoding_hint(message: str) -> str:
+    """The engine says "save it as UTF-8"; without a window the other way is a flag."""
+    if "is UTF-16 text" in message:
+        return message + " — or pass --encoding utf-16"
+    if "not UTF-8" in message:
+        return message + " — or pass the file's encoding, e.g. --encoding latin-1"
+    return message
+
+
 def _json_safe(v):
     return None if isinstance(v, float) and not math.isfinite(v) else v
 
@@ -154,9 +176,18 @@ def _run(argv: list[str]) -> int:
     if not csv:
         raise UsageError("give --csv FILE (or --project FILE with a dataset)")
     spec = _data_spec(args, project.data_spec if project else None)
+    if args.export and os.path.splitext(args.export)[1].lower() not in (".onnx", ".npz"):
+        raise UsageError(f"--export: '{args.export}' must end in .onnx or .npz")
+    for flag, path in (("--export", args.export), ("--metrics", args.metrics),
+                       ("--save-project", args.save_project)):
+        if path:
+            _check_output_path(flag, path)
     log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
 
-    dataset = load_dataset(csv, spec)
+    try:
+        dataset = load_dataset(csv, spec)
+    except DataError as exc:
+        raise UsageError(_encoding_hint(str(exc))) from None
     dropped = sum(dataset.dropped.values())
     log(f"{os.path.basename(csv)}: {dataset.n_rows_read} rows, {dataset.n_train} train / {dataset.n_val} "
         f"validation examples, {dataset.n_features} features, {dataset.task}"

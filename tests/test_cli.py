@@ -130,6 +130,32 @@ def test_bad_input_gets_one_clear_line(capsys, args, message):
     assert message in one_error_line(err)
 
 
+@pytest.mark.parametrize("flag", ["--metrics", "--export", "--save-project"])
+def test_an_unwritable_output_is_refused_before_training(capsys, tmp_path, flag):
+    """Was: the whole run trained first, then failed with "No such file or directory:
+    …/.tmp-aqwbrhw0.json" (a temporary name the person never gave)."""
+    name = {"--metrics": "m.json", "--export": "m.onnx", "--save-project": "p.ncproj"}[flag]
+    target = tmp_path / "no such folder" / name
+    code, out, err = run(capsys, "--csv", IRIS, "--target", "species", "--epochs", "1", flag, str(target))
+    assert code == 2 and out == ""
+    line = one_error_line(err)
+    assert f"cannot write {target}" in line and "does not exist" in line and ".tmp-" not in line
+    assert "epoch" not in err and "iris.csv:" not in err       # refused before any work
+    folder = tmp_path / ("f.onnx" if flag == "--export" else "f")
+    folder.mkdir()
+    code, _, err = run(capsys, "--csv", IRIS, "--target", "species", "--epochs", "1", flag, str(folder))
+    assert code == 2 and "is a folder" in one_error_line(err)
+
+
+def test_a_latin1_file_names_the_encoding_flag(capsys, tmp_path):
+    csv = tmp_path / "fr.csv"
+    csv.write_bytes("Région,x,y\nÎle,1,2\nÎle,2,4\nRhône,3,6\nRhône,4,8\n".encode("latin-1"))
+    code, _, err = run(capsys, "--csv", str(csv), "--target", "y", "--epochs", "1")
+    assert code == 2 and "--encoding latin-1" in one_error_line(err)
+    code, _, err = run(capsys, "--csv", str(csv), "--target", "y", "--epochs", "1", "--encoding", "latin-1")
+    assert code == 0, err
+
+
 def test_non_numeric_feature_is_refused(capsys, tmp_path):
     csv = tmp_path / "d.csv"
     csv.write_text("a,b,y\n1,2,3\n4,x,5\n6,7,8\n")
