@@ -130,7 +130,36 @@ def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False) -> pd.Dat
                     break
                 except (ValueError, TypeError):
                     pass
+            else:
+                grouped = _without_thousands(text, decimal_comma)
+                if grouped is not None:
+                    frame[name] = grouped
     return frame
+
+
+# "1,234,567.5" in a comma file (quoted), "1.234.567,5" in a ;-file: a number column
+# written with thousands separators, as spreadsheets export it
+_GROUPED = {False: re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?"),
+            True: re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+-]?\d+(?:,\d+)?")}
+
+
+def _without_thousands(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    """``text`` as float64 when every value is a number with thousands separators
+    (at least one of them grouped); None otherwise."""
+    sep = "." if decimal_comma else ","
+    values = text.dropna()
+    if values.empty or not any(sep in v for v in values.iloc[:1000]):
+        return None
+    pattern = _GROUPED[decimal_comma]
+    if not pattern.fullmatch(values.iloc[0]) or not values.str.fullmatch(pattern).all():
+        return None
+    plain = text.str.replace(sep, "", regex=False)
+    if decimal_comma:
+        plain = plain.str.replace(",", ".", regex=False)
+    try:
+        return pd.to_numeric(plain).astype(np.float64)
+    except (ValueError, TypeError):
+        return None
 
 
 def _n_distinct(a: np.ndarray) -> int:

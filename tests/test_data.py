@@ -52,6 +52,21 @@ def test_semicolon_file_with_decimal_commas(tmp_path):
     assert t.frame["a"].tolist() == [1.5, 3.25]
 
 
+def test_numbers_with_thousands_separators_are_numbers(tmp_path):
+    """A spreadsheet's "100,000" (quoted, comma file) or "1.234,5" (;-file) was a text column
+    with one value per row, ignored by default; now it is a number column."""
+    t = table('name,price\n"a","100,000"\n"b","1,250,000.5"\n"c",950\n', tmp_path)
+    assert t.column("price").kind == "number"
+    assert t.frame["price"].tolist() == [100000.0, 1250000.5, 950.0]
+    t = table('a;b\n1.234,5;2\n12,5;3\n2.000.000;4\n', tmp_path)
+    assert t.frame["a"].tolist() == [1234.5, 12.5, 2000000.0]
+    # not a grouping: "1,23" and text stay text
+    t = table('a,b\n"1,23",2\n"12,5",3\n', tmp_path)
+    assert t.column("a").kind == "text"
+    t = table('a,b\n"1,234",2\nx,3\n', tmp_path)
+    assert t.column("a").kind == "text"
+
+
 def test_quoted_fields_keep_embedded_delimiters_and_quotes(tmp_path):
     t = table('name,v\n"Smith, J",1\n"say ""hi""",2\n"two\nlines",3\n', tmp_path)
     assert t.frame["name"].tolist() == ["Smith, J", 'say "hi"', "two\nlines"]
