@@ -94,7 +94,7 @@ class ExportController(QObject):
     def ask_path(self) -> tuple[str, str] | None:
         """(path, 'onnx' | 'npz') from a save dialog, or None when cancelled."""
         doc = self.document
-        stem = (doc.name or "model").replace(os.sep, "_")
+        stem = _safe_stem(doc.name)
         start = os.path.dirname(doc.path) if doc.path else self._last_dir
         path, chosen = QFileDialog.getSaveFileName(
             self.window, "Export model", os.path.join(start, stem + ".onnx"),
@@ -180,6 +180,13 @@ class ExportController(QObject):
         box.open()
         self.export_finished.emit(ok, message)
         return ok
+
+
+def _safe_stem(name: str | None) -> str:
+    """A file name from the project name: letters, digits, space, - and _ only (a name like
+    "Linear model: tomorrow…" must not put a ':' or '/' into the suggested file)."""
+    keep = "".join(c if c.isalnum() or c in " -_" else "_" for c in (name or ""))
+    return keep.strip()[:60] or "model"
 
 
 def _size(n: int) -> str:

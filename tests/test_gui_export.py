@@ -161,6 +161,19 @@ def test_untrained_model_asks_first(qtbot, window, monkeypatch, tmp_path):
     assert out.exists()
 
 
+def test_the_suggested_file_name_is_a_safe_name(qtbot, window, monkeypatch, tmp_path):
+    """Was: "Linear model: tomorrow from the previous 7 days.onnx" (a ':' that Windows and
+    many tools refuse; File → Save As already suggested '_')."""
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    window.document.name = "Linear model: tomorrow / the previous 7 days"
+    calls = patch_save(monkeypatch, tmp_path / "m.onnx")
+    ok, message = run_export(qtbot, window)
+    assert ok, message
+    suggested = os.path.basename(calls[0][2])
+    assert suggested == "Linear model_ tomorrow _ the previous 7 days.onnx"
+
+
 def test_a_missing_folder_fails_cleanly(qtbot, window, monkeypatch, tmp_path):
     use_data(window, "iris.csv", DataSpec(target="species"))
     train(window)
