@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         a.actionDelete.triggered.connect(lambda: e.delete_selection())
         a.actionDeleteKeepLinks.triggered.connect(lambda: e.delete_selection(keep_links=True))
         a.actionSelectAll.triggered.connect(e.select_all)
-        a.actionArrange.triggered.connect(e.arrange)
+        a.actionArrange.triggered.connect(v.arrange)
         a.actionZoomIn.triggered.connect(v.zoom_in)
         a.actionZoomOut.triggered.connect(v.zoom_out)
         a.actionZoomFit.triggered.connect(v.fit_to_view)

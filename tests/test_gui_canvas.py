@@ -224,6 +224,30 @@ def test_a_cycle_is_refused_with_its_reason(qtbot):
     assert h.document.graph.edges == [Edge("a", "b")]
 
 
+
+def test_a_loop_onto_the_same_node_says_why_it_is_refused(qtbot):
+    """Dragging an Add's output back onto its own input: the hint and the status say why (it
+    used to end silently, leaving a person to guess)."""
+    g = Graph()
+    g.add_node("add", {}, "a")
+    h = Harness(g, {"a": (0, 0)})
+    qtbot.addWidget(h)
+    h.show()
+    h.view.fit_to_view()
+    vp = h.view.viewport()
+    a, b = vp_pos(h.view, out_port(h, "a")), vp_pos(h.view, in_port(h, "a"))
+    with qtbot.waitSignal(h.view.editor.refused) as blocker:
+        mouse(vp, QEvent.Type.MouseButtonPress, a)
+        mouse(vp, QEvent.Type.MouseMove, (a + b) / 2, buttons=Qt.MouseButton.LeftButton)
+        mouse(vp, QEvent.Type.MouseMove, b, buttons=Qt.MouseButton.LeftButton)
+        text, ok, _ = h.view._hint
+        assert not ok and "itself" in text
+        assert h.scene.nodes["a"].in_port.state == "refused"
+        mouse(vp, QEvent.Type.MouseButtonRelease, b, buttons=Qt.MouseButton.NoButton)
+    assert "Cannot connect a → a" in blocker.args[0] and "itself" in blocker.args[0]
+    assert h.document.graph.edges == [] and h.scene.nodes["a"].in_port.state == "normal"
+
+
 # -- move / select / delete -------------------------------------------------------------------
 def test_dragging_a_node_is_one_move_command(harness):
     h = harness
@@ -403,6 +427,21 @@ def test_arrange_is_one_undo_step_and_lays_out_left_to_right(harness):
     assert xs == sorted(xs) and len(set(xs)) == 5
     h.stack.undo()
     assert h.document.positions["relu1"] == (40.0, 500.0)
+
+
+def test_arrange_shows_the_whole_new_layout(qtbot):
+    """Nodes stacked in a column, zoomed in on the first: after Arrange every card is in view."""
+    g, _ = chain_graph()
+    h = Harness(g, {n: (0.0, i * 400.0) for i, n in enumerate(g.nodes)})
+    qtbot.addWidget(h)
+    h.show()
+    qtbot.waitExposed(h)
+    h.view.zoom_by(2.0)
+    h.view.centerOn(h.scene.nodes["input"])
+    assert h.view.arrange()
+    shown = h.view.mapToScene(h.view.viewport().rect()).boundingRect()
+    for item in h.scene.nodes.values():
+        assert shown.contains(item.sceneBoundingRect()), item.node_id
 
 
 def test_context_menu_offers_the_usual_edits(harness):

@@ -119,6 +119,13 @@ class CanvasView(QGraphicsView):
         self.centerOn(rect.center())
         self.zoom_changed.emit(self.zoom())
 
+    def arrange(self) -> bool:
+        """Lay the network out left to right and show all of it (the new layout may be wider)."""
+        moved = self.editor.arrange()
+        if moved:
+            self.fit_to_view()
+        return moved
+
     def center_scene_pos(self) -> QPointF:
         return self.mapToScene(self.viewport().rect().center())
 
@@ -203,14 +210,25 @@ class CanvasView(QGraphicsView):
         target = self._link_target_at(scene_pos)
         if link["target"] is not None and link["target"] is not target:
             link["target"].set_state("normal")
+        if link.get("self") is not None:
+            link["self"].set_state("normal")
         link["target"] = None
         self._hint = None
         end = scene_pos
+        link["self"] = None
         if target is None:
             node = self.canvas_scene.node_at(scene_pos)
+            own = self.canvas_scene.port_at(scene_pos, radius=self._port_radius())
             if node is not None and node is not anchor.node:
                 side = "input" if anchor.direction == "out" else "output"
                 self._hint = (f"✕ {node.view.title} has no {side} port", False, QPointF(view_pos))
+            elif own is not None and own.node is anchor.node and own.direction != anchor.direction:
+                # the node's own other port: a loop onto itself, refused with the graph's reason
+                reason = self.editor.can_connect(anchor.node_id, anchor.node_id) or "a node cannot feed itself"
+                own.set_state("refused")
+                link["self"] = own
+                end = own.scenePos()
+                self._hint = (f"✕ {reason}", False, QPointF(view_pos))
         if target is not None and target is not anchor:
             if target.direction == anchor.direction:
                 reason = "connect an output port (right) to an input port (left)"
@@ -251,6 +269,9 @@ class CanvasView(QGraphicsView):
         self.canvas_scene.hide_rubber()
         self._hint = None
         self.unsetCursor()
+        if link.get("self") is not None:         # released on its own other port: say why not
+            link["self"].set_state("normal")
+            self.editor.connect(anchor.node_id, anchor.node_id)
         if target is not None:
             target.set_state("normal")
             if target.direction != anchor.direction:
@@ -266,6 +287,8 @@ class CanvasView(QGraphicsView):
             self._link["port"].set_state("normal")
             if self._link["target"] is not None:
                 self._link["target"].set_state("normal")
+            if self._link.get("self") is not None:
+                self._link["self"].set_state("normal")
             self._link = None
             self.canvas_scene.hide_rubber()
             self._hint = None
@@ -450,7 +473,7 @@ class CanvasView(QGraphicsView):
             menu.addAction("Delete", self.editor.delete_selection)
             menu.addSeparator()
             menu.addAction("Select All", self.editor.select_all)
-            menu.addAction("Arrange", self.editor.arrange)
+            menu.addAction("Arrange", self.arrange)
             menu.addSeparator()
             menu.addAction("Zoom In", self.zoom_in)
             menu.addAction("Zoom Out", self.zoom_out)
