@@ -39,7 +39,7 @@ from .plots.loss_plot import LossPlot
 from .plots.surface_plot import SurfacePlot
 from .plots.units_plot import UnitsPlot
 from .plots.views import compute_views, make_context
-from .panels.training_panel import TrainingPanel
+from .panels.training_panel import TrainingPanel, fmt_r2
 from . import workers
 from .workers import BackgroundJob, compute_surface, make_worker, retrack
 
@@ -201,7 +201,8 @@ class TrainingController(QObject):
         self._lock(running)
         labels = {"idle": "Ready" if blocked is None else f"Not ready: {blocked}",
                   "running": "Training…", "paused": "Paused", "stopped": "Stopped",
-                  "finished": "Finished"}
+                  "finished": "Diverged" if self.trainer is not None and self.trainer.diverged_at is not None
+                  else "Finished"}
         self.panel.show_state(labels.get(state, state))
         self.state_changed.emit(state)
 
@@ -305,6 +306,9 @@ class TrainingController(QObject):
         key = self._build_key()
         same_graph = self.trainer is not None and self._key is not None and self._key[0] == key[0]
         weights = self.trainer.model.get_weights() if same_graph else self.document.weights
+        diverged = self.trainer is not None and self.trainer.diverged_at is not None
+        if diverged:               # the last finite weights of a diverged run are huge: start afresh
+            weights = None
         try:
             self.trainer = self._new_trainer(weights)
         except (ConfigError, ValueError) as exc:
@@ -317,6 +321,8 @@ class TrainingController(QObject):
         continuing = _weights_match(self.trainer.model, weights)
         if continuing:
             self._status("Continuing from the trained weights (Reset for fresh ones)")
+        elif diverged:
+            self._status("The last run diverged: training starts again from fresh weights")
         return True
 
     def _launch(self, paused: bool, steps: int = 0, epoch: bool = False) -> None:
@@ -504,13 +510,14 @@ class TrainingController(QObject):
             self.document.set_results(snap.weights, snap.history)
         msg = snap.message[:1].upper() + snap.message[1:] if snap.message else "Finished."
         if reason == "diverged":
-            self.panel.show_message("Training diverged: " + snap.message, "error")
+            self.panel.show_message("Training diverged: " + snap.message
+                                    + " Train starts again from fresh weights.", "error")
             self._status(f"Diverged at update {self.trainer.diverged_at}: try a smaller learning rate", 15000)
         else:
             last = self._epochs_seen[-1] if self._epochs_seen else {}
             extra = ""
             if "val_r2" in last and math.isfinite(last.get("val_r2", math.nan)):
-                extra = f" Validation R² {last['val_r2']:.3f}, MAE {last['val_mae']:.4g}."
+                extra = f" Validation R² {fmt_r2(last['val_r2'])}, MAE {last['val_mae']:.4g}."
             elif "val_accuracy" in last and math.isfinite(last.get("val_accuracy", math.nan)):
                 extra = f" Validation accuracy {last['val_accuracy']:.1%}."
             self.panel.show_message(msg + extra, "done")
@@ -555,15 +562,48 @@ class TrainingController(QObject):
                 self.views_updated.emit()
         self._run_job(lambda cancelled: compute_views(m, ctx), done)
 
+    def _scratch_trainer(self) -> Trainer | None:
+        """A trainer for idle work when there is no current one (nothing trained since the
+        project opened, or the graph, data or settings changed): the document's weights if they
+        fit, else fresh ones from the seed. It is not kept; Train builds its own."""
+        if self.worker is not None or self._blocked() is not None:
+            return None
+        doc = self.document
+        try:
+            tr = Trainer(doc.graph, doc.dataset, replace(doc.train_config, track=[]))
+        except Exception:
+            return None
+        if _weights_match(tr.model, doc.weights):
+            tr.set_weights(doc.weights)
+        return tr
+
     def _request_idle_surface(self, pair=None) -> None:
-        tr = self.trainer
-        if tr is None:
-            return
         pair = tuple(pair or self.surface_plot.pair())
         if len(pair) != 2 or not pair[0]:
             return
+        tr = self.trainer
+        if tr is not None and self._key == self._build_key():
+            path = tr.trajectory.view().copy() if tuple(tr.config.track) == pair else None
+        else:                      # no trainer yet (a project just opened, an example): its saved path
+            tr = self._scratch_trainer()
+            if tr is None:
+                blocked = self._blocked()
+                self.surface_plot.info.setText("The error surface appears once the network can be trained"
+                                               + (f": {blocked[:1].lower() + blocked[1:]}" if blocked else ""))
+                return
+            try:
+                here = [[tr.model.get_scalar(pair[0]), tr.model.get_scalar(pair[1])]]
+            except Exception:
+                return
+            h = self.document.history or {}
+            path = np.asarray(here, np.float64)
+            if list(h.get("track") or []) == list(pair) and len(h.get("trajectory") or []):
+                saved = np.asarray(h["trajectory"], np.float64).reshape(-1, 2)
+                if np.allclose(saved[-1], path[0], rtol=1e-5, atol=1e-7):
+                    path = saved
+            self.surface_plot.clear_path()
+            self.surface_plot.append_path(0, path, pair)
         m = self._model_copy(tr.model)
-        path = tr.trajectory.view().copy() if tuple(tr.config.track) == pair else None
         X, y, loss = tr.X, tr.y, tr.loss
 
         def done(surface):
@@ -580,9 +620,7 @@ class TrainingController(QObject):
             self.worker.request_surface(pair)
             return
         tr = self.trainer
-        if tr is None:
-            return
-        if tuple(tr.config.track) != tuple(pair):
+        if tr is not None and self._key == self._build_key() and tuple(tr.config.track) != tuple(pair):
             retrack(tr, pair)
             self.surface_plot.clear_path()
             self.surface_plot.append_path(0, tr.trajectory.view(), tuple(pair))
@@ -654,6 +692,8 @@ class TrainingController(QObject):
                 model.set_weights(doc.weights)
             self.surface_plot.set_parameters(model.scalar_names(), self._surface_pair(model))
         self._request_idle_views(model)
+        if self.surface_plot.surface is None:      # a project or example just opened: show its surface
+            self._request_idle_surface()
 
 
 class _CloseWatcher(QObject):

@@ -486,3 +486,99 @@ def test_opening_the_hidden_layer_example_shows_the_output_pair(qtbot, monkeypat
     qtbot.waitUntil(lambda: ctl.surface_plot.pair()[0] != "", timeout=10000)
     assert ctl.surface_plot.pair() == ("dense2.b[0]", "dense2.W[0,0]")
     win.close()
+
+
+# -- found by playing a newcomer on the real window ----------------------------------------------
+def test_the_error_surface_shows_before_any_training_and_recompute_works(qtbot):
+    """Opened on an example, nothing trained yet: the surface is drawn on its own, and ↻ draws
+    it again (it used to stay empty, and ↻ left "Computing the error surface…" for ever)."""
+    win = Harness()
+    qtbot.addWidget(win)
+    graph = sequential(7, [(8, "sigmoid")])
+    win.document.replace(graph, {n: (0.0, 0.0) for n in graph.nodes},
+                         train_config=TrainConfig(lr=0.05, batch_size=32, epochs=3))
+    ds = series_dataset()
+    win.document.set_data(None, ds.spec, ds)
+    ctl = install_training(win)
+    win.show()
+    with qtbot.waitSignal(ctl.surface_updated, timeout=30000):
+        pass                                          # no click: the window shows it by itself
+    sp = ctl.surface_plot
+    assert sp.surface is not None and sp.surface.names == sp.pair() == ("dense2.b[0]", "dense2.W[0,0]")
+    assert "lowest" in sp.info.text() and ctl.trainer is None
+    assert sp.path().shape == (1, 2)                  # where the weights are now
+    with qtbot.waitSignal(ctl.surface_updated, timeout=30000):
+        click(qtbot, sp.recompute_button)
+    assert "Computing" not in sp.info.text()
+    # and Train still starts a normal run from update 0
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000):
+        click(qtbot, ctl.panel.train_button)
+    assert ctl.trainer.updates == 3 * 37 and ctl.loss_plot.update_count() == 3 * 37
+    ctl.shutdown()
+
+
+def test_a_reopened_project_shows_its_surface_and_saved_path(qtbot, series_window):
+    """Train, then open the project again (weights + history, no trainer): the surface and the
+    saved path come back, and the last project's numbers are not left above an empty plot."""
+    win, ctl = series_window, series_window.training
+    with qtbot.waitSignals([ctl.training_finished, ctl.surface_updated], timeout=60000, order="none"):
+        click(qtbot, ctl.panel.train_button)
+    doc = win.document
+    path_before = ctl.surface_plot.path().copy()
+    weights, history, cfg = doc.weights, doc.history, doc.train_config
+    graph, ds = doc.graph, doc.dataset
+    with qtbot.waitSignal(ctl.surface_updated, timeout=30000):
+        doc.replace(graph, dict(doc.positions), train_config=cfg, data_spec=ds.spec, dataset=ds,
+                    weights=weights, history=history)
+        assert "lowest" not in ctl.surface_plot.info.text()       # cleared with the old project
+    assert ctl.trainer is None
+    assert ctl.surface_plot.surface is not None and "lowest" in ctl.surface_plot.info.text()
+    assert np.allclose(ctl.surface_plot.path(), path_before)
+
+
+def test_after_a_divergence_train_starts_from_fresh_weights(qtbot):
+    """η = 100 diverges; the person lowers η as told and presses Train: a sensible run, not one
+    continuing from weights of 1e18 with an R² of −4.5e31 printed in 33 digits."""
+    from gui.panels.training_panel import fmt_r2
+    win = open_window(qtbot, sequential(7, [(16, "sigmoid")]), series_dataset(), lr=100.0, epochs=3)
+    ctl = win.training
+    with qtbot.waitSignal(ctl.training_finished, timeout=30000) as blocker:
+        click(qtbot, ctl.panel.train_button)
+    assert blocker.args == ["diverged"]
+    assert ctl.panel.state_label.text() == "Diverged"
+    assert "fresh weights" in ctl.panel.message_label.text()
+    ctl.panel.lr_edit.clear()
+    qtbot.keyClicks(ctl.panel.lr_edit, "0.01")
+    qtbot.keyClick(ctl.panel.lr_edit, Qt.Key.Key_Return)
+    assert win.document.train_config.lr == 0.01
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000) as blocker:
+        click(qtbot, ctl.panel.train_button)
+    assert blocker.args == ["epochs"]
+    last = ctl.trainer.epochs[-1]
+    assert last["train_loss"] < 2 and -1 < last["val_r2"] <= 1
+    assert np.abs(ctl.trainer.model.flat_params).max() < 100
+    assert ctl.panel.state_label.text() == "Finished"
+    assert fmt_r2(-4.519e31) == "-4.52e+31" and fmt_r2(0.8461) == "0.846"
+    ctl.panel.show_metrics({"train_loss": 6e31, "val_loss": 4.7e31, "val_r2": -4.519e31, "val_mae": 1e16}, 4e31)
+    assert "-4.52e+31" in ctl.panel.metrics_label.text()
+    win.training.shutdown()
+
+
+def test_leaving_the_units_plot_ends_the_hover(qtbot, series_window):
+    """Hover a unit's curve, then move the mouse off the plot: the node stops glowing."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    win, ctl = series_window, series_window.training
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000):
+        click(qtbot, ctl.panel.train_button)
+    up = ctl.units_plot
+    v = up.last_view
+    vb = up.plot.getPlotItem().vb
+    x0, x1 = vb.viewRange()[0]
+    i = int(np.searchsorted(v["x"], (x0 + x1) / 2))
+    k = int(np.argmax(np.abs(v["contrib"][:, i])))
+    up._on_mouse_moved((vb.mapViewToScene(QPointF(v["x"][i], v["contrib"][k, i])),))
+    assert up.hovered_unit() is not None and win.canvas_view.highlighted[-1] == ["sigmoid1"]
+    QApplication.sendEvent(up, QEvent(QEvent.Type.Leave))       # what Qt sends as the mouse leaves
+    assert up.hovered_unit() is None and win.canvas_view.highlighted[-1] == []
+    assert not up.readout.isVisible()

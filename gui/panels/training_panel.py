@@ -21,7 +21,7 @@ from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig
 
-__all__ = ["TrainingPanel", "StepButton"]
+__all__ = ["TrainingPanel", "StepButton", "fmt_r2"]
 
 _BAD = "QLineEdit { border: 1.5px solid #d93025; background: #fdecea; }"
 _OPTIMIZER_TIPS = {
@@ -69,6 +69,14 @@ def _parse_int(text: str, what: str, lo: int) -> int:
     if v < lo:
         raise ConfigError(f"{what} must be at least {lo}")
     return v
+
+
+def fmt_r2(v: float) -> str:
+    """R² for people: three decimals near the useful range [−1, 1], a short number when a bad
+    model drives it to −1e31 (not 33 digits)."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    return f"{v:.3f}" if abs(v) < 1000 else f"{v:.3g}"
 
 
 class TrainingPanel(QWidget):
@@ -393,7 +401,8 @@ class TrainingPanel(QWidget):
             parts.append(f"<span style='color:#2b7bba'>train loss <b>{num('train_loss')}</b></span>")
             parts.append(f"<span style='color:#c46a12'>validation loss <b>{num('val_loss')}</b></span>")
             if "val_r2" in last:
-                parts.append(f"validation R² <b>{num('val_r2', '{:.3f}')}</b>")
+                v = last.get("val_r2")
+                parts.append(f"validation R² <b>{fmt_r2(v) if v is not None else '–'}</b>")
                 parts.append(f"validation MAE <b>{num('val_mae')}</b>")
             if "val_accuracy" in last:
                 parts.append(f"train accuracy <b>{num('train_accuracy', '{:.1%}')}</b>")

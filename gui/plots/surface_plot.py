@@ -27,6 +27,7 @@ UPSAMPLE = 4           # bilinear refinement of the grid, so band edges are smoo
 MAX_PATH_POINTS = 4000     # a long path is thinned to this many points for drawing
 SMOOTH_PATH_POINTS = 1500  # antialiased only up to this many (a long jittery path stroked
                            # antialiased over the whole plot costs 100+ ms per frame)
+HINT = "The loss over two parameters; red: the optimizer's path"
 
 
 def _banded(cmap: pg.ColorMap, n: int) -> pg.ColorMap:
@@ -234,7 +235,7 @@ class SurfacePlot(QWidget):
         self.combo_a.picked.connect(self._on_pair_changed)
         self.combo_b.picked.connect(self._on_pair_changed)
         self.recompute_button.clicked.connect(self._on_recompute_clicked)
-        self.info.setText("The loss over two parameters; red: the optimizer's path")
+        self.info.setText(HINT)
 
     # -- parameters ------------------------------------------------------------
     def set_parameters(self, names: list[str], pair: tuple[str, str]) -> None:
@@ -274,6 +275,8 @@ class SurfacePlot(QWidget):
         self.surface = None
         self.image.clear()
         self.clear_path()
+        self.info.setText(HINT)          # not the last project's "lowest … at …"
+        self.info.setToolTip("")
 
     def clear_path(self) -> None:
         self._n = 0

@@ -322,6 +322,12 @@ class UnitsPlot(QWidget):
     def hovered_unit(self) -> int | None:
         return self._hovered
 
+    def leaveEvent(self, event) -> None:
+        """The mouse left the plot: no unit is hovered any more (its node stops glowing)."""
+        self._set_hovered(None)
+        self.readout.hover_ended()
+        super().leaveEvent(event)
+
     def _nearest(self, x: float) -> int:
         xs = self.last_view["x"]
         i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
