@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     out = p.add_argument_group("output")
     out.add_argument("--export", help="write the trained model: FILE.onnx or FILE.npz")
     out.add_argument("--metrics", help="write final scores to FILE.json")
+    net.add_argument("--resume", action="store_true",
+                     help="with --project: start from its saved weights instead of fresh ones from the seed")
     out.add_argument("--save-project", help="write the trained project to FILE.ncproj")
     out.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return p
@@ -215,6 +217,16 @@ def _run(argv: list[str]) -> int:
         raise UsageError("--epochs must be at least 1 without a window (0 means 'until stopped')")
 
     trainer = Trainer(graph, dataset, cfg)
+    if args.resume:
+        if project is None or project.weights is None:
+            raise UsageError("--resume needs a --project that holds trained weights")
+        if args.hidden is not None:
+            raise UsageError("--resume keeps the project's network; leave out --hidden")
+        try:
+            trainer.set_weights(project.weights)
+        except ModelError as exc:
+            raise UsageError(f"--resume: the saved weights do not fit the network now ({exc})") from None
+        log("starting from the project's saved weights")
     log(f"model: {len(graph.nodes)} nodes, {trainer.model.parameter_count()} parameters; "
         f"{trainer.summary()}; {cfg.optimizer} η={cfg.lr:g}, loss {cfg.loss}")
     metric = "val_r2" if dataset.task == "regression" else "val_accuracy"

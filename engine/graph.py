@@ -356,7 +356,8 @@ class Graph:
                     issues.append(Issue(
                         f"Output '{nid}' needs width {node.params['units']} "
                         f"({_output_meaning(node.params)}) but gets {w}; "
-                        f"set the last Dense to {node.params['units']} units", node=nid))
+                        f"set the last Dense to {node.params['units']} unit"
+                        f"{'s' if node.params['units'] != 1 else ''}", node=nid))
             else:
                 w = known[0]
             widths[nid] = w

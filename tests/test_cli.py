@@ -201,3 +201,20 @@ def test_unusual_file_flags(capsys, tmp_path):
                          "--target", "column 3", "--hidden", "", "--epochs", "200", "--lr", "0.05")
     assert code == 0, err
     assert json.loads(out)["val_r2"] > 0.99
+
+
+def test_resume_starts_from_the_saved_weights(capsys, tmp_path):
+    proj = tmp_path / "p.ncproj"
+    code, out, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "", "--epochs", "30",
+                         "--lr", "0.01", "--batch-size", "16", "--save-project", str(proj))
+    assert code == 0, err
+    trained = json.loads(out)["train_loss"]
+    code, out, err = run(capsys, "--project", str(proj), "--epochs", "1")
+    fresh = json.loads(out)["train_loss"]
+    code, out, err = run(capsys, "--project", str(proj), "--epochs", "1", "--resume")
+    assert code == 0 and "saved weights" in err
+    resumed = json.loads(out)["train_loss"]
+    assert resumed < fresh                     # one epoch from trained weights beats one from scratch
+    assert resumed == pytest.approx(trained, rel=0.1)
+    code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--resume")
+    assert code == 2 and "--resume needs a --project" in one_error_line(err)
