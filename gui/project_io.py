@@ -62,8 +62,7 @@ class ProjectIO:
         g = Graph()
         g.add_node("input", {"features": 1}, "input")
         g.add_node("output", {}, "output")
-        self.doc.replace(g, {"input": (0.0, 0.0), "output": (460.0, 0.0)}, name="Untitled",
-                         notes="Drag layers between Input and Output, then import a CSV.")
+        self.doc.replace(g, {"input": (0.0, 0.0), "output": (460.0, 0.0)}, name="Untitled")
         self.w.statusBar().showMessage("New network: drag layers from the palette between Input and Output", 6000)
         return True
 

@@ -437,3 +437,15 @@ def test_the_canvas_context_menu_holds_the_window_edits(window):
         assert act in acts
     assert window.scene.selected_node_ids() == ["dense1"]          # right-click selects what is under it
     assert window.actionDeleteKeepLinks.isEnabled()
+
+
+def test_a_new_project_shows_first_steps_but_saves_no_made_up_description(window, tmp_path):
+    w = window
+    w.document.mark_saved()                    # nothing to ask about
+    w.actionNew.trigger()
+    page = " ".join(label.text() for label in w.properties.findChildren(QLabel))
+    assert "between Input and Output" in page and "Import CSV" in page
+    path = str(tmp_path / "new.ncproj")
+    w._ask_save_path = lambda: path
+    w.actionSave.trigger()
+    assert load_project(path).notes == ""

@@ -177,7 +177,9 @@ class PropertiesPanel(QScrollArea):
             self.error_label.setText("Cannot train yet:\n• " + "\n• ".join(i.message for i in issues[:6]))
             self._layout.addWidget(self.error_label)
             self.error_label.show()
-        hint = QLabel("Select a node to edit its settings. Drag from an output port (right) "
+        first_steps = ("Drag layers from the palette between Input and Output, then import a CSV "
+                       "(File → Import CSV). " if len(g.nodes) <= 2 or doc.dataset is None else "")
+        hint = QLabel(first_steps + "Select a node to edit its settings. Drag from an output port (right) "
                       "to an input port (left) to connect.")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #6b7280;")
