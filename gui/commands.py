@@ -210,15 +210,23 @@ class SetDataCommand(QUndoCommand):
                 new = {"task": dataset.task, "units": dataset.n_outputs}
                 if old != new:
                     self.param_changes.append((nid, old, new))
+        # weights trained on other data must not be exported or saved as if they fitted
+        # this data: new data clears them, and undo brings them back with the old data
+        self.old_results = (doc.weights, doc.history)
+        self.clears_results = dataset is not None and (doc.weights is not None or doc.history is not None)
         name = (spec.target if spec is not None else "no data")
         self.setText(f"Use data: {name}")
 
     def redo(self) -> None:
         for nid, _, new in self.param_changes:
             self.doc.graph.set_params(nid, new)
+        if self.clears_results:
+            self.doc.set_results(None, None)
         self.doc.set_data(*self.new)
 
     def undo(self) -> None:
         for nid, old, _ in reversed(self.param_changes):
             self.doc.graph.set_params(nid, old)
+        if self.clears_results:
+            self.doc.set_results(*self.old_results)
         self.doc.set_data(*self.old)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.data import DataSpec
 from engine.project import Project
@@ -547,3 +547,35 @@ def test_columns_are_listed_from_the_first_rows_and_roles_chosen_early_are_kept(
     assert dlg.role_of("c0") == "target" and dlg.role_of("c19") == "feature"
     assert dlg.dataset.target_name == "c0" and dlg.ok_button.isEnabled()
     dlg.done(0)
+
+
+def test_weights_trained_on_other_data_are_dropped_by_an_import_and_back_on_undo(qtbot, window,
+                                                                                 monkeypatch, tmp_path):
+    """Weights trained on one dataset were kept after importing another of the same width, so
+    Export wrote the old model as if it fitted the new data. Now the import clears them (the
+    export then asks as for an untrained model) and Undo brings them back with the old data."""
+    from engine.trainer import Trainer
+    doc = window.document
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    set_role(qtbot, dlg, "temp_max", "target")
+    confirm(qtbot, window, dlg)
+    tr = Trainer(doc.graph, doc.dataset, doc.train_config)
+    tr.run(max_updates=20)
+    doc.set_results(tr.model.get_weights(), tr.history())
+    trained = doc.weights
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    set_role(qtbot, dlg, "temp_min", "target")              # same width, another target
+    confirm(qtbot, window, dlg)
+    assert doc.data_spec.target == "temp_min"
+    assert doc.weights is None and doc.history is None
+    asked = []
+
+    def answer_no(parent, title, *rest, **kw):
+        asked.append(title)
+        return QMessageBox.StandardButton.No
+    monkeypatch.setattr("gui.export_ui.QMessageBox.question", answer_no)
+    out = tmp_path / "m.onnx"
+    assert window.data_controller.exporter.export(path=str(out)) is False
+    assert asked == ["Export an untrained model?"] and not out.exists()
+    doc.undo_stack.undo()
+    assert doc.data_spec.target == "temp_max" and doc.weights is trained
