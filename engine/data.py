@@ -494,6 +494,9 @@ _SPLITS = ("random", "chronological")
 _NORMALIZE = ("standard", "none")
 
 
+MAX_CLASSES = 100        # a classification target with more distinct values is almost surely a number
+
+
 @dataclass
 class DataSpec:
     """A person's data settings; plain and JSON-serializable."""
@@ -975,6 +978,10 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
         if len(classes) < 2:
             raise DataError(f"target {spec.target!r} has a single class {classes[0]!r}; "
                             "classification needs at least two")
+        if len(classes) > MAX_CLASSES:
+            hint = "; choose task regression" if target_col.kind == "number" else ""
+            raise DataError(f"target {spec.target!r} has {len(classes)} distinct values: too many classes "
+                            f"(at most {MAX_CLASSES}){hint}")
         task = "binary" if len(classes) == 2 else "multiclass"
         y_class = y
 

@@ -526,3 +526,9 @@ def test_features_built_in_blocks_match_a_direct_computation():
                                rtol=1e-12)
     np.testing.assert_allclose(ds.x_std[:2], [a[ds.index_train].std(), b[ds.index_train].std()],
                                rtol=1e-9)
+
+
+def test_a_number_target_with_too_many_values_is_no_classification():
+    table = read_csv(DATASETS / "auto_mpg.csv")
+    with pytest.raises(DataError, match=r"has 12\d distinct values: too many classes.*choose task regression"):
+        build_dataset(table, DataSpec(target="Miles_per_Gallon", task="classification"))
