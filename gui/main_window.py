@@ -317,7 +317,7 @@ class MainWindow(QMainWindow):
         self.open_path(paths[0])
 
     def _on_palette_kind_activated(self, kind: str) -> None:
-        self.editor.add_node(kind, self.canvas_view.center_scene_pos())
+        self.canvas_view.add_node(kind, self.canvas_view.center_scene_pos())
 
     # -- dialogs (tests patch these) -------------------------------------------------
     def _ask_unsaved(self) -> QMessageBox.StandardButton:

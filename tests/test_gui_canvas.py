@@ -587,3 +587,177 @@ def test_properties_show_each_layers_cost_and_the_total(harness):
     h.scene.select_nodes(["dense1"])
     info = h.properties.info_label.text()
     assert "Multiply-adds per example: <b>28</b>" in info and "<b>32</b>" in info
+
+
+# -- arranging cards that are not wired yet, and where new cards land -----------------------------
+def card_gap(a, b) -> float:
+    """Clear room between two cards given by their top-left corners (negative: they overlap)."""
+    return max(abs(a[0] - b[0]) - NODE_W, abs(a[1] - b[1]) - NODE_H)
+
+
+def assert_clear_of_each_other(positions, min_gap: float | None = None) -> None:
+    """Every pair of cards keeps ``min_gap`` of clear room (default: what a new card keeps)."""
+    from gui.canvas.editing import CARD_GAP
+    min_gap = CARD_GAP if min_gap is None else min_gap
+    items = list(positions.items())
+    for i, (n, a) in enumerate(items):
+        for m, b in items[i + 1:]:
+            assert card_gap(a, b) >= min_gap - 1e-6, (n, a, m, b)
+
+
+LAYOUT_GAP = 2 * 6.0 + 12           # Arrange: the facing ports of neighbours (radius 6) stay well apart
+
+
+def arrange_from_context_menu(h) -> None:
+    """Right-click on the empty canvas and choose Arrange, as a person would."""
+    menu = h.view.build_context_menu(h.view.mapToScene(QPoint(5, 5)))
+    (act,) = [a for a in menu.actions() if a.text() == "Arrange"]
+    act.trigger()
+
+
+def empty_harness(qtbot) -> Harness:
+    h = Harness()
+    qtbot.addWidget(h)
+    h.show()
+    qtbot.waitExposed(h)
+    return h
+
+
+def in_view(h, nid) -> bool:
+    shown = h.view.mapToScene(h.view.viewport().rect()).boundingRect()
+    return shown.contains(h.scene.nodes[nid].sceneBoundingRect())
+
+
+def test_arrange_lines_up_cards_dropped_before_wiring_left_to_right(qtbot):
+    """Input, Dense, Sigmoid, Dense, Output dropped on one spot, nothing wired: Arrange puts them
+    in a row in that order (was: one column), in one undo step, all in view."""
+    h = empty_harness(qtbot)
+    centre = h.view.viewport().rect().center()
+    for kind in ("input", "dense", "sigmoid", "dense", "output"):
+        drop_kind(h, kind, centre)
+    dropped = dict(h.document.positions)
+    assert len(dropped) == 5
+    arrange_from_context_menu(h)
+    assert h.stack.undoText() == "Arrange nodes"
+    pos = h.document.positions
+    order = ["input1", "dense1", "sigmoid1", "dense2", "output1"]
+    assert len({pos[n][1] for n in order}) == 1                  # one row
+    xs = [pos[n][0] for n in order]
+    assert xs == sorted(xs) and len(set(xs)) == 5
+    assert_clear_of_each_other(pos, LAYOUT_GAP)
+    for n in order:
+        assert in_view(h, n), n
+    h.stack.undo()                                             # one step back to where they were dropped
+    assert h.document.positions == dropped
+
+
+def test_arrange_puts_input_first_and_output_last_among_loose_cards(qtbot):
+    h = empty_harness(qtbot)
+    at = h.view.viewport().rect().center()
+    for kind in ("output", "dense", "input", "sigmoid"):
+        drop_kind(h, kind, at)
+    arrange_from_context_menu(h)
+    pos = h.document.positions
+    assert sorted(pos, key=lambda n: pos[n][0]) == ["input1", "dense1", "sigmoid1", "output1"]
+
+
+def test_arrange_draws_the_wired_part_and_puts_loose_cards_in_a_row_below(qtbot):
+    g, pos = chain_graph(connect=False)
+    h = Harness(g, {n: (0.0, i * 90.0) for i, n in enumerate(g.nodes)})
+    qtbot.addWidget(h)
+    h.show()
+    qtbot.waitExposed(h)
+    h.view.fit_to_view()
+    a, b = vp_pos(h.view, out_port(h, "input")), vp_pos(h.view, in_port(h, "dense1"))
+    drag(h.view, a, b)                                       # wire Input → Dense with the mouse
+    assert Edge("input", "dense1") in h.document.graph.edges
+    arrange_from_context_menu(h)
+    p = h.document.positions
+    assert p["input"][1] == p["dense1"][1] and p["input"][0] < p["dense1"][0]
+    loose = ["relu1", "dense2", "output"]
+    assert len({p[n][1] for n in loose}) == 1 and p["relu1"][1] > p["input"][1] + NODE_H
+    assert [p[n][0] for n in loose] == sorted(p[n][0] for n in loose)
+    assert p["relu1"][0] == p["input"][0]                     # the row starts under the drawing
+    assert_clear_of_each_other(p, LAYOUT_GAP)
+
+
+def test_auto_layout_draws_separate_pieces_one_under_the_other_input_piece_first():
+    from gui.canvas.layout import auto_layout
+    g = Graph()
+    for nid, kind in (("t", "tanh"), ("u", "relu"), ("i", "input"), ("d", "dense"), ("o", "output")):
+        g.add_node(kind, {}, nid)
+    g.connect("t", "u")
+    g.connect("i", "d")
+    g.connect("d", "o")
+    p = auto_layout(g)
+    assert p["i"][1] == p["d"][1] == p["o"][1] and p["i"][0] < p["d"][0] < p["o"][0]
+    assert p["t"][1] == p["u"][1] > p["i"][1] + NODE_H and p["t"][0] < p["u"][0]
+    assert_clear_of_each_other(p, LAYOUT_GAP)
+
+
+def test_a_card_dropped_on_another_lands_in_the_nearest_clear_spot_without_scrolling(harness):
+    h = harness
+    from gui.canvas.editing import CARD_GAP
+    before = h.document.positions["dense1"]
+    at = vp_pos(h.view, QPointF(before[0] + NODE_W / 2, before[1] + NODE_H / 2))
+    shown = h.view.mapToScene(h.view.viewport().rect()).boundingRect()
+    drop_kind(h, "sigmoid", at)
+    (nid,) = h.document.graph.of_kind("sigmoid")
+    new = h.document.positions[nid]
+    assert h.document.positions["dense1"] == before             # the card under the drop stays
+    assert_clear_of_each_other(h.document.positions)
+    # right next to where it was dropped: just below or above dense1, not pushed far down
+    assert new[0] == before[0] and abs(new[1] - before[1]) <= NODE_H + CARD_GAP + 10
+    assert h.view.mapToScene(h.view.viewport().rect()).boundingRect() == shown
+    assert in_view(h, nid)
+
+
+def test_a_card_dropped_flush_against_a_neighbour_keeps_its_ports_apart(qtbot):
+    from gui.canvas.editing import CARD_GAP
+    from gui.canvas.items import PORT_R
+    g = Graph()
+    g.add_node("input", {"features": 3}, "input")
+    g.add_node("output", {}, "output")
+    h = Harness(g, {"input": (0.0, 0.0), "output": (700.0, 0.0)})
+    qtbot.addWidget(h)
+    h.show()
+    qtbot.waitExposed(h)
+    h.view.fit_to_view()
+    # the new card's left edge 4 px from Input's right edge: its input port on Input's output port
+    drop_kind(h, "dense", vp_pos(h.view, QPointF(NODE_W + 4 + NODE_W / 2, NODE_H / 2)))
+    (nid,) = h.document.graph.of_kind("dense")
+    x, y = h.document.positions[nid]
+    assert y == 0.0 and NODE_W + CARD_GAP <= x <= NODE_W + CARD_GAP + 10   # nudged right, still in the row
+    gap = h.scene.nodes[nid].in_port.scenePos().x() - h.scene.nodes["input"].out_port.scenePos().x()
+    assert gap >= 2 * PORT_R + 20
+    assert_clear_of_each_other(h.document.positions)
+
+
+def test_cards_dropped_again_and_again_on_one_spot_fill_the_free_places_around_it(qtbot):
+    from gui.canvas.layout import COLUMN_STEP
+    h = empty_harness(qtbot)
+    at = h.view.viewport().rect().center()
+    target = h.view.mapToScene(at)
+    for i in range(7):
+        shown = h.view.mapToScene(h.view.viewport().rect()).boundingRect()
+        drop_kind(h, "relu", at)
+        nid = h.scene.selected_node_ids()[0]
+        rect = h.scene.nodes[nid].sceneBoundingRect()
+        now = h.view.mapToScene(h.view.viewport().rect()).boundingRect()
+        assert now == shown or not shown.contains(rect), i     # scrolled only to reveal the card
+        assert in_view(h, nid)
+        centre = rect.center()
+        assert abs(centre.x() - target.x()) <= COLUMN_STEP + 20 and abs(centre.y() - target.y()) <= 2 * (NODE_H + 50)
+    assert_clear_of_each_other(h.document.positions)
+
+
+def test_a_card_dropped_in_sight_near_the_edge_does_not_scroll_the_view(harness):
+    h = harness
+    vp = h.view.viewport()
+    z = h.view.zoom()
+    at = QPoint(vp.width() // 2, int(vp.height() - 10 - (NODE_H / 2 + 8) * z))
+    shown = h.view.mapToScene(vp.rect()).boundingRect()
+    drop_kind(h, "tanh", at)
+    (nid,) = h.document.graph.of_kind("tanh")
+    assert in_view(h, nid)
+    assert h.view.mapToScene(vp.rect()).boundingRect() == shown

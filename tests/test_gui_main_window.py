@@ -449,3 +449,38 @@ def test_a_new_project_shows_first_steps_but_saves_no_made_up_description(window
     w._ask_save_path = lambda: path
     w.actionSave.trigger()
     assert load_project(path).notes == ""
+
+
+def test_new_network_built_by_double_clicks_then_ctrl_l_reads_left_to_right(window, qtbot):
+    """File → New, double-click Dense, Sigmoid, Dense in the palette (each lands at the view centre,
+    clear of the others), then Ctrl+L before wiring anything: one row Input → … → Output, one undo step."""
+    from gui.canvas.editing import CARD_GAP
+    from gui.canvas.items import NODE_H, NODE_W
+    w = window
+    w.document.mark_saved()
+    w.actionNew.trigger()
+    qtbot.waitUntil(lambda: set(w.scene.nodes) == {"input", "output"})
+    pal = w.palette
+    for kind in ("dense", "sigmoid", "dense"):
+        at = pal.visualRect(pal.model().index_of_kind(kind)).center()
+        qtbot.mouseClick(pal.viewport(), Qt.MouseButton.LeftButton, pos=at)    # a double-click's first press
+        qtbot.mouseDClick(pal.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    pos = dict(w.document.positions)
+    assert len(pos) == 5
+    ids = list(pos)
+    for i, a in enumerate(ids):                      # no card touches another, ports well apart
+        for b in ids[i + 1:]:
+            gap = max(abs(pos[a][0] - pos[b][0]) - NODE_W, abs(pos[a][1] - pos[b][1]) - NODE_H)
+            assert gap >= CARD_GAP, (a, b)
+    w.canvas_view.setFocus()
+    qtbot.keyClick(w.canvas_view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    stack = w.document.undo_stack
+    assert stack.undoText() == "Arrange nodes"
+    p = w.document.positions
+    row = sorted(p, key=lambda n: p[n][0])
+    assert row == ["input", "dense1", "sigmoid1", "dense2", "output"]
+    assert len({p[n][1] for n in row}) == 1
+    shown = w.canvas_view.mapToScene(w.canvas_view.viewport().rect()).boundingRect()
+    assert all(shown.contains(item.sceneBoundingRect()) for item in w.scene.nodes.values())
+    qtbot.keyClick(w.canvas_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.document.positions == pos

@@ -15,12 +15,13 @@ from engine.graph import NODE_SPECS, Edge, GraphError
 from gui.commands import (AddNodeCommand, ConnectCommand, MoveNodesCommand, PasteCommand,
                           RemoveNodesCommand)
 
-from .items import NODE_H, NODE_W
-from .layout import auto_layout
+from .items import NODE_H, NODE_W, PORT_R
+from .layout import auto_layout, nearest_free_spot
 
 __all__ = ["CanvasEditor", "SUBGRAPH_MIME"]
 
 SUBGRAPH_MIME = "application/x-netcanvas-subgraph+json"
+CARD_GAP = 2 * PORT_R + 28.0     # clear room kept around a new card: both ports fit, each easy to grab
 
 
 class CanvasEditor(QObject):
@@ -61,15 +62,9 @@ class CanvasEditor(QObject):
             self._refuse(f"unknown node kind '{kind}'")
             return None
         cx, cy = (center.x(), center.y()) if isinstance(center, QPointF) else center
-        x, y = round((cx - NODE_W / 2) / 10) * 10, round((cy - NODE_H / 2) / 10) * 10
-        taken = list(self.document.positions.values())
-
-        def overlaps(x, y):
-            return any(abs(x - px) < NODE_W and abs(y - py) < NODE_H for px, py in taken)
-        for _ in range(50):                          # never hide a card under another
-            if not overlaps(x, y):
-                break
-            y += NODE_H + 30
+        want = (float(round((cx - NODE_W / 2) / 10) * 10), float(round((cy - NODE_H / 2) / 10) * 10))
+        # never under or flush against another card: the nearest spot with clear room around it
+        x, y = nearest_free_spot(want, self.document.positions.values(), (NODE_W, NODE_H), CARD_GAP)
         cmd = AddNodeCommand(self.document, kind, (float(x), float(y)), params)
         self._push(cmd)
         self.scene.select_nodes([cmd.node_id])

@@ -126,6 +126,17 @@ class CanvasView(QGraphicsView):
             self.fit_to_view()
         return moved
 
+    def add_node(self, kind: str, scene_pos: QPointF) -> str | None:
+        """Add a node near ``scene_pos`` (the editor keeps it clear of other cards); the view only
+        scrolls when the new card would be out of sight, so the rest of the picture stays put."""
+        nid = self.editor.add_node(kind, scene_pos)
+        item = self.canvas_scene.nodes.get(nid) if nid else None
+        if item is not None:
+            rect = item.sceneBoundingRect()
+            if not self.mapToScene(self.viewport().rect()).boundingRect().contains(rect):
+                self.ensureVisible(rect, 16, 16)
+        return nid
+
     def center_scene_pos(self) -> QPointF:
         return self.mapToScene(self.viewport().rect().center())
 
@@ -423,10 +434,7 @@ class CanvasView(QGraphicsView):
         mime = event.mimeData()
         if mime.hasFormat(NODE_KIND_MIME):
             kind = bytes(mime.data(NODE_KIND_MIME)).decode("utf-8")
-            nid = self.editor.add_node(kind, self.mapToScene(event.position().toPoint()))
-            item = self.canvas_scene.nodes.get(nid) if nid else None
-            if item is not None:                  # dropped at the edge: keep the whole card in sight
-                self.ensureVisible(item.sceneBoundingRect(), 16, 16)
+            self.add_node(kind, self.mapToScene(event.position().toPoint()))
             self.setFocus()                       # Delete, Backspace and Space act on the canvas now
             event.acceptProposedAction()
         elif mime.hasUrls():
@@ -457,7 +465,7 @@ class CanvasView(QGraphicsView):
                     act = add.addAction(node_icon(kind), spec.title)
                     act.setToolTip(spec.formula)
                     act.triggered.connect(lambda _=False, k=kind, at=QPointF(scene_pos):
-                                          self.editor.add_node(k, at))
+                                          self.add_node(k, at))
         menu.addSeparator()
         if self.context_actions:
             for act in self.context_actions:
