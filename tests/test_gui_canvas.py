@@ -208,6 +208,26 @@ def test_a_refused_target_shows_the_reason_and_makes_no_edge(harness, qtbot):
     assert h.document.graph.edges == edges_before
 
 
+def test_a_link_onto_a_fed_input_replaces_the_old_link_in_one_undo_step(harness, qtbot):
+    """A single-input port that is already fed takes the new link in place of the old one
+    (was: refused with "takes one input", so a person had to find and delete the tiny edge)."""
+    h = harness
+    a, b = vp_pos(h.view, out_port(h, "dense1")), vp_pos(h.view, in_port(h, "dense2"))
+    vp = h.view.viewport()
+    mouse(vp, QEvent.Type.MouseButtonPress, a)
+    mouse(vp, QEvent.Type.MouseMove, b, buttons=Qt.MouseButton.LeftButton)
+    text, ok, _ = h.view._hint
+    assert ok and text == "release to replace relu1 → dense2"
+    mouse(vp, QEvent.Type.MouseButtonRelease, b, buttons=Qt.MouseButton.NoButton)
+    edges = h.document.graph.edges
+    assert Edge("dense1", "dense2") in edges and Edge("relu1", "dense2") not in edges
+    assert Edge("dense1", "dense2") in h.scene.edges and Edge("relu1", "dense2") not in h.scene.edges
+    assert h.stack.undoText() == "Reconnect dense2: relu1 → dense1"
+    h.stack.undo()
+    assert Edge("relu1", "dense2") in h.document.graph.edges
+    assert Edge("dense1", "dense2") not in h.document.graph.edges
+
+
 def test_a_cycle_is_refused_with_its_reason(qtbot):
     g = Graph()
     for nid in ("a", "b"):

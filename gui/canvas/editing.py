@@ -12,8 +12,8 @@ from PySide6.QtCore import QMimeData, QObject, QPointF, Signal
 from PySide6.QtGui import QGuiApplication
 
 from engine.graph import NODE_SPECS, Edge, GraphError
-from gui.commands import (AddNodeCommand, ConnectCommand, MoveNodesCommand, PasteCommand,
-                          RemoveNodesCommand)
+from gui.commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
+                          PasteCommand, RemoveNodesCommand)
 
 from .items import NODE_H, NODE_W, PORT_R
 from .layout import auto_layout, nearest_free_spot
@@ -71,18 +71,47 @@ class CanvasEditor(QObject):
         self.message.emit(f"Added {NODE_SPECS[kind].title} '{cmd.node_id}'")
         return cmd.node_id
 
+    def replaced_edge(self, src: str, dst: str) -> Edge | None:
+        """The link into ``dst`` that a new link ``src → dst`` would replace: ``dst`` takes one
+        input and already has it, and the graph would accept the new link without the old one."""
+        g = self.document.graph
+        node = g.nodes.get(dst)
+        if node is None or src not in g.nodes or node.spec.multi_input or not node.spec.has_input:
+            return None
+        old = [e for e in g.edges if e.dst == dst]
+        if len(old) != 1 or old[0].src == src:
+            return None
+        trial = g.copy()
+        trial.disconnect(old[0])
+        return old[0] if trial.can_connect(src, dst) is None else None
+
     def can_connect(self, src: str, dst: str) -> str | None:
         if self.locked_reason:
             return f"the network cannot be edited now: {self.locked_reason}"
+        if self.replaced_edge(src, dst) is not None:
+            return None
         return self.document.graph.can_connect(src, dst)
 
     def connect(self, src: str, dst: str) -> bool:
+        """Make the link ``src → dst``; into a single-input node that is already fed, the new
+        link replaces the old one (one undo step)."""
         reason = self.can_connect(src, dst)
         if reason:
             self._refuse(f"Cannot connect {src} → {dst}: {reason}")
             return False
-        self._push(ConnectCommand(self.document, src, dst))
-        self.message.emit(f"Connected {src} → {dst}")
+        old = self.replaced_edge(src, dst)
+        if old is None:
+            self._push(ConnectCommand(self.document, src, dst))
+            self.message.emit(f"Connected {src} → {dst}")
+            return True
+        stack = self.document.undo_stack
+        stack.beginMacro(f"Reconnect {dst}: {old.src} → {src}")
+        try:
+            self._push(DisconnectCommand(self.document, old))
+            self._push(ConnectCommand(self.document, src, dst))
+        finally:
+            stack.endMacro()
+        self.message.emit(f"Connected {src} → {dst} (replacing {old.src} → {dst})")
         return True
 
     # -- delete ----------------------------------------------------------------

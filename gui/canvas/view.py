@@ -251,8 +251,10 @@ class CanvasView(QGraphicsView):
             link["target"] = target
             link["reason"] = reason
             end = target.scenePos()
-            self._hint = ((f"✕ {reason}" if reason else "release to connect"), not reason,
-                          QPointF(view_pos))
+            replaced = None if reason else self.editor.replaced_edge(src, dst)
+            ok_text = (f"release to replace {replaced.src} → {replaced.dst}" if replaced is not None
+                       else "release to connect")
+            self._hint = ((f"✕ {reason}" if reason else ok_text), not reason, QPointF(view_pos))
         self.canvas_scene.show_rubber(anchor.scenePos(), end, reverse=(anchor.direction == "in"))
         self.viewport().update()
 
