@@ -9,6 +9,17 @@ Pure NumPy/pandas; never imports Qt.
 Every problem a user can cause (bad file, unknown column, nothing left to train
 on) raises :class:`DataError` with one specific line of text, fit for a status
 bar or the CLI's stderr.
+
+Column types: "number" (float64), "text" (one-hot encoded as a feature) and
+"date": a text column whose values read as dates in one consistent format
+(e.g. 1970-01-01, 2012/01/31, 5 Mar 2012 13:45). A date column keeps its text
+in ``Table.frame`` (what plots show on a time axis, ``Dataset.time_values``);
+as a feature it is ONE number, the decimal year (1970-01-01 → 1970.0,
+2012-07-02 → 2012.5), named ``"<column> (year)"`` — an exported model takes
+that number. A date column is never a target. Cells that are missing or do
+not read as a date in the column's format count as missing values: a row
+using the column is dropped and counted under "missing value in <column>" or
+"not a date in <column>".
 """
 from __future__ import annotations
 
@@ -18,6 +29,7 @@ import io
 import math
 import os
 import re
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
@@ -28,7 +40,8 @@ import pandas as pd
 
 __all__ = [
     "Cancelled", "Column", "DataError", "DataSpec", "Dataset", "Table",
-    "build_dataset", "infer_task", "load_dataset", "read_csv", "sniff_csv",
+    "build_dataset", "decimal_years", "guess_date_format", "infer_task", "load_dataset",
+    "read_csv", "sniff_csv",
 ]
 
 # Cell texts read as "missing" (plus whitespace-only cells in text columns).
@@ -38,6 +51,8 @@ MAX_CLASSES_AUTO = 10          # infer_task: at most this many integer values �
 MAX_AUTO_CATEGORIES = 50       # features=None skips text columns with more distinct values
 MAX_CATEGORIES = 1000          # one-hot limit for explicitly chosen text features
 _SNIFF_BYTES = 1 << 20         # preview reads at most this much
+DATE_SAMPLE = 500              # values of a text column that decide whether it holds dates
+MAX_NOT_DATES = 0.05           # a date column may have at most this share of cells that do not parse
 _HAS_STR_DTYPE = int(pd.__version__.split(".")[0]) >= 3   # pandas 3: text is "str"
 _MAGIC = {b"PK\x03\x04": "a zip archive or an Excel .xlsx workbook",
           b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
@@ -58,20 +73,26 @@ class Cancelled(DataError):
 @dataclass
 class Column:
     name: str
-    kind: str          # "number" | "text"
-    missing: int       # cells read as missing
+    kind: str          # "number" | "text" | "date"
+    missing: int       # cells read as missing (for a date: also cells that are not a date)
     n_unique: int      # distinct non-missing values
+    date_format: str | None = None    # "date": the strptime format its values were read with
+    not_dates: int = 0                # "date": cells with text that is not a date (in `missing`)
 
 
 @dataclass
 class Table:
-    """A CSV file as read: numeric columns float64, text columns str/object."""
+    """A CSV file as read: numeric columns float64, text and date columns str/object.
+
+    ``dates`` holds each date column as decimal years (float64, NaN where missing
+    or not a date); the frame keeps the date column's text."""
 
     path: str | None
     frame: pd.DataFrame
     columns: list[Column]
     delimiter: str = ","
     encoding: str = "utf-8"
+    dates: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -87,13 +108,22 @@ class Table:
                 return c
         raise DataError(f"unknown column {name!r}; available: {', '.join(self.names)}")
 
+    def numbers(self, name: str) -> np.ndarray:
+        """A number column's values, or a date column's decimal years (float64, NaN if missing)."""
+        if name in self.dates:
+            return self.dates[name]
+        if self.column(name).kind != "number":
+            raise DataError(f"column {name!r} is text, not numbers")
+        return self.frame[name].to_numpy()
+
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, path: str | None = None,
                    delimiter: str = ",", encoding: str = "utf-8") -> Table:
         """Type an in-memory frame the way :func:`read_csv` types a file."""
         frame = _normalize_frame(frame.copy())
-        return cls(None if path is None else str(path), frame, _describe(frame),
-                   delimiter, encoding)
+        dates = _find_dates(frame)
+        return cls(None if path is None else str(path), frame, _describe(frame, dates),
+                   delimiter, encoding, {n: d[0] for n, d in dates.items()})
 
 
 def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False) -> pd.DataFrame:
@@ -171,7 +201,110 @@ def _n_distinct(a: np.ndarray) -> int:
     return int(1 + np.count_nonzero(a[1:] != a[:-1]))
 
 
-def _describe(frame: pd.DataFrame) -> list[Column]:
+def guess_date_format(values) -> str | None:
+    """The one strptime format (with a year) in which most of ``values`` read as
+    dates, or None. ``values``: a few texts of a column (missing ones skipped).
+    Ambiguous day/month orders are settled by the values (13/02/2012 → day first);
+    when every value fits both, month first (pandas' default) wins."""
+    from pandas.tseries.api import guess_datetime_format
+    texts = [v for v in values if isinstance(v, str) and v.strip() and v not in NA_VALUES]
+    if not texts:
+        return None
+    candidates: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for v in list(dict.fromkeys(texts[:40]))[:12]:     # a few distinct values name the formats
+            for dayfirst in (False, True):
+                try:
+                    f = guess_datetime_format(v, dayfirst=dayfirst)
+                except (ValueError, TypeError):
+                    f = None
+                if f and ("%Y" in f or "%y" in f) and f not in candidates:
+                    candidates.append(f)
+            if len(candidates) >= 4:
+                break
+        if not candidates:
+            return None
+        sample = pd.Series(texts, dtype=object)
+        best, best_n = None, 0
+        for f in candidates:
+            try:
+                n = int(_to_datetime(sample, f).notna().sum())
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if n > best_n:
+                best, best_n = f, n
+    return best if best_n >= (1 - MAX_NOT_DATES) * len(texts) else None
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
+    """Parse with one format (NaT where a cell does not fit); wall-clock time if zoned."""
+    try:
+        out = pd.to_datetime(text, format=fmt, errors="coerce")
+    except ValueError:                   # mixed UTC offsets
+        out = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+    if getattr(out.dtype, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out
+
+
+def decimal_years(dt) -> np.ndarray:
+    """Datetimes → decimal years (1970-01-01 → 1970.0, 2012-07-02 → 2012.5); NaT → NaN."""
+    v = np.asarray(dt, dtype="datetime64[s]")
+    nat = np.isnat(v)
+    y = v.astype("datetime64[Y]")
+    start = y.astype("datetime64[s]")
+    length = ((y + 1).astype("datetime64[s]") - start).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = y.astype(np.int64) + 1970 + (v - start).astype(np.float64) / length
+    out[nat] = np.nan
+    return out
+
+
+def _date_sample(text: pd.Series) -> list[str]:
+    """Up to DATE_SAMPLE non-missing values: the first ones and some spread over the column."""
+    head = text.iloc[:DATE_SAMPLE // 2].dropna().tolist()
+    n = len(text)
+    if n > DATE_SAMPLE // 2:
+        idx = np.linspace(DATE_SAMPLE // 2, n - 1, DATE_SAMPLE // 2).astype(np.int64)
+        head += text.iloc[idx].dropna().tolist()
+    return head
+
+
+def _find_dates(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, str, int]]:
+    """Text columns that hold dates → (decimal years, format, cells that are not dates).
+
+    Only text columns are looked at (numbers never pay for this). The format is
+    guessed from a sample; a column whose sample is not dates costs a few
+    dozen guesses. A date column is parsed once, with that format (about 0.1 s
+    per million cells), and kept when at most MAX_NOT_DATES of its values fail."""
+    out = {}
+    for name in frame.columns:
+        s = frame[name]
+        if s.dtype == np.float64:
+            continue
+        sample = _date_sample(s)
+        if not sample:
+            continue
+        fmt = guess_date_format(sample)
+        if fmt is None:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parsed = _to_datetime(s, fmt)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        present = s.notna().to_numpy()
+        bad = present & parsed.isna().to_numpy()
+        n_bad, n_present = int(np.count_nonzero(bad)), int(np.count_nonzero(present))
+        if n_bad > MAX_NOT_DATES * n_present:
+            continue
+        out[name] = (decimal_years(parsed.to_numpy(dtype="datetime64[s]")), fmt, n_bad)
+    return out
+
+
+def _describe(frame: pd.DataFrame, dates: dict | None = None) -> list[Column]:
     numeric = [name for name in frame.columns if frame[name].dtype == np.float64]
     arrays = [frame[name].to_numpy() for name in numeric]
     if len(frame) >= 100_000 and len(arrays) > 1:     # sorting dominates: use the cores
@@ -185,6 +318,10 @@ def _describe(frame: pd.DataFrame) -> list[Column]:
         if name in distinct:
             n_missing = int(np.count_nonzero(np.isnan(s.to_numpy())))
             cols.append(Column(name, "number", n_missing, distinct[name]))
+        elif dates and name in dates:
+            years, fmt, n_bad = dates[name]
+            cols.append(Column(name, "date", int(np.count_nonzero(np.isnan(years))),
+                               int(s.nunique()), fmt, n_bad))
         else:
             cols.append(Column(name, "text", int(s.isna().sum()), int(s.nunique())))
     return cols
@@ -398,7 +535,9 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     columns are named ``column 1``, ``column 2``, ….
 
     The delimiter (, ; tab) and encoding (UTF-8 with or without BOM) are detected
-    unless given. Empty cells and NA/N/A/NaN/null/None are missing. The file is
+    unless given. Empty cells and NA/N/A/NaN/null/None are missing. A text column
+    whose values read as dates in one format becomes a "date" column (see the
+    module docstring; only text columns are checked: numbers cost nothing). The file is
     parsed in one pandas C-engine read; ``progress(fraction)`` is called as it
     goes and ``cancel() -> bool`` stops it (:class:`Cancelled`).
     """
@@ -473,7 +612,9 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
                 raise _ragged_error(path, found[0], found[1], n_cols)
 
     frame = _normalize_frame(frame, decimal_comma=delimiter == ";")
-    table = Table(str(path), frame, _describe(frame), delimiter, encoding)
+    dates = _find_dates(frame)
+    table = Table(str(path), frame, _describe(frame, dates), delimiter, encoding,
+                  {n: d[0] for n, d in dates.items()})
     if progress is not None:
         progress(1.0)
     return table
@@ -608,6 +749,7 @@ class Dataset:
     spec: DataSpec
     onehot: dict[str, list[str]]   # text feature column -> categories, in one-hot order
     skipped_columns: dict[str, str] = field(default_factory=dict)  # column -> why not a feature
+    date_features: list[str] = field(default_factory=list)  # date columns fed as decimal years
 
     @property
     def n_train(self) -> int:
@@ -671,6 +813,8 @@ class Dataset:
         names = self.feature_names
         shown = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
         lines.append(f"Features: {self.n_features} ({shown})")
+        for name in self.date_features:
+            lines.append(f"Date: {name} as a number (decimal year, 1970-01-01 → 1970.0)")
         if s.series:
             lines.append(f"Series: previous {s.lags} values of {s.series!r}")
         if s.normalize == "standard":
@@ -776,8 +920,9 @@ def _assemble(sel: np.ndarray, fill, F: int, n_train: int,
     Rows are gathered a cache-sized block at a time and written straight into
     one C-ordered array, so there is no intermediate full-size copy; the
     training rows' mean and variance are accumulated from each block while it
-    is in cache (float64, shifted by the first row for accuracy), and one
-    in-place pass standardizes. Standardized features are float32 — what the
+    is in cache, and one in-place pass standardizes. Values are shifted by the
+    first training row in float64 before they are stored, so a column far from 0
+    relative to its spread (decimal years, timestamps) keeps its precision. Standardized features are float32 — what the
     trainer uses by default, and values of order 1 lose nothing that matters —
     raw features (``standardize=False``) stay float64.
 
@@ -793,13 +938,14 @@ def _assemble(sel: np.ndarray, fill, F: int, n_train: int,
         s = sel[start:start + _BLOCK_ROWS]
         b = buf[:, :len(s)]
         fill(b, s)
-        if standardize and start < n_train:
-            t = b[:, :n_train - start]
-            if shift is None:
-                shift = t[:, 0].copy()
-            d = t - shift[:, None]
-            s1 += d.sum(axis=1)
-            s2 += np.einsum("ij,ij->i", d, d)
+        if standardize and n_train:
+            if shift is None:           # the first training row (training rows come first)
+                shift = b[:, 0].copy()
+            b -= shift[:, None]         # in float64: X holds x - shift, so large offsets such
+            if start < n_train:         # as decimal years (2012.0027) keep their digits
+                d = b[:, :n_train - start]
+                s1 += d.sum(axis=1)
+                s2 += np.einsum("ij,ij->i", d, d)
         X[start:start + len(s)] = b.T
     if not standardize:
         return X, np.zeros(F), np.ones(F)
@@ -810,7 +956,7 @@ def _assemble(sel: np.ndarray, fill, F: int, n_train: int,
     std = np.sqrt(np.maximum(s2 / n_train - m1 * m1, 0.0))
     tiny = ~np.isfinite(std) | (std <= 1e-12 * np.maximum(1.0, np.abs(mean)))
     std = np.where(tiny, 1.0, std)
-    m32, inv32 = mean.astype(np.float32), (1.0 / std).astype(np.float32)
+    m32, inv32 = m1.astype(np.float32), (1.0 / std).astype(np.float32)     # X holds x - shift
     step = 1 << 16
     for start in range(0, n, step):         # block by block: one pass over memory
         blk = X[start:start + step]
@@ -834,8 +980,18 @@ def _number_bads(table: Table, name: str, what: str) -> list[tuple[str, np.ndarr
     return out
 
 
-def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str]):
-    """Plain mode: one row → one example; text features one-hot encoded."""
+def _date_bads(table: Table, name: str, what: str) -> list[tuple[str, np.ndarray]]:
+    """Rows without a date: missing cells, then cells whose text is not a date."""
+    missing = table.frame[name].isna().to_numpy()
+    out = [(f"missing value in {what}", missing)]
+    if table.column(name).not_dates:
+        out.append((f"not a date in {what}", np.isnan(table.dates[name]) & ~missing))
+    return out
+
+
+def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str], used: list[str]):
+    """Plain mode: one row → one example; text features one-hot encoded, a date
+    as its decimal year. ``used`` receives the feature columns."""
     if spec.features is None:
         features = []
         for c in table.columns:
@@ -857,13 +1013,17 @@ def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str]):
             if c.kind == "text" and c.n_unique > MAX_CATEGORIES:
                 raise DataError(f"column {name!r} has {c.n_unique} distinct text values, too "
                                 f"many to one-hot encode (at most {MAX_CATEGORIES})")
+    used += features
     if not features:
         raise DataError(f"no feature columns: the table has only {', '.join(table.names)} "
                         f"besides the target {spec.target!r}")
     bads = []
     for name in features:
-        if table.column(name).kind == "number":
+        kind = table.column(name).kind
+        if kind == "number":
             bads += _number_bads(table, name, name)
+        elif kind == "date":
+            bads += _date_bads(table, name, name)
         else:
             bads.append((f"missing value in {name}", table.frame[name].isna().to_numpy()))
 
@@ -871,8 +1031,13 @@ def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str]):
         """Fix one-hot categories from the kept rows; return (names, onehot, fill)."""
         names, onehot, layout = [], {}, []
         for name in features:
+            kind = table.column(name).kind
+            if kind == "date":
+                layout.append((table.dates[name], None))
+                names.append(f"{name} (year)")
+                continue
             a = table.frame[name].to_numpy()
-            if table.column(name).kind == "number":
+            if kind == "number":
                 layout.append((a, None))
                 names.append(name)
             else:
@@ -901,9 +1066,10 @@ def _series_features(table: Table, spec: DataSpec):
     feature columns), y = target[t]."""
     K, n = spec.lags, table.n_rows
     lagged = [spec.series] + [f for f in (spec.features or []) if f != spec.series]
-    for name in lagged:
-        if table.column(name).kind != "number":
-            raise DataError(f"column {name!r} is text; lagged values need a number column")
+    for i, name in enumerate(lagged):
+        kind = table.column(name).kind
+        if kind == "text" or (kind == "date" and i == 0):
+            raise DataError(f"column {name!r} is {kind}; lagged values need a number column")
     if K < 1:
         raise DataError(f"lags K={K} must be at least 1")
     if K >= n:
@@ -911,7 +1077,7 @@ def _series_features(table: Table, spec: DataSpec):
                         f"use at most {n - 1}")
     windows, bad = [], np.zeros(n - K, bool)
     for name in lagged:
-        a = table.frame[name].to_numpy()
+        a = table.numbers(name)         # a date column: its decimal years
         W = np.lib.stride_tricks.sliding_window_view(a, K)[: n - K]   # row t-K → a[t-K:t]
         bad |= ~np.isfinite(W).all(axis=1)
         windows.append(W)
@@ -938,16 +1104,21 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
     if spec.time_column is not None and spec.time_column in (spec.target, spec.series):
         raise DataError(f"time column {spec.time_column!r} cannot be the target or the series")
 
-    task = spec.task if spec.task != "auto" else infer_task(table, spec.target)
     target_col = table.column(spec.target)
+    if target_col.kind == "date":
+        raise DataError(f"{spec.target!r} is a date column; choose a number or text column "
+                        "as the target")
+    task = spec.task if spec.task != "auto" else infer_task(table, spec.target)
     if task == "regression" and target_col.kind == "text":
         raise DataError(f"target {spec.target!r} is text; choose task classification")
 
     skipped: dict[str, str] = {}
+    used: list[str] = []                # the columns the features come from
     if spec.series is not None:
         rows, bads, encoder = _series_features(table, spec)
+        used = [spec.series] + [f for f in (spec.features or []) if f != spec.series]
     else:
-        rows, bads, encoder = _column_features(table, spec, skipped)
+        rows, bads, encoder = _column_features(table, spec, skipped, used)
 
     # drop examples with gaps: target first, then each feature reason, each counted
     dropped: dict[str, int] = {}
@@ -1007,7 +1178,8 @@ def build_dataset(table: Table, spec: DataSpec) -> Dataset:
         x_mean=x_mean, x_std=x_std, y_mean=y_mean, y_std=y_std,
         index_train=rows[tr].astype(np.int64), index_val=rows[va].astype(np.int64),
         time_values=time_values, n_rows_read=n, dropped=dropped, spec=spec,
-        onehot=onehot, skipped_columns=skipped)
+        onehot=onehot, skipped_columns=skipped,
+        date_features=[f for f in used if table.column(f).kind == "date"])
 
 
 def load_dataset(path, spec) -> Dataset:

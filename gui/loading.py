@@ -49,12 +49,15 @@ class ColumnProfile:
     ``hist`` holds bar heights: a histogram of the values for a number column
     (``HIST_BINS`` bins from ``low`` to ``high``), or the counts of the most
     frequent values for a text column (``labels`` names them, most frequent first).
+    A date column's histogram is over its decimal years (one bar per year when
+    the dates are whole years that fit in ``HIST_BINS``); ``labels`` holds its
+    earliest and latest text, ``low``/``high`` the decimal years.
     ``spark`` is the column over the rows, averaged down to ``SPARK_POINTS``
     values (NaN where a block has no value); None for text.
     """
 
     name: str
-    kind: str                  # "number" | "text"
+    kind: str                  # "number" | "text" | "date"
     missing: int
     n_unique: int
     hist: np.ndarray
@@ -63,9 +66,20 @@ class ColumnProfile:
     high: float = float("nan")
     mean: float = float("nan")
     spark: np.ndarray | None = None
+    date_format: str | None = None
+    whole_years: bool = False  # a date column whose every value is a 1 January
 
     def describe(self) -> str:
-        """One short line, e.g. ``8 … 46.6, mean 23.5`` or ``3 values: USA, Japan, Europe``."""
+        """One short line, e.g. ``8 … 46.6, mean 23.5``, ``3 values: USA, Japan, Europe``
+        or, for dates, ``1970 … 1982, 12 dates`` / ``2012/01/01 … 2015/12/31, 1,461 dates``."""
+        if self.kind == "date":
+            if not np.isfinite(self.low):
+                return "no dates"
+            if self.whole_years:
+                span = f"{int(self.low)} … {int(self.high)}"
+            else:
+                span = f"{self.labels[0]} … {self.labels[1]}"
+            return f"{span}, {self.n_unique:,} date{'s' if self.n_unique != 1 else ''}"
         if self.kind == "number":
             if not np.isfinite(self.low):
                 return "no values"
@@ -99,6 +113,8 @@ def profile_table(table: Table) -> list[ColumnProfile]:
 def _profile(table: Table, col) -> ColumnProfile:
     s = table.frame[col.name]
     n = table.n_rows
+    if col.kind == "date":
+        return _date_profile(table, col)
     if col.kind != "number":
         counts = s.value_counts(dropna=True)
         top = counts.iloc[:TOP_CATEGORIES]
@@ -118,6 +134,29 @@ def _profile(table: Table, col) -> ColumnProfile:
         hist = np.zeros(HIST_BINS, np.int64)
     spark = _sparkline(a, n, all_finite=finite is a)
     return ColumnProfile(col.name, "number", col.missing, col.n_unique, hist, [], lo, hi, mean, spark)
+
+
+def _date_profile(table: Table, col) -> ColumnProfile:
+    years = table.dates[col.name]
+    ok = np.isfinite(years)
+    hist = np.zeros(HIST_BINS, np.int64)
+    lo = hi = mean = float("nan")
+    labels: list[str] = []
+    whole = False
+    if ok.any():
+        finite = years[ok]
+        i_lo, i_hi = int(np.nanargmin(years)), int(np.nanargmax(years))
+        lo, hi, mean = float(years[i_lo]), float(years[i_hi]), float(finite.mean())
+        text = table.frame[col.name]
+        labels = [str(text.iloc[i_lo]), str(text.iloc[i_hi])]
+        whole = bool(np.all(finite == np.round(finite)))
+        if whole and hi - lo + 1 <= HIST_BINS:         # one bar per year
+            hist, _ = np.histogram(finite, bins=int(hi - lo) + 1, range=(lo - 0.5, hi + 0.5))
+        else:
+            hist, _ = np.histogram(finite, bins=HIST_BINS, range=(lo, hi if hi > lo else lo + 1))
+    return ColumnProfile(col.name, "date", col.missing, col.n_unique, hist, labels, lo, hi, mean,
+                         _sparkline(years, table.n_rows, all_finite=bool(ok.all())),
+                         getattr(col, "date_format", None), whole)
 
 
 def _is_number(text: str) -> bool:

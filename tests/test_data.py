@@ -532,3 +532,147 @@ def test_a_number_target_with_too_many_values_is_no_classification():
     table = read_csv(DATASETS / "auto_mpg.csv")
     with pytest.raises(DataError, match=r"has 12\d distinct values: too many classes.*choose task regression"):
         build_dataset(table, DataSpec(target="Miles_per_Gallon", task="classification"))
+
+
+# ------------------------------------------------------------------ date columns
+
+def test_auto_mpg_year_is_a_date_and_one_feature_by_default():
+    """Year ("1970-01-01" …) was text: 12 one-hot features. Now one number, the decimal year."""
+    t = read_csv(AUTO)
+    year = t.column("Year")
+    assert year.kind == "date" and year.date_format == "%Y-%m-%d" and year.missing == 0
+    ds = build_dataset(t, DataSpec(target="Miles_per_Gallon"))
+    assert not any(n.startswith("Year=") for n in ds.feature_names)
+    assert ds.feature_names.count("Year (year)") == 1
+    assert ds.n_features == 5 + 1 + 3                    # numbers, Year, Origin one-hot
+    j = ds.feature_names.index("Year (year)")
+    years = np.concatenate([ds.X_raw("train")[:, j], ds.X_raw("val")[:, j]])
+    np.testing.assert_allclose(np.unique(np.round(years, 6)),
+                               [1970, 1971, 1972, 1973, 1974, 1975, 1976, 1977, 1978, 1979, 1980, 1982])
+    assert ds.date_features == ["Year"]
+    assert "Year as a number (decimal year" in ds.summary()
+
+
+def test_seattle_date_is_a_date_column_and_still_the_time_column():
+    t = read_csv(SEATTLE)
+    c = t.column("date")
+    assert c.kind == "date" and c.n_unique == 1461 and c.date_format == "%Y/%m/%d"
+    assert t.frame["date"].iloc[0] == "2012/01/01"       # the text stays for the plots
+    assert t.dates["date"][0] == 2012.0 and 2015.99 < t.dates["date"][-1] < 2016
+    ds = build_dataset(t, DataSpec(target="temp_max", series="temp_max", lags=7,
+                                   time_column="date", split="chronological"))
+    assert ds.time_values[0] == "2012/01/01" and ds.feature_names[0] == "temp_max[t-7]"
+    plain = build_dataset(t, DataSpec(target="temp_max"))
+    assert "date (year)" in plain.feature_names and "date" not in plain.skipped_columns
+    j = plain.feature_names.index("date (year)")
+    years = plain.X_raw("train")[:, j]                 # float32 inside, yet within seconds
+    assert years.min() == pytest.approx(2012, abs=1e-6) and years.max() < 2016
+    X = np.vstack([plain.X_raw("train"), plain.X_raw("val")])[:, j]
+    rows = np.concatenate([plain.index_train, plain.index_val])
+    np.testing.assert_allclose(X, t.dates["date"][rows], rtol=0, atol=1e-6)
+
+
+def test_decimal_years():
+    from engine.data import decimal_years
+    got = decimal_years(pd.to_datetime(["1970-01-01", "2012-07-02", "2013-07-02 12:00", None],
+                                       format="mixed"))
+    assert got[0] == 1970.0
+    assert got[1] == pytest.approx(2012 + 183 / 366)      # 2012 is a leap year: mid-year
+    assert got[2] == pytest.approx(2013 + 182.5 / 365)
+    assert np.isnan(got[3])
+
+
+@pytest.mark.parametrize("target", ["date", "Year"])
+def test_a_date_target_is_refused(tmp_path, target):
+    t = table(f"{target},x\n2012-01-01,1\n2012-01-02,2\n2012-01-03,3\n", tmp_path)
+    assert t.column(target).kind == "date"
+    with pytest.raises(DataError, match=f"'{target}' is a date column; choose a number or text "
+                                        "column as the target"):
+        build_dataset(t, DataSpec(target=target))
+    with pytest.raises(DataError, match="is a date column"):
+        build_dataset(t, DataSpec(target=target, task="classification"))
+
+
+def test_unparseable_date_cells_count_as_missing(tmp_path):
+    days = [f"2012-01-{d:02d}" for d in range(1, 31)] + [f"2012-02-{d:02d}" for d in range(1, 29)]
+    days += ["unknown", "2012-02-30", "NA"]               # not a date, no such day, missing
+    lines = ["when,y"] + [f"{d},{i}" for i, d in enumerate(days)]
+    t = table("\n".join(lines) + "\n", tmp_path)
+    c = t.column("when")
+    assert c.kind == "date" and c.missing == 3 and c.not_dates == 2
+    assert np.isnan(t.dates["when"][-3:]).all()
+    ds = build_dataset(t, DataSpec(target="y"))
+    assert ds.feature_names == ["when (year)"]
+    assert ds.dropped == {"missing value in when": 1, "not a date in when": 2}
+    assert ds.n_train + ds.n_val == 58
+    assert "not a date in when: 2" in ds.summary()
+
+
+def test_text_that_is_mostly_not_dates_stays_text(tmp_path):
+    rows = ["2012-01-01", "soon", "later", "never", "2012-01-02", "tomorrow"] * 5
+    t = table("note,y\n" + "\n".join(f"{r},{i}" for i, r in enumerate(rows)) + "\n", tmp_path)
+    assert t.column("note").kind == "text"
+    for values in (["Jan", "Feb"], ["10:30", "11:45"], ["1.2.3", "2.0.1"], ["USA", "Japan"]):
+        t = Table.from_frame(pd.DataFrame({"v": values * 3, "y": np.arange(6.0)}))
+        assert t.column("v").kind == "text", values
+
+
+@pytest.mark.parametrize("cells,fmt,first", [
+    (["13/02/2012", "01/03/2012"], "%d/%m/%Y", 2012 + 43 / 366),     # a day above 12: day first
+    (["02/13/2012", "03/01/2012"], "%m/%d/%Y", 2012 + 43 / 366),
+    (["5 Mar 2012", "6 Mar 2012"], "%d %b %Y", 2012 + 64 / 366),
+    (["2012-01-01 12:00:00", "2012-01-02 00:00:00"], "%Y-%m-%d %H:%M:%S", 2012 + 0.5 / 366),
+])
+def test_date_formats(cells, fmt, first):
+    t = Table.from_frame(pd.DataFrame({"d": cells * 3, "y": np.arange(6.0)}))
+    assert t.column("d").kind == "date" and t.column("d").date_format == fmt
+    assert t.dates["d"][0] == pytest.approx(first)
+
+
+def test_a_date_column_can_be_a_lagged_feature_but_not_the_series(tmp_path):
+    t = read_csv(SEATTLE)
+    ds = build_dataset(t, DataSpec(target="temp_max", series="temp_max", features=["date"], lags=3))
+    assert ds.feature_names[3:] == ["date[t-3]", "date[t-2]", "date[t-1]"]
+    assert ds.date_features == ["date"]
+    with pytest.raises(DataError, match="'date' is date; lagged values need a number column"):
+        build_dataset(t, DataSpec(target="temp_max", series="date", lags=3))
+
+
+def test_numeric_columns_skip_the_date_check(tmp_path, monkeypatch):
+    """A 200,000-row file of numbers never pays for date detection; a text column
+    that is not dates costs a look at a sample only, never a parse of the column."""
+    import engine.data as data
+    parsed = []
+    real = data._to_datetime
+    monkeypatch.setattr(data, "_to_datetime", lambda s, f: parsed.append(len(s)) or real(s, f))
+    rng = np.random.default_rng(0)
+    n = 200_000
+    path = tmp_path / "numbers.csv"
+    pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd")).to_csv(path, index=False)
+    t = read_csv(path)
+    assert [c.kind for c in t.columns] == ["number"] * 4 and t.dates == {}
+    assert parsed == []
+    frame = pd.DataFrame({"x": rng.normal(size=n), "word": rng.choice(["red", "green"], n),
+                          "id": [f"id{i}" for i in range(n)]})
+    frame.to_csv(path, index=False)
+    t = read_csv(path)
+    assert [c.kind for c in t.columns] == ["number", "text", "text"]
+    assert parsed == []                 # no format could even be guessed: no parse at all
+    frame["when"] = pd.date_range("2000-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M")
+    frame.to_csv(path, index=False)
+    t = read_csv(path)
+    assert t.column("when").kind == "date"
+    assert max(parsed) == n and sum(k == n for k in parsed) == 1    # the date column, parsed once
+
+
+def test_cli_uses_a_date_as_one_number_and_refuses_a_date_target(tmp_path, capsys):
+    from engine.cli import main
+    metrics = tmp_path / "m.json"
+    code = main(["--csv", str(AUTO), "--target", "Miles_per_Gallon", "--hidden", "", "--epochs", "2",
+                 "--metrics", str(metrics)])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    code = main(["--csv", str(AUTO), "--target", "Year", "--hidden", "", "--epochs", "1"])
+    _, err = capsys.readouterr()
+    assert code != 0 and "'Year' is a date column; choose a number or text column as the target" in err
+    assert "Traceback" not in err

@@ -579,3 +579,70 @@ def test_weights_trained_on_other_data_are_dropped_by_an_import_and_back_on_undo
     assert asked == ["Export an untrained model?"] and not out.exists()
     doc.undo_stack.undo()
     assert doc.data_spec.target == "temp_max" and doc.weights is trained
+
+
+# ---------------------------------------------------------------------------- date columns
+def _row(dlg: ImportDialog, name: str) -> int:
+    t = dlg.columns_table
+    return next(i for i in range(t.rowCount()) if t.item(i, 0).text() == name)
+
+
+def test_auto_mpg_year_is_a_date_used_as_one_number(qtbot, window, monkeypatch):
+    """Year ("1970-01-01" …) was text and became 12 one-hot features; now it is a date
+    column, shown as one, fed as the decimal year."""
+    from gui.panels.column_chart import PROFILE_ROLE
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("auto_mpg.csv"))
+    set_role(qtbot, dlg, "Miles_per_Gallon", "target")
+    i = _row(dlg, "Year")
+    t = dlg.columns_table
+    assert t.item(i, 1).text() == "date"
+    qtbot.waitUntil(lambda: t.item(i, 5).text().startswith("1970 … 1982"), timeout=TIMEOUT)
+    profile = t.item(i, 4).data(PROFILE_ROLE)
+    assert profile.kind == "date" and int(profile.hist.sum()) == 406
+    assert len(profile.hist) == 13                          # one bar per year, 1970 … 1982
+    box = dlg._role_boxes["Year"]
+    assert [box.itemData(k) for k in range(box.count())] == ["feature", "ignore"]   # never a target
+    assert dlg.role_of("Year") == "feature"
+    text = dlg.summary_label.text()
+    assert "Year as a number (decimal year)" in text and "Year (year)" in text
+    assert "Year →" not in text                             # not one-hot encoded
+    confirm(qtbot, window, dlg)
+    ds = window.document.dataset
+    assert ds.n_features == 5 + 1 + 3 and "Year (year)" in ds.feature_names
+    assert input_features(window.document) == 9
+
+
+def test_a_date_column_is_the_time_axis_in_series_mode(qtbot, window, monkeypatch):
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    assert dlg.columns_table.item(_row(dlg, "date"), 1).text() == "date"
+    assert "target" not in [dlg._role_boxes["date"].itemData(k) for k in range(dlg._role_boxes["date"].count())]
+    set_role(qtbot, dlg, "temp_max", "target")
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.mode_series, Qt.MouseButton.LeftButton)
+    assert dlg.time_combo.currentData() == "date" and dlg.role_of("date") == "time"
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        dlg.time_combo.setCurrentIndex(0)                   # (row number)
+        dlg._on_time_changed()
+    box = dlg._role_boxes["date"]
+    assert box.isEnabled() and box.findData("time") >= 0    # offered back in its role combo
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(box, qtbot, "time")
+    assert dlg.time_combo.currentData() == "date" and not box.isEnabled()
+    confirm(qtbot, window, dlg)
+    ds = window.document.dataset
+    assert ds.spec.time_column == "date" and ds.time_values[0] == "2012/01/01"
+
+
+def test_a_date_in_the_last_column_is_not_the_default_target(qtbot, window, monkeypatch, tmp_path):
+    rows = "".join(f"{i},{2 * i + 1},2020-01-{i + 1:02d}\n" for i in range(20))
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "d.csv", "x,y,when\n" + rows))
+    assert dlg.role_of("y") == "target" and dlg.role_of("when") == "feature"
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    assert dlg.dataset.feature_names == ["x", "when (year)"]
+
+
+def test_the_first_rows_already_show_a_date_type():
+    from gui.panels.import_dialog import _guess_columns
+    cols = _guess_columns({"delimiter": ",", "header": ["when", "v", "w"],
+                           "rows": [["2012/01/0%d" % d, str(d), "x"] for d in range(1, 8)]})
+    assert [c.kind for c in cols] == ["date", "number", "text"]

@@ -1,5 +1,6 @@
-"""Small in-cell charts for the import view: a histogram (numbers), bars of the
-most frequent values (text) or a sparkline of the column over the rows (series mode).
+"""Small in-cell charts for the import view: a histogram (numbers; dates over
+their years), bars of the most frequent values (text) or a sparkline of the
+column over the rows (series mode).
 
 The delegate reads a :class:`gui.loading.ColumnProfile` from the item's
 ``PROFILE_ROLE`` data and a bool from ``SPARK_ROLE``; it paints, nothing more.
@@ -11,12 +12,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
-__all__ = ["ColumnChartDelegate", "PROFILE_ROLE", "SPARK_ROLE", "NUMBER_COLOR", "TEXT_COLOR"]
+__all__ = ["ColumnChartDelegate", "PROFILE_ROLE", "SPARK_ROLE", "NUMBER_COLOR", "TEXT_COLOR",
+           "DATE_COLOR", "kind_color"]
 
 PROFILE_ROLE = Qt.ItemDataRole.UserRole + 1
 SPARK_ROLE = Qt.ItemDataRole.UserRole + 2
 NUMBER_COLOR = QColor("#2563eb")
 TEXT_COLOR = QColor("#0d9488")
+DATE_COLOR = QColor("#7c3aed")
 _BASE = QColor("#cbd5e1")
 
 
@@ -33,10 +36,15 @@ class ColumnChartDelegate(QStyledItemDelegate):
         if index.data(SPARK_ROLE) and profile.spark is not None:
             _paint_spark(painter, r, profile.spark)
         else:
-            _paint_bars(painter, r, np.asarray(profile.hist, float),
-                        NUMBER_COLOR if profile.kind == "number" else TEXT_COLOR,
-                        gap=0.0 if profile.kind == "number" else 2.0)
+            _paint_bars(painter, r, np.asarray(profile.hist, float), kind_color(profile.kind),
+                        gap=2.0 if profile.kind == "text" or getattr(profile, "whole_years", False)
+                        else 0.0)
         painter.restore()
+
+
+def kind_color(kind: str) -> QColor:
+    """The color of a column type: number blue, text teal, date violet."""
+    return {"number": NUMBER_COLOR, "date": DATE_COLOR}.get(kind, TEXT_COLOR)
 
 
 def _paint_bars(p: QPainter, r: QRectF, counts: np.ndarray, color: QColor, gap: float) -> None:

@@ -1,8 +1,11 @@
 """The CSV import view: preview the file, give each column a role, see what the
 dataset will be before saying OK.
 
-Like Orange's File widget, every column is listed with its type, missing
-count, a small chart of its values and a role (feature / target / ignore).
+Like Orange's File widget, every column is listed with its type (number /
+text / date), missing count, a small chart of its values and a role (feature /
+target / ignore). A date column is a feature as one number, its decimal year
+(1970-01-01 → 1970.0), never the target; in series mode it can be the time
+column (the plots' x-axis).
 Series mode turns one number column into "previous K values → next value".
 Reading and building run in :class:`gui.loading.CsvLoader` threads; a change
 of any setting rebuilds the summary after a short pause (debounced), and OK is
@@ -25,13 +28,14 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget, QCheckBox,
 )
 
-from engine.data import NA_VALUES, Column, DataError, DataSpec
+from engine.data import NA_VALUES, Column, DataError, DataSpec, guess_date_format
 from gui.loading import CsvLoader, LoadedTable
-from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate
+from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate, kind_color
 
 __all__ = ["ImportDialog", "ROLES", "DELIMITERS", "ENCODINGS"]
 
 ROLES = ("feature", "target", "ignore")
+DATE_ROLES = ("feature", "ignore")        # a date is never the target ("time" too in series mode)
 DELIMITERS = [("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t")]
 ENCODINGS = [("UTF-8", "utf-8"), ("UTF-8 with BOM", "utf-8-sig"), ("UTF-16", "utf-16"),
              ("Latin-1 (ISO-8859-1)", "latin-1"), ("Windows-1252", "cp1252")]
@@ -453,6 +457,8 @@ class ImportDialog(QDialog):
             values.setForeground(self.palette().text())
             values.setToolTip(_chart_tooltip(p))
         self._refresh_role_look()
+        if self.dataset is not None and getattr(self.dataset, "date_features", None):
+            self.summary_label.setText(self._summary_html(self.dataset))    # with the dates' span
 
     # ------------------------------------------------------------------ columns
     def _fill_columns(self, cols, n_rows: int, guessed: bool = False) -> None:
@@ -471,8 +477,13 @@ class ImportDialog(QDialog):
             name = QTableWidgetItem(p.name)
             name.setToolTip(p.name)
             t.setItem(i, _C_NAME, name)
-            kind = QTableWidgetItem("number" if p.kind == "number" else "text")
-            kind.setForeground(QColor("#2563eb") if p.kind == "number" else QColor("#0d9488"))
+            kind = QTableWidgetItem(p.kind if p.kind in ("number", "date") else "text")
+            kind.setForeground(kind_color(p.kind))
+            if p.kind == "date" and not guessed:
+                fmt = getattr(p, "date_format", None)
+                kind.setToolTip("dates" + (f" written as {_readable_format(fmt)}" if fmt else "")
+                                + "; as a feature one number: the decimal year (1970-01-01 → 1970.0, "
+                                  "mid-year → .5); never the target; in series mode, the time axis")
             share = 100 * p.missing / max(1, n_rows)
             if guessed:
                 f = kind.font()
@@ -487,8 +498,10 @@ class ImportDialog(QDialog):
             miss.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if p.missing:
                 miss.setForeground(QColor("#b45309"))
-                miss.setToolTip(f"{p.missing:,} of {n_rows:,} cells are missing ({share:.1f} %); "
-                                "rows missing a used value are dropped"
+                bad = getattr(p, "not_dates", 0)
+                miss.setToolTip(f"{p.missing:,} of {n_rows:,} cells are missing ({share:.1f} %)"
+                                + (f", {bad:,} of them text that is not a date" if bad else "")
+                                + "; rows missing a used value are dropped"
                                 + (" (in the first rows; the whole file is still being read)" if guessed else ""))
             t.setItem(i, _C_MISSING, miss)
             chart = QTableWidgetItem()
@@ -498,7 +511,7 @@ class ImportDialog(QDialog):
             t.setItem(i, _C_VALUES, values)
             box = QComboBox(objectName=f"role:{p.name}")
             box.setAccessibleName(f"Role of {p.name}")
-            for r in ROLES:
+            for r in (DATE_ROLES if p.kind == "date" else ROLES):
                 box.addItem(r, r)
             box.activated.connect(lambda _=0, col=p.name: self._on_role_changed(col))
             t.setCellWidget(i, _C_ROLE, box)
@@ -547,6 +560,11 @@ class ImportDialog(QDialog):
             _select_data(box, role)
 
     def _on_role_changed(self, name: str) -> None:
+        if self.role_of(name) == "time":          # series mode: a date column as the x-axis
+            with QSignalBlocker(self.time_combo):
+                _select_data(self.time_combo, name)
+            self._on_time_changed()
+            return
         self._user_roles[name] = self.role_of(name)
         if self.role_of(name) == "target":
             self._target_is_default = False   # only one target: the previous one becomes a feature
@@ -578,13 +596,17 @@ class ImportDialog(QDialog):
             if locked:
                 self._set_role_quiet(name, "series" if name == s_name else "time")
             else:
+                offer_time = series and self._profile(name).kind == "date"
                 for extra in ("series", "time"):
                     k = box.findData(extra)
                     if k >= 0:
                         if box.currentIndex() == k:
                             with QSignalBlocker(box):
                                 box.setCurrentIndex(box.findData("ignore"))
-                        box.removeItem(k)
+                        if not (extra == "time" and offer_time):
+                            box.removeItem(k)
+                if offer_time and box.findData("time") < 0:
+                    box.addItem("time", "time")
             box.setEnabled(not locked)
             f = item.font()
             f.setBold(box.currentData() in ("target", "series"))
@@ -594,6 +616,10 @@ class ImportDialog(QDialog):
                 chart.setData(SPARK_ROLE, bool(series and self._profile(name).kind == "number"))
             if series and name != s_name and box.currentData() == "feature":
                 box.setToolTip("feature: its previous K values are inputs too")
+            elif self._profile(name).kind == "date":
+                box.setToolTip("feature: one input, the decimal year (1970-01-01 → 1970.0) · "
+                               "ignore: not used" + (" · time: the plots' x-axis" if series else "")
+                               + "\na date cannot be the target")
             else:
                 box.setToolTip("feature: an input · target: what to predict · ignore: not used")
 
@@ -650,10 +676,11 @@ class ImportDialog(QDialog):
 
     def default_target(self) -> str:
         """The last column, as in Orange (and UCI, Weka, scikit-learn's files) — unless
-        it would not start as a feature (no values, or an id-like text column):
-        then the last column that would."""
+        it would not start as a feature (no values, or an id-like text column) or is
+        a date: then the last column that would."""
         names = list(self._cols)
-        usable = [n for n in names if self._default_role(n) == "feature"]
+        usable = [n for n in names if self._default_role(n) == "feature"
+                  and self._profile(n).kind != "date"]
         return usable[-1] if usable else names[-1]
 
     def current_spec(self) -> DataSpec:
@@ -697,7 +724,9 @@ class ImportDialog(QDialog):
             with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo):
                 if pick:
                     _select_data(self.series_combo, pick)
-                hint = next((n for n in names if n.strip().lower() in _TIME_HINTS), None)
+                dates = [n for n in names if self._cols[n].kind == "date"]
+                hint = next((n for n in dates + names if n.strip().lower() in _TIME_HINTS),
+                            dates[0] if dates else None)
                 _select_data(self.time_combo, hint)
             for n in names:
                 self._set_role_quiet(n, "ignore")
@@ -795,11 +824,15 @@ class ImportDialog(QDialog):
         if ds.onehot:
             lines.append("<span style='color:#6b7280'>text columns one-hot encoded: "
                          + ", ".join(f"{_esc(k)} → {len(v)}" for k, v in ds.onehot.items()) + "</span>")
+        for name in getattr(ds, "date_features", []):
+            span = _date_span(self._cols.get(name))
+            lines.append(f"<span style='color:#6b7280'>{_esc(name)} as a number (decimal year)"
+                         f"{': ' + _esc(span) if span else ''}</span>")
         task = {"regression": "regression", "binary": "classification, 2 classes",
                 "multiclass": f"classification, {len(ds.classes)} classes"}[ds.task]
         lines.append(f"<b>Target:</b> {_esc(ds.target_name)} — {task}")
         if self._target_is_default and not s.series:
-            kind = "text" if self._cols[ds.target_name].kind == "text" else "a number"
+            kind = "text" if self._cols[ds.target_name].kind == "text" else "a number"  # never a date
             lines.append(f"<span style='color:#6b7280'>&nbsp;&nbsp;chosen as the last column (where data sets "
                          f"usually keep it; here {kind}). To predict another column, set its role to "
                          f"“target”.</span>")
@@ -873,7 +906,8 @@ def _guess_columns(preview: dict) -> list[Column]:
         cells = [r[j].strip() if j < len(r) else "" for r in preview["rows"]]
         present = [c for c in cells if c not in missing]
         number = bool(present) and all(_is_number(c.replace(",", ".") if comma else c) for c in present)
-        out.append(Column(name, "number" if number else "text", len(cells) - len(present), len(set(present))))
+        kind = "number" if number else "date" if present and guess_date_format(present) else "text"
+        out.append(Column(name, kind, len(cells) - len(present), len(set(present))))
     return out
 
 
@@ -918,7 +952,28 @@ def _size_text(size: int) -> str:
     return ""
 
 
+def _date_span(p) -> str:
+    """"1970 … 1982" (whole years) or "2012/01/01 … 2015/12/31" once a date column's
+    profile is computed; "" before."""
+    if getattr(p, "kind", None) != "date" or not hasattr(p, "whole_years") or p.low != p.low:
+        return ""
+    return p.describe().rsplit(", ", 1)[0]
+
+
+def _readable_format(fmt: str) -> str:
+    """A strptime format as a person reads it: %Y-%m-%d → YYYY-MM-DD."""
+    for code, shown in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"),
+                        ("%M", "mm"), ("%S", "ss"), ("%f", "ffffff"), ("%b", "Mon"), ("%B", "Month"),
+                        ("%z", "+zone"), ("%j", "day-of-year"), ("%p", "AM/PM"), ("%I", "hh")):
+        fmt = fmt.replace(code, shown)
+    return fmt
+
+
 def _chart_tooltip(p) -> str:
+    if p.kind == "date":
+        fmt = f" (written as {_readable_format(p.date_format)})" if getattr(p, "date_format", None) else ""
+        return (f"{p.name}: dates{fmt}, {p.describe()}; {p.missing:,} missing\n"
+                "histogram over the years; as a feature one number, the decimal year")
     if p.kind == "number":
         return f"{p.name}: {p.describe()}; {p.n_unique:,} distinct values, {p.missing:,} missing"
     top = "\n".join(f"  {label}: {int(c):,}" for label, c in zip(p.labels, p.hist))
