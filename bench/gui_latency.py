@@ -72,6 +72,7 @@ class Window(QMainWindow):
         self.document.replace(g, {n: (0.0, 0.0) for n in g.nodes}, train_config=TrainConfig(**CONFIG))
         self.document.set_data(None, ds.spec, ds)
         self.training = TrainingController(self.document, window=self)
+        self.training.set_speed(0)        # full speed (the GUI's default animates); the preference is left alone
         split = QSplitter()
         split.addWidget(self.training.panel)
         grid = QWidget()

@@ -7,6 +7,11 @@ at most every ``publish_interval`` seconds through a ``post`` callback.
 Predictions for the fit and units plots and the error surface are computed
 here, never on the GUI thread.
 
+A speed limit (``max_rate`` updates per second, ``set_speed``; None = as fast
+as possible) lets a person watch the loss fall: the loop trains a few updates
+at a time and waits on its request condition in between, so Pause, Step and
+Stop still take effect at once.
+
 It runs either in a thread of the GUI process or — the default, see
 ``bench/gui_latency.py`` — in a worker process (:func:`child_main`), so the
 training loop never competes with the GUI thread for the GIL. Between
@@ -27,6 +32,7 @@ from engine.landscape import auto_ranges, loss_surface
 from .plots.views import compute_views
 
 SURFACE_REFRESH = 2.0     # seconds between error-surface refreshes while training runs
+SURFACE_OUTSIDE = 0.25    # ... or this soon once the path has left the surface's grid
 
 __all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface",
            "child_main"]
@@ -97,6 +103,15 @@ class Mailbox:
             return item
 
 
+def _speed_limit(max_rate) -> float | None:
+    """A speed limit in updates per second; None (or 0, or nonsense) means as fast as possible."""
+    try:
+        r = float(max_rate) if max_rate is not None else 0.0
+    except (TypeError, ValueError):
+        return None
+    return r if r > 0 and r == r and r != float("inf") else None
+
+
 # -- trainer helpers ------------------------------------------------------------------
 def retrack(trainer, names) -> None:
     """Record the path of another parameter pair from now on (the path restarts here)."""
@@ -116,7 +131,7 @@ class TrainLoop:
     """Runs one trainer; the request methods may be called from any thread."""
 
     def __init__(self, trainer, context=None, post=None, surface_names=None, publish_interval: float = 0.04,
-                 chunk_seconds: float = 0.02, send_state: bool = False) -> None:
+                 chunk_seconds: float = 0.02, send_state: bool = False, max_rate: float | None = None) -> None:
         self.trainer = trainer
         self.context = context
         self.post = post or (lambda snap: None)
@@ -139,6 +154,9 @@ class TrainLoop:
         self._view_cost = 0.0
         self._surface_at = time.perf_counter()
         self._surface_cost = 0.0
+        self._surface_box = None     # (a0, a1, b0, b1) of the last surface sent
+        self._max_rate = _speed_limit(max_rate)
+        self._pace_reset = False
 
     # -- requests ---------------------------------------------------------------------
     def _request(self, **changes) -> None:
@@ -175,6 +193,15 @@ class TrainLoop:
     def stop(self) -> None:
         self._request(_stop=True, _running=False)
 
+    def set_speed(self, max_rate: float | None) -> None:
+        """At most ``max_rate`` updates per second from now on (None or 0: as fast as possible)."""
+        self._request(_max_rate=_speed_limit(max_rate), _pace_reset=True)
+
+    def _wake(self) -> bool:
+        """Something to do other than the next chunk (call with ``_cv`` held)."""
+        return bool(self._stop or not self._running or self._steps or self._epoch or self._surface_req
+                    or self._views_req or self._pause_note or self._pace_reset)
+
     @property
     def running(self) -> bool:
         return self._running
@@ -189,6 +216,7 @@ class TrainLoop:
                 self._publish("running" if self._running else "paused", views=True)
             last_pub = last_views = rate_t = time.perf_counter()
             rate_u = tr.updates
+            pace_t, pace_u = None, 0      # the speed limit counts updates since (time, updates)
             while True:
                 with self._cv:
                     while not (self._stop or self._running or self._steps or self._epoch
@@ -202,6 +230,9 @@ class TrainLoop:
                     views, self._views_req = self._views_req, False
                     pause_note, self._pause_note = self._pause_note, False
                     running = self._running
+                    max_rate = self._max_rate
+                    if self._pace_reset or not running:
+                        self._pace_reset, pace_t = False, None
                 if steps or epoch or pause_note or views:
                     for _ in range(steps):
                         tr.step()
@@ -216,12 +247,32 @@ class TrainLoop:
                     self._publish(self._state(), surface=self._surface(surface))
                 if running and not (steps or epoch or pause_note or views):
                     n = max(1, int(self.chunk_seconds / max(self._per_update, 1e-7)))
+                    need = 1
+                    if max_rate:
+                        now = time.perf_counter()
+                        # a few updates at a time (one chunk_seconds' worth, at least one)
+                        need = max(1, int(max_rate * self.chunk_seconds))
+                        if pace_t is None:
+                            pace_t, pace_u = now - need / max_rate, tr.updates
+                        allowed = int((now - pace_t) * max_rate) - (tr.updates - pace_u)
+                        if allowed > 2 * need:        # fell behind (a surface, a slow chunk): no burst
+                            pace_t, pace_u, allowed = now - need / max_rate, tr.updates, need
+                        if allowed < need:
+                            # wait for the next chunk's turn on the request condition: a pause,
+                            # step or stop request wakes it at once
+                            with self._cv:
+                                if not self._wake():
+                                    self._cv.wait((need - allowed) / max_rate)
+                            continue
+                        n = min(n, allowed)
                     t0 = time.perf_counter()
                     done = tr.run(max_updates=n, max_seconds=self.chunk_seconds)
                     now = time.perf_counter()
                     if done:
                         self._per_update = 0.8 * self._per_update + 0.2 * (now - t0) / done
-                    if now - last_pub >= self.publish_interval and not tr.finished:
+                    # at a slow speed every chunk is news: the loop is about to wait for its next turn
+                    slow = bool(max_rate) and need / max_rate >= self.publish_interval
+                    if (slow or now - last_pub >= self.publish_interval) and not tr.finished:
                         if now - rate_t > 0.25:
                             inst = (tr.updates - rate_u) / (now - rate_t)
                             self._rate = inst if self._rate == 0 else 0.5 * self._rate + 0.5 * inst
@@ -231,7 +282,8 @@ class TrainLoop:
                         # the surface goes stale as the other parameters move: refresh it now and
                         # then (at most ~10 % of the worker's time)
                         surf = None
-                        if now - self._surface_at >= max(SURFACE_REFRESH, 10 * self._surface_cost):
+                        every = SURFACE_OUTSIDE if self._path_left_surface() else SURFACE_REFRESH
+                        if now - self._surface_at >= max(every, 10 * self._surface_cost):
                             surf = self._surface(tuple(tr.config.track))
                         self._publish("running", views=want_views, surface=surf)
                         last_pub = now
@@ -253,6 +305,13 @@ class TrainLoop:
     def _state(self) -> str:
         return "finished" if self.trainer.finished else ("running" if self._running else "paused")
 
+    def _path_left_surface(self) -> bool:
+        box, tr = self._surface_box, self.trainer
+        if box is None or tr.trajectory.n == 0:
+            return False
+        a, b = tr.trajectory.buf[tr.trajectory.n - 1]
+        return not (box[0] <= a <= box[1] and box[2] <= b <= box[3])
+
     def _cancelled(self) -> bool:
         return self._stop
 
@@ -267,6 +326,7 @@ class TrainLoop:
         self._surface_cost = self._surface_at - t0
         if surface is not None:
             surface.updates = tr.updates      # "as of update N", shown by the plot
+            self._surface_box = (surface.a[0], surface.a[-1], surface.b[0], surface.b[-1])
         return surface
 
     def _publish(self, state: str, views: bool = False, surface=None, weights: bool = False,
@@ -298,7 +358,7 @@ class TrainLoop:
 
 # -- the worker process ---------------------------------------------------------------------
 def recipe(trainer, context, surface_names, paused: bool, steps: int, epoch: bool,
-           publish_interval: float, chunk_seconds: float) -> dict:
+           publish_interval: float, chunk_seconds: float, max_rate: float | None = None) -> dict:
     """What a worker process needs to rebuild ``trainer`` exactly (picklable, no Qt)."""
     return {
         "graph": trainer.model.graph.to_dict(),
@@ -306,7 +366,7 @@ def recipe(trainer, context, surface_names, paused: bool, steps: int, epoch: boo
                  "task": trainer.task, "y_std": trainer.y_std},
         "config": trainer.config.to_dict(), "state": trainer.state_dict(), "context": context,
         "surface": tuple(surface_names or ()), "paused": paused, "steps": steps, "epoch": epoch,
-        "publish_interval": publish_interval, "chunk_seconds": chunk_seconds,
+        "publish_interval": publish_interval, "chunk_seconds": chunk_seconds, "max_rate": max_rate,
     }
 
 
@@ -316,11 +376,20 @@ def child_main(conn, job: dict | None = None) -> None:
     from engine.trainer import ArrayData, TrainConfig, Trainer
     if job is None:
         job = conn.recv()
+    loop = None
+
+    def send(snap) -> None:
+        try:
+            conn.send(snap)
+        except (OSError, EOFError):       # the GUI is gone (it crashed or was killed): end quietly
+            if loop is not None:
+                loop.stop()
+
     try:
         tr = Trainer(Graph.from_dict(job["graph"]), ArrayData(**job["data"]), TrainConfig.from_dict(job["config"]))
         tr.load_state_dict(job["state"])
-        loop = TrainLoop(tr, job["context"], conn.send, job["surface"], job["publish_interval"],
-                         job["chunk_seconds"], send_state=True)
+        loop = TrainLoop(tr, job["context"], send, job["surface"], job["publish_interval"],
+                         job["chunk_seconds"], send_state=True, max_rate=job.get("max_rate"))
     except Exception as exc:
         line = traceback.format_exception_only(type(exc), exc)[-1].strip()
         conn.send(("error", f"Training could not start: {line}"))

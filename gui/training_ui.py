@@ -39,7 +39,7 @@ from .plots.loss_plot import LossPlot
 from .plots.surface_plot import SurfacePlot
 from .plots.units_plot import UnitsPlot
 from .plots.views import compute_views, make_context
-from .panels.training_panel import TrainingPanel, fmt_r2
+from .panels.training_panel import TrainingPanel, divergence_word, fmt_r2
 from . import workers
 from .workers import BackgroundJob, compute_surface, make_worker, retrack
 
@@ -111,6 +111,7 @@ class TrainingController(QObject):
         a["stop"].triggered.connect(self.stop)
         a["reset"].triggered.connect(self.reset)
         self.panel.step_requested.connect(self.step)
+        self.panel.speed_changed.connect(self._on_speed_changed)
         self.surface_plot.surface_requested.connect(self._on_surface_requested)
 
         document.graph_changed.connect(self._on_graph_changed)
@@ -236,11 +237,36 @@ class TrainingController(QObject):
         self._key = self._build_key()
         return trainer
 
+    def _set_loss_name(self, name: str) -> None:
+        """The loss's name on the loss plot's axis and the error surface's colour bar ("MSE")."""
+        short = _SHORT_LOSS.get(name, name)
+        title = LOSSES[name].title.lower() if name in LOSSES else name
+        self.loss_plot.set_loss_name(title, short)
+        self.surface_plot.set_loss_name(short)
+
     def _describe_run(self, tr: Trainer) -> None:
         """Tell the loss plot the loss's name and how long the run is (its x axis spans the run)."""
-        name = tr.config.loss
-        self.loss_plot.set_loss_name(LOSSES[name].title.lower(), _SHORT_LOSS.get(name, name))
+        self._set_loss_name(tr.config.loss)
         self.loss_plot.set_run(tr.updates_per_epoch, tr.config.epochs * tr.updates_per_epoch)
+
+    def _describe_document(self) -> None:
+        """Before any run: the plots name the document's loss and span its run (as ``_describe_run``
+        will), so a reopened project reads "MSE" as it did after training, with its own axes."""
+        cfg = self.document.train_config
+        self._set_loss_name(cfg.loss)
+        ds = self.document.dataset
+        n = len(ds.X_train) if ds is not None else 0
+        upe = -(-n // min(cfg.batch_size, n)) if n and cfg.batch_size > 0 else 0
+        self.loss_plot.set_run(upe, cfg.epochs * upe)
+
+    def _on_speed_changed(self, rate: float) -> None:
+        if self.worker is not None and self.worker.is_alive():
+            self.worker.set_speed(rate or None)
+
+    def set_speed(self, rate: float, remember: bool = False) -> None:
+        """Updates per second (0 = full speed) for this and later runs; ``remember`` saves it as the
+        preference (benchmarks and tests leave the person's preference alone)."""
+        self.panel.set_speed(rate, remember=remember)
 
     def _link_plots(self) -> None:
         """For a series the units plot shows the same stretch of time as the fit plot."""
@@ -327,7 +353,8 @@ class TrainingController(QObject):
 
     def _launch(self, paused: bool, steps: int = 0, epoch: bool = False) -> None:
         tr = self.trainer
-        self.worker = make_worker(self.worker_kind, tr, self.ctx, surface_names=tuple(tr.config.track), parent=self)
+        self.worker = make_worker(self.worker_kind, tr, self.ctx, surface_names=tuple(tr.config.track), parent=self,
+                                  max_rate=self.panel.speed() or None)
         self.worker.snapshot_posted.connect(self._on_snapshot_posted)
         self.panel.show_message("")
         self.worker.start(paused=paused, steps=steps, epoch=epoch)
@@ -509,10 +536,20 @@ class TrainingController(QObject):
         if snap.weights is not None and all(np.all(np.isfinite(w)) for w in snap.weights.values()):
             self.document.set_results(snap.weights, snap.history)
         msg = snap.message[:1].upper() + snap.message[1:] if snap.message else "Finished."
+        if reason == "epochs":
+            msg = f"Finished {snap.epoch:,} epoch{'s' if snap.epoch != 1 else ''} ({snap.updates:,} updates)."
         if reason == "diverged":
-            self.panel.show_message("Training diverged: " + snap.message
-                                    + " Train starts again from fresh weights.", "error")
-            self._status(f"Diverged at update {self.trainer.diverged_at}: try a smaller learning rate", 15000)
+            # the same numbers as the progress line: update d failed, d − 1 were done
+            d, done = snap.diverged_at or snap.updates + 1, snap.updates
+            upe = max(snap.updates_per_epoch, 1)
+            lr = self.trainer.config.lr if self.trainer is not None else None
+            kept = (f"the weights after update {done:,} are kept" if done else "the starting weights are kept")
+            self.panel.show_message(
+                f"Training diverged: stopped at update {d:,} (epoch {(d - 1) // upe + 1}): its loss was "
+                f"{divergence_word(snap.message)}. {done:,} update{'s' if done != 1 else ''} done; {kept}. "
+                + (f"Try a smaller learning rate than {lr:g}. " if lr else "Try a smaller learning rate. ")
+                + "Train starts again from fresh weights.", "error")
+            self._status(f"Diverged at update {d:,}: try a smaller learning rate", 15000)
         else:
             last = self._epochs_seen[-1] if self._epochs_seen else {}
             extra = ""
@@ -652,6 +689,8 @@ class TrainingController(QObject):
         for p in (self.fit_plot, self.units_plot):
             p.set_context(self.ctx)
         self._link_plots()
+        if self.worker is None and self.loss_plot.update_count() == 0:
+            self._describe_document()
         self._set_state(self.state)
         if self.state != "running":
             self._preview_timer.start()
@@ -659,6 +698,8 @@ class TrainingController(QObject):
     def _on_config_changed(self) -> None:
         if self._key is not None and self._key != self._build_key():     # not for a new surface pair
             self._invalidate()
+        if self.worker is None and self.loss_plot.update_count() == 0:   # nothing shown yet: the new loss
+            self._describe_document()
         if self.state != "running":
             self._set_state(self.state)
 
@@ -669,6 +710,7 @@ class TrainingController(QObject):
         self._key = None
         self._clear_plots()
         self.surface_plot.set_parameters([], ("", ""))   # a new project: its own ``track`` setting picks
+        self._describe_document()
         h = self.document.history
         if h:
             self.loss_plot.set_history(h.get("update_loss"), h.get("epochs"))

@@ -53,13 +53,15 @@ class _WorkerBase(QObject):
     snapshot_posted = Signal()
 
     def __init__(self, trainer, context=None, surface_names=None, publish_interval: float = 0.04,
-                 chunk_seconds: float = 0.02, parent: QObject | None = None) -> None:
+                 chunk_seconds: float = 0.02, parent: QObject | None = None,
+                 max_rate: float | None = None) -> None:
         super().__init__(parent)
         self.trainer = trainer            # the GUI's copy; never touched by the worker in process mode
         self.context = context
         self.surface_names = tuple(surface_names or ())
         self.publish_interval = publish_interval
         self.chunk_seconds = chunk_seconds
+        self.max_rate = max_rate          # updates per second; None = as fast as possible
         self._mailbox = Mailbox()
 
     def _post(self, snap: Snapshot) -> None:
@@ -75,7 +77,7 @@ class TrainingWorker(_WorkerBase):
 
     def start(self, paused: bool = False, steps: int = 0, epoch: bool = False) -> None:
         self.loop = TrainLoop(self.trainer, self.context, self._post, self.surface_names,
-                              self.publish_interval, self.chunk_seconds)
+                              self.publish_interval, self.chunk_seconds, max_rate=self.max_rate)
         self._old_switch = sys.getswitchinterval()
         if GIL_SWITCH_INTERVAL:
             sys.setswitchinterval(GIL_SWITCH_INTERVAL)
@@ -100,6 +102,10 @@ class TrainingWorker(_WorkerBase):
 
     def request_views(self) -> None:
         self.loop.request_views()
+
+    def set_speed(self, max_rate: float | None) -> None:
+        self.max_rate = max_rate
+        self.loop.set_speed(max_rate)
 
     def is_alive(self) -> bool:
         return getattr(self, "_thread", None) is not None and self._thread.is_alive()
@@ -133,7 +139,7 @@ class ProcessTrainingWorker(_WorkerBase):
         parent_sock.close()
         self._send_lock = threading.Lock()
         job = recipe(self.trainer, self.context, self.surface_names, paused, steps, epoch,
-                     self.publish_interval, self.chunk_seconds)
+                     self.publish_interval, self.chunk_seconds, self.max_rate)
         self._conn.send(job)
         self._reader = threading.Thread(target=self._read, name=THREAD_NAME, daemon=True)
         self._reader.start()
@@ -183,6 +189,10 @@ class ProcessTrainingWorker(_WorkerBase):
 
     def request_views(self) -> None:
         self._send("request_views")
+
+    def set_speed(self, max_rate: float | None) -> None:
+        self.max_rate = max_rate
+        self._send("set_speed", max_rate)
 
     def is_alive(self) -> bool:
         p = getattr(self, "_process", None)

@@ -256,3 +256,51 @@ def test_trainer_state_round_trip_continues_exactly(table):
     b.run(max_updates=100)
     assert np.array_equal(a.model.flat_params, b.model.flat_params)
     assert a.updates == b.updates == 130 and np.array_equal(a.update_loss.view(), b.update_loss.view())
+
+
+def test_surface_colour_bar_reads_in_loss_values_and_its_label_never_clips(qtbot):
+    """The bar was labelled "log₁₀ loss" with ticks −0.8 … −0.2, and a short plot clipped the label
+    to "log₁₀ los": now its ticks are losses (0.2, 0.5, 1 …), its label is the loss's name, and
+    a label that does not fit along the bar is hidden rather than cut."""
+    from types import SimpleNamespace
+    from gui.plots.surface_plot import log_ticks
+    assert [t for _x, t in log_ticks(np.log10(0.14), np.log10(0.63))] == ["0.2", "0.5"]
+    assert [t for _x, t in log_ticks(-1, 1)] == ["0.1", "0.2", "0.5", "1", "2", "5", "10"]
+    assert len(log_ticks(np.log10(0.31), np.log10(0.48))) >= 2          # under a factor of 2 as well
+    a = b = np.linspace(-1, 1, 21)
+    A, B = np.meshgrid(a, b)
+    surf = SimpleNamespace(names=("w", "b"), a=a, b=b, loss=0.1 * 10 ** (A ** 2 + B ** 2), updates=5)
+    p = shown(qtbot, SurfacePlot())
+    p.set_parameters(["w", "b"], ("w", "b"))
+    p.set_loss_name("MSE")
+    p.show_surface(surf)
+    axis = p.colorbar.axis
+    ticks = axis._tickLevels[0]
+    assert [t for _x, t in ticks][:3] == ["0.1", "0.2", "0.5"]
+    assert all(x == pytest.approx(np.log10(float(t))) for x, t in ticks)
+    assert axis.labelText == "MSE" and axis.label.isVisible()
+    # a long name on a short plot: hidden, not clipped; room again: shown
+    p.set_loss_name("cross-entropy")
+    p.resize(320, 150)
+    qtbot.waitUntil(lambda: not axis.label.isVisible(), timeout=3000)
+    assert axis.geometry().height() < 80
+    p.resize(600, 420)
+    qtbot.waitUntil(lambda: axis.label.isVisible(), timeout=3000)
+    assert axis.geometry().height() >= 80
+    # a bowl without decades: a linear bar, the automatic ticks again
+    p.show_surface(SimpleNamespace(names=("w", "b"), a=a, b=b, loss=2 + A ** 2 + B ** 2, updates=5))
+    assert axis._tickLevels is None and axis.labelText == "cross-entropy"
+
+
+def test_loss_plot_clear_forgets_the_last_runs_axes(qtbot):
+    p = shown(qtbot, LossPlot())
+    vb = p.plot.getPlotItem().getViewBox()
+    p.set_loss_name("mean squared error", "MSE")
+    p.set_run(37, 300 * 37)
+    p.append(0, np.linspace(5, 0.1, 5000), [])
+    assert vb.viewRange()[0][1] >= 300 * 37 * 0.99
+    p.clear()
+    p.set_run(10, 20 * 10)                        # the next project's run
+    assert p.update_count() == 0 and vb.viewRange()[0] == pytest.approx([0, 200])
+    p.set_loss_name("mean absolute error", "MAE")
+    assert p.loss_name() == "MAE"

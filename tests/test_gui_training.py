@@ -6,6 +6,7 @@ background thread; the tests wait on signals, never on sleep.
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -109,6 +110,26 @@ def series_window(qtbot):
 def no_thread_left():
     yield
     assert not training_threads(), "a training thread is still running after the test"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, qapp):
+    """QSettings in a temporary folder (the speed preference, the window's geometry), so tests
+    neither read nor write the user's; training runs at the default speed unless a test picks one."""
+    from PySide6.QtCore import QCoreApplication, QSettings
+    QCoreApplication.setOrganizationName("NetCanvasTests")
+    QCoreApplication.setApplicationName("NetCanvasTests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+def pick_speed(panel, rate) -> None:
+    """Choose a speed in the panel's combo as a person does (the combo's ``activated``)."""
+    combo = panel.speed_combo
+    i = next(k for k in range(combo.count()) if float(combo.itemData(k)) == rate)
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
 
 
 # -- tests ---------------------------------------------------------------------------------------
@@ -582,3 +603,219 @@ def test_leaving_the_units_plot_ends_the_hover(qtbot, series_window):
     QApplication.sendEvent(up, QEvent(QEvent.Type.Leave))       # what Qt sends as the mouse leaves
     assert up.hovered_unit() is None and win.canvas_view.highlighted[-1] == []
     assert not up.readout.isVisible()
+
+
+# -- the speed control: slow enough to watch, "full speed" for long runs ---------------------------
+def test_a_low_speed_limits_the_update_rate_and_pause_stays_prompt(qtbot):
+    """At 30 updates/s the counter advances at most about that fast; Pause takes effect at once;
+    switching to full speed mid-run finishes the rest at once; the choice is remembered."""
+    from PySide6.QtCore import QSettings
+    from gui.panels.training_panel import DEFAULT_SPEED, SPEED_KEY, TrainingPanel
+    win = open_window(qtbot, sequential(7, [(8, "sigmoid")]), series_dataset(), epochs=4)   # 148 updates
+    ctl, panel = win.training, win.training.panel
+    assert panel.speed() == DEFAULT_SPEED and panel.speed_combo.isEnabled()
+    pick_speed(panel, 30)
+    assert float(QSettings().value(SPEED_KEY)) == 30
+    assert TrainingPanel(win.document).speed() == 30              # a new window starts at 30/s
+    seen: list[tuple[float, int, str]] = []
+    ctl.snapshot_received.connect(lambda s: seen.append((time.monotonic(), s.updates, s.state)))
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1][1] >= 1, timeout=10000)
+    t0, u0, _ = seen[-1]
+    qtbot.waitUntil(lambda: seen[-1][1] >= u0 + 20, timeout=10000)
+    t1, u1, _ = seen[-1]
+    # 20 updates take ≥ 0.6 s at 30/s (at full speed: a few ms); allow one chunk and some latency
+    assert u1 - u0 <= 30 * (t1 - t0) + 30 * 0.2 + 2, (u1 - u0, t1 - t0)
+    assert 0 < snap_rate(ctl) <= 45
+    assert ctl.state == "running" and ctl.loss_plot.update_count() == u1
+    # Pause at once (the worker waits on its request condition, not in a sleep)
+    with qtbot.waitSignal(ctl.state_changed, timeout=5000):
+        click(qtbot, panel.pause_button)
+    qtbot.waitUntil(lambda: seen[-1][2] == "paused", timeout=2000)
+    n = seen[-1][1]
+    assert n < 148 and ctl.state == "paused"
+    with qtbot.waitSignal(ctl.snapshot_received, timeout=5000):
+        click(qtbot, panel.step_button)                            # Step works at any speed
+    assert seen[-1][1] == n + 1
+    # full speed, chosen while paused, applies to the running worker: the rest (over 4 s at 30/s)
+    pick_speed(panel, 0)
+    with qtbot.waitSignal(ctl.training_finished, timeout=2500) as blocker:
+        click(qtbot, panel.train_button)
+    assert blocker.args == ["epochs"] and ctl.trainer.updates == 148
+    assert float(QSettings().value(SPEED_KEY)) == 0
+    ctl.shutdown()
+
+
+def snap_rate(ctl) -> float:
+    """The updates/s the panel shows."""
+    import re
+    m = re.search(r"([\d,]+) updates/s", ctl.panel.progress_label.text())
+    return float(m.group(1).replace(",", "")) if m else 0.0
+
+
+def test_the_worker_loop_waits_for_its_turn_without_blocking_pause_or_stop():
+    """At 0.2 updates/s the loop waits 5 s between updates, on its request condition: a pause
+    and a stop are obeyed at once (no uninterruptible sleep), and no update sneaks in."""
+    from gui.train_loop import TrainLoop
+    tr = Trainer(sequential(7, [(4, "sigmoid")]), series_dataset(), TrainConfig(lr=0.05, batch_size=32, epochs=0))
+    posted: list[Snapshot] = []
+    news = threading.Event()
+
+    def post(snap):
+        posted.append(snap)
+        news.set()
+    loop = TrainLoop(tr, None, post, max_rate=0.2)
+    th = threading.Thread(target=loop.run, name="speed-test", daemon=True)
+    th.start()
+    try:
+        while not any(p.updates >= 1 for p in posted):
+            assert news.wait(5.0), "no first update"
+            news.clear()
+        t = time.monotonic()
+        loop.pause()
+        while posted[-1].state != "paused":
+            assert news.wait(5.0), "no paused snapshot"
+            news.clear()
+        assert time.monotonic() - t < 1.0 and posted[-1].updates == 1
+        loop.resume()                       # the next update is due at once, then one each 5 s
+        t = time.monotonic()
+        loop.stop()
+        th.join(5.0)
+        assert not th.is_alive() and time.monotonic() - t < 1.0
+        assert tr.updates <= 2 and posted[-1].state == "stopped"
+    finally:
+        loop.stop()
+        th.join(5.0)
+
+
+# -- the numbers agree ------------------------------------------------------------------------------
+def test_divergence_numbers_agree_between_the_panel_and_the_message(qtbot):
+    """The progress line and the message name the same update and epoch, and the same count done
+    (was: "Epoch 0 / 100 · update 8" against "update 9 (epoch 1)")."""
+    win = open_window(qtbot, sequential(7, [(8, "relu")]), series_dataset(), lr=1e6, epochs=100)
+    ctl = win.training
+    with qtbot.waitSignal(ctl.training_finished, timeout=30000) as blocker:
+        click(qtbot, ctl.panel.train_button)
+    assert blocker.args == ["diverged"]
+    tr = ctl.trainer
+    d, done = tr.diverged_at, tr.updates
+    assert d == done + 1
+    epoch = (d - 1) // tr.updates_per_epoch + 1
+    progress, message = ctl.panel.progress_label.text(), ctl.panel.message_label.text()
+    for text in (progress, message):
+        assert f"stopped at update {d}" in text and f"{done} update" in text and "done" in text
+        assert "infinite" in text or "NaN" in text
+    assert progress.startswith(f"Epoch {epoch} / 100") and f"(epoch {epoch})" in message
+    assert f"epoch {epoch + 1}" not in message.lower() and "in this epoch" not in progress
+    ctl.shutdown()
+
+
+def test_a_finished_run_does_not_say_0_of_its_epoch(qtbot, series_window):
+    ctl = series_window.training
+    pick_speed(ctl.panel, 0)
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000):
+        click(qtbot, ctl.panel.train_button)
+    text = ctl.panel.progress_label.text()
+    assert text.startswith("Epoch 3 / 3") and "111 updates" in text and "0 of" not in text
+    assert "111 updates" in ctl.panel.message_label.text()
+    # mid-run the batch within the epoch counts from 1 to 37, as the loss plot's readout counts
+    from gui.workers import Snapshot as S
+    ctl.panel.show_progress(S("running", 37, 1, 37, 1163, 32, 0.0, 0, np.zeros(0), 0, [], 0,
+                              np.zeros((0, 2))), 3)
+    assert ctl.panel.progress_label.text().startswith("Epoch 1 / 3 · update 37 (37 of 37 in this epoch)")
+    ctl.panel.show_progress(S("running", 38, 1, 37, 1163, 32, 0.0, 0, np.zeros(0), 0, [], 0,
+                              np.zeros((0, 2))), 3)
+    assert ctl.panel.progress_label.text().startswith("Epoch 2 / 3 · update 38 (1 of 37 in this epoch)")
+
+
+# -- layout and labels --------------------------------------------------------------------------------
+def test_the_loss_plot_follows_the_opened_project(qtbot, series_window):
+    """After document.replace the loss plot shows the new project's axes and its loss's name
+    (was: the last project's axes until the next run, and "loss" until a run said "MSE")."""
+    win, ctl = series_window, series_window.training
+    pick_speed(ctl.panel, 0)
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000):
+        click(qtbot, ctl.panel.train_button)
+    assert ctl.loss_plot.loss_name() == "MSE"
+    doc = win.document
+    graph, ds, cfg = doc.graph, doc.dataset, doc.train_config
+    weights, history = doc.weights, doc.history
+    vb = ctl.loss_plot.plot.getPlotItem().getViewBox()
+    # another project: MAE, 20 epochs, nothing trained yet
+    doc.replace(graph, dict(doc.positions), train_config=TrainConfig(**{**cfg.to_dict(), "loss": "mae",
+                                                                        "epochs": 20}),
+                data_spec=ds.spec, dataset=ds)
+    assert ctl.loss_plot.update_count() == 0 and ctl.loss_plot.loss_name() == "MAE"
+    assert vb.viewRange()[0] == pytest.approx([0, 20 * 37])
+    # the first project reopened: its history, read in its own loss's name, over its own run
+    doc.replace(graph, dict(doc.positions), train_config=cfg, data_spec=ds.spec, dataset=ds,
+                weights=weights, history=history)
+    assert ctl.loss_plot.update_count() == 3 * 37 and ctl.loss_plot.loss_name() == "MSE"
+    assert vb.viewRange()[0][1] < 20 * 37
+    # the error surface's colour bar names the same loss
+    assert ctl.surface_plot.colorbar.axis.labelText == "MSE"
+
+
+def test_momentum_is_editable_only_for_the_momentum_optimizer(qtbot, series_window):
+    panel = series_window.training.panel
+    combo = panel.optimizer_combo
+
+    def choose(name):
+        i = combo.findData(name)
+        combo.setCurrentIndex(i)
+        combo.activated.emit(i)
+    for name in ("sgd", "adam", "rmsprop", "adagrad"):
+        choose(name)
+        assert not panel.momentum_edit.isEnabled(), name
+        assert "Only the Momentum optimizer uses μ" in panel.momentum_edit.toolTip()
+        assert not panel.momentum_label.isEnabled()
+    choose("momentum")
+    assert panel.momentum_edit.isEnabled() and panel.momentum_label.isEnabled()
+    assert "Only" not in panel.momentum_edit.toolTip()
+    assert series_window.document.train_config.optimizer == "momentum"
+    panel.set_settings_enabled(False)                 # locked while training
+    assert not panel.momentum_edit.isEnabled()
+    panel.set_settings_enabled(True)
+    assert panel.momentum_edit.isEnabled()
+    choose("sgd")
+    assert not panel.momentum_edit.isEnabled()
+
+
+def test_the_validation_row_is_not_cut_off(qtbot, series_window):
+    """"291 rows (20%, chronological)" used to be cut to one line in the form: it now wraps under
+    the form, whole, however narrow the dock."""
+    from PySide6.QtWidgets import QApplication, QDockWidget
+    win = series_window
+    panel = win.training.panel
+    dock = next(d for d in win.findChildren(QDockWidget) if d.widget() is panel)
+    lab = panel.split_label
+    heights = []
+    for width in (240, 480):
+        dock.setFixedWidth(width)
+        qtbot.waitUntil(lambda: panel.width() <= width)
+        QApplication.processEvents()
+        assert lab.text().startswith("Validation: ") and "chronological" in lab.text()
+        assert lab.isVisible() and lab.height() >= lab.heightForWidth(lab.width()), width
+        assert lab.geometry().right() <= panel.settings_box.contentsRect().right()
+        heights.append(lab.height())
+    assert heights[0] > heights[1]            # two lines in the narrow dock, one in the wide
+
+
+def test_a_bad_momentum_does_not_block_another_optimizer(qtbot, series_window):
+    """μ = "abc" typed under Momentum, then SGD chosen: the disabled field must not stay red and
+    keep Train blocked ("Fix the settings marked in red") where it cannot be fixed."""
+    panel = series_window.training.panel
+    combo = panel.optimizer_combo
+
+    def choose(name):
+        i = combo.findData(name)
+        combo.setCurrentIndex(i)
+        combo.activated.emit(i)
+    choose("momentum")
+    panel.momentum_edit.clear()
+    qtbot.keyClicks(panel.momentum_edit, "abc")
+    assert panel.has_errors() and "momentum" in panel.error_label.text()
+    choose("sgd")
+    assert not panel.has_errors() and panel.error_label.isHidden()
+    assert panel.momentum_edit.text() == "0.9" and panel.momentum_edit.styleSheet() == ""
+    assert series_window.document.train_config.optimizer == "sgd"

@@ -6,22 +6,37 @@ document (``Document.set_train_config``). The line "N examples, B per batch
 → U updates per epoch" is always visible. The validation fraction and split
 belong to the data settings and are shown here read-only (they are edited in
 the Data panel, because changing them rebuilds the dataset).
+
+The speed (updates per second, so a person can watch the loss fall; "full
+speed" for benchmarks and long runs) is a preference of this computer, kept in
+QSettings, not a project setting; it can be changed while training runs.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QLabel, QLineEdit,
-                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig
 
-__all__ = ["TrainingPanel", "StepButton", "fmt_r2"]
+__all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY"]
+
+# updates per second (0 = as fast as the computer can). The default makes the examples take a
+# few seconds (example 1: 60 epochs × 37 updates ≈ 7 s), slow enough to watch the loss fall and
+# the optimizer's path move, and to try Pause and Step.
+SPEEDS = [(0, "full speed"), (3000, "3,000 updates/s"), (300, "300 updates/s"), (30, "30 updates/s"),
+          (3, "3 updates/s")]
+DEFAULT_SPEED = 300
+SPEED_KEY = "training/updatesPerSecond"
+_MOMENTUM_TIP = "μ in v ← μ·v − η·g; at least 0 and below 1"
+_MOMENTUM_OFF_TIP = ("Only the Momentum optimizer uses μ (the share of the last step kept in the next); "
+                     "choose “{title}” under Optimizer to set it.")
 
 _BAD = "QLineEdit { border: 1.5px solid #d93025; background: #fdecea; }"
 _OPTIMIZER_TIPS = {
@@ -71,6 +86,11 @@ def _parse_int(text: str, what: str, lo: int) -> int:
     return v
 
 
+def divergence_word(message: str) -> str:
+    """How the loss of a diverged run went wrong, from the trainer's message: "NaN" or "infinite"."""
+    return "NaN" if "NaN" in (message or "") else "infinite"
+
+
 def fmt_r2(v: float) -> str:
     """R² for people: three decimals near the useful range [−1, 1], a short number when a bad
     model drives it to −1e31 (not 33 digits)."""
@@ -83,6 +103,7 @@ class TrainingPanel(QWidget):
     """Settings + controls + live numbers. ``step_requested(bool epoch)`` comes from the Step button."""
 
     step_requested = Signal(bool)
+    speed_changed = Signal(float)           # updates per second; 0 = full speed
 
     def __init__(self, document, actions: dict[str, QAction] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -104,7 +125,7 @@ class TrainingPanel(QWidget):
             self.optimizer_combo.addItem(cls.title, name)
             self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, _OPTIMIZER_TIPS.get(name, ""),
                                              Qt.ItemDataRole.ToolTipRole)
-        self.momentum_edit = self._edit("momentumEdit", "μ in v ← μ·v − η·g; at least 0 and below 1")
+        self.momentum_edit = self._edit("momentumEdit", _MOMENTUM_TIP)
         self.lr_edit = self._edit("lrEdit", "η, the learning rate: θ ← θ − η·g. Too large and the loss explodes.")
         self.batch_edit = self._edit("batchEdit", "B, examples per update (one batch → one update)")
         self.epochs_edit = self._edit("epochsEdit", "Epochs to train (each example once per epoch); 0 = until stopped")
@@ -116,24 +137,27 @@ class TrainingPanel(QWidget):
         self.dtype_combo.setObjectName("dtypeCombo")
         self.dtype_combo.addItem("float32 (faster)", "float32")
         self.dtype_combo.addItem("float64 (exact)", "float64")
-        self.split_label = QLabel("–")
+        self.split_label = QLabel("Validation: –")
         self.split_label.setObjectName("splitLabel")
         self.split_label.setToolTip("Validation rows are chosen in the Dataset panel "
                                     "(changing them rebuilds the dataset)")
         self.split_label.setWordWrap(True)
+        self.split_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.split_label.setMinimumWidth(40)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Loss", self.loss_combo)
         form.addRow("Optimizer", self.optimizer_combo)
         form.addRow("Momentum μ", self.momentum_edit)
+        self.momentum_label = form.labelForField(self.momentum_edit)
         form.addRow("Learning rate η", self.lr_edit)
         form.addRow("Batch size B", self.batch_edit)
         form.addRow("Epochs", self.epochs_edit)
         form.addRow("Early stopping", self.patience_edit)
         form.addRow("Seed", self.seed_edit)
         form.addRow("Precision", self.dtype_combo)
-        form.addRow("Validation", self.split_label)
+        self.form = form
         self.error_label = QLabel("")
         self.error_label.setObjectName("trainingSettingsError")
         self.error_label.setStyleSheet("color: #c5221f;")
@@ -147,6 +171,9 @@ class TrainingPanel(QWidget):
         settings = QGroupBox("Settings")
         sl = QVBoxLayout(settings)
         sl.addLayout(form)
+        # under the form, across the box: "Validation: 291 rows (20%, chronological)" wraps here
+        # (a wrapped label in a form row was given one line and cut off)
+        sl.addWidget(self.split_label)
         sl.addWidget(self.error_label)
         self.settings_box = settings
 
@@ -173,6 +200,23 @@ class TrainingPanel(QWidget):
             else:
                 buttons.addWidget(b, 1, 3 * (i - 3), 1, 3)
         self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_button.shift))
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("speedCombo")
+        self.speed_combo.setAccessibleName("Training speed")
+        for rate, text in SPEEDS:
+            self.speed_combo.addItem(text, rate)
+        self.speed_combo.setToolTip("How fast training runs, so you can watch it: the loss, the fit and the "
+                                    "optimizer's path move at this many updates (batches) per second. "
+                                    "“Full speed” trains as fast as this computer can. "
+                                    "It can be changed while training; Pause, Step and Stop work at any speed.")
+        self.speed_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        speed_label = QLabel("Speed")
+        speed_label.setBuddy(self.speed_combo)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(speed_label)
+        speed_row.addWidget(self.speed_combo, 1)
+        self.set_speed(self._stored_speed(), remember=False)
+        self.speed_combo.activated.connect(self._on_speed_picked)
         if actions:
             self.bind_actions(actions)
 
@@ -208,6 +252,7 @@ class TrainingPanel(QWidget):
         lay.addWidget(settings)
         lay.addWidget(self.summary_label)
         lay.addLayout(buttons)
+        lay.addLayout(speed_row)
         lay.addWidget(live)
         lay.addWidget(self.message_label)
         lay.addStretch(1)
@@ -285,7 +330,7 @@ class TrainingPanel(QWidget):
                     edit.setText(f"{value:g}" if isinstance(value, float) else str(value))
         finally:
             self._loading = False
-        self.momentum_edit.setEnabled(cfg.optimizer == "momentum" and self.settings_box.isEnabled())
+        self._sync_momentum()
         self.refresh_summary()
 
     def _read(self) -> TrainConfig:
@@ -301,7 +346,10 @@ class TrainingPanel(QWidget):
                 errors[edit.objectName()] = str(exc)
 
         take(self.lr_edit, "lr", lambda t: _parse_float(t, "learning rate η", 0, lo_open=True))
-        take(self.momentum_edit, "momentum", lambda t: _parse_float(t, "momentum μ", 0, 1, hi_open=True))
+        if (self.optimizer_combo.currentData() or cfg.optimizer) == "momentum":   # the others ignore μ
+            take(self.momentum_edit, "momentum", lambda t: _parse_float(t, "momentum μ", 0, 1, hi_open=True))
+        elif self.momentum_edit.text() != f"{cfg.momentum:g}":
+            self.momentum_edit.setText(f"{cfg.momentum:g}")     # a half-typed μ: back to the setting
         take(self.batch_edit, "batch_size", lambda t: _parse_int(t, "batch size", 1))
         take(self.epochs_edit, "epochs", lambda t: _parse_int(t, "epochs", 0))
         take(self.seed_edit, "seed", lambda t: _parse_int(t, "seed", 0))
@@ -333,7 +381,7 @@ class TrainingPanel(QWidget):
                 return
             self.error_label.hide()
             self.document.set_train_config(new)
-        self.momentum_edit.setEnabled(self.optimizer_combo.currentData() == "momentum")
+        self._sync_momentum()
         self.refresh_summary()
 
     def has_errors(self) -> bool:
@@ -341,7 +389,54 @@ class TrainingPanel(QWidget):
 
     def set_settings_enabled(self, enabled: bool) -> None:
         self.settings_box.setEnabled(enabled)
-        self.momentum_edit.setEnabled(enabled and self.optimizer_combo.currentData() == "momentum")
+        self._sync_momentum()
+
+    def _sync_momentum(self) -> None:
+        """μ is editable only with the Momentum optimizer (the others ignore it); its tooltip says so."""
+        uses = self.optimizer_combo.currentData() == "momentum"
+        self.momentum_edit.setEnabled(uses and self.settings_box.isEnabled())
+        if self.momentum_label is not None:
+            self.momentum_label.setEnabled(uses)
+        if "momentumEdit" in self._errors:
+            return                    # the red field keeps its error as the tooltip
+        title = OPTIMIZERS["momentum"].title if "momentum" in OPTIMIZERS else "Momentum"
+        tip = _MOMENTUM_TIP if uses else _MOMENTUM_OFF_TIP.format(title=title)
+        self.momentum_edit.setToolTip(tip)
+        if self.momentum_label is not None:
+            self.momentum_label.setToolTip(tip)
+
+    # -- speed (a preference of this computer, not of the project) -----------------------------
+    @staticmethod
+    def _stored_speed() -> float:
+        try:
+            value = float(QSettings().value(SPEED_KEY, DEFAULT_SPEED))
+        except (TypeError, ValueError):
+            return DEFAULT_SPEED
+        return value if value in [r for r, _t in SPEEDS] else DEFAULT_SPEED
+
+    def speed(self) -> float:
+        """The chosen speed in updates per second; 0 = full speed."""
+        rate = self.speed_combo.currentData()
+        return float(rate) if rate else 0.0
+
+    def set_speed(self, rate: float, remember: bool = True) -> None:
+        """Pick the speed (updates per second, 0 = full); ``remember`` keeps it for the next session."""
+        rate = float(rate or 0)
+        i = next((k for k in range(self.speed_combo.count())
+                  if float(self.speed_combo.itemData(k) or 0) == rate), -1)
+        if i < 0:                         # not one of the choices: a custom entry
+            self.speed_combo.addItem(f"{rate:g} updates/s" if rate else "full speed", rate)
+            i = self.speed_combo.count() - 1
+        changed = i != self.speed_combo.currentIndex()
+        self.speed_combo.setCurrentIndex(i)
+        if remember:
+            QSettings().setValue(SPEED_KEY, rate)
+        if changed:
+            self.speed_changed.emit(self.speed())
+
+    def _on_speed_picked(self, _index: int) -> None:
+        QSettings().setValue(SPEED_KEY, self.speed_combo.currentData())
+        self.speed_changed.emit(self.speed())
 
     def _set_summary(self, text: str) -> None:
         self.summary_label.setText(text)
@@ -356,7 +451,7 @@ class TrainingPanel(QWidget):
         cfg = self.document.train_config
         if ds is None:
             self._set_summary(f"No data loaded yet · {cfg.batch_size} per batch")
-            self.split_label.setText("–")
+            self.split_label.setText("Validation: –")
             return
         n = len(ds.X_train)
         b = min(cfg.batch_size, n) if n else cfg.batch_size
@@ -365,9 +460,9 @@ class TrainingPanel(QWidget):
         spec = getattr(ds, "spec", None)
         nv = len(ds.X_val)
         if spec is not None:
-            self.split_label.setText(f"{nv:,} rows ({spec.val_fraction:.0%}, {spec.split})")
+            self.split_label.setText(f"Validation: {nv:,} rows ({spec.val_fraction:.0%}, {spec.split})")
         else:
-            self.split_label.setText(f"{nv:,} rows")
+            self.split_label.setText(f"Validation: {nv:,} rows")
 
     def make_summary_badge(self) -> QLabel:
         """A second view of the summary line for the status bar (so it is in view whatever panel
@@ -384,11 +479,23 @@ class TrainingPanel(QWidget):
         self.state_label.setText(text)
 
     def show_progress(self, snap, epochs_target: int) -> None:
-        ep = f"{snap.epoch}" + (f" / {epochs_target}" if epochs_target else "")
-        in_epoch = snap.updates - snap.epoch * snap.updates_per_epoch
+        """"Epoch e / E · update u (k of U in this epoch)": the epoch and batch of the last update,
+        counted as the loss plot's readout counts them (update 37 of 37 is the end of epoch 1)."""
+        u, upe = snap.updates, max(snap.updates_per_epoch, 1)
+        of = f" / {epochs_target}" if epochs_target else ""
         rate = f" · {snap.updates_per_s:,.0f} updates/s" if snap.updates_per_s > 0 else ""
-        self.progress_label.setText(f"Epoch {ep} · update {snap.updates:,} "
-                                    f"({max(in_epoch, 0):,} of {snap.updates_per_epoch:,} in this epoch){rate}")
+        if snap.stop_reason == "diverged" and snap.diverged_at is not None:
+            d = snap.diverged_at
+            text = (f"Epoch {(d - 1) // upe + 1}{of} · stopped at update {d:,}: its loss was "
+                    f"{divergence_word(snap.message)}; {u:,} update{'s' if u != 1 else ''} done")
+        elif snap.finished:
+            text = f"Epoch {snap.epoch}{of} · {u:,} updates · done"
+        elif u == 0:
+            text = f"Epoch 1{of} · no update yet ({upe:,} per epoch)"
+        else:
+            ep, k = divmod(u - 1, upe)
+            text = f"Epoch {ep + 1}{of} · update {u:,} ({k + 1:,} of {upe:,} in this epoch){rate}"
+        self.progress_label.setText(text)
 
     def show_metrics(self, last: dict | None, current_loss: float | None) -> None:
         parts = []

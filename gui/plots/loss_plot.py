@@ -124,8 +124,19 @@ class LossPlot(QWidget):
         self.train_curve.setData([], [])
         self.val_curve.setData([], [])
         self.ranges.reset()
+        self._show_empty_range()
         self._set_legend()
         self.readout.note("Press Train: the loss of each update (one batch) and each epoch appears here.")
+
+    def _show_empty_range(self) -> None:
+        """No data: axes for the coming run (not the last project's ranges)."""
+        x1 = self._total or max(10 * self._upe, 100)
+        y = (-1.0, 1.0) if self.log_box.isChecked() else (0.0, 1.0)
+        self.plot.getPlotItem().getViewBox().setRange(xRange=(0, x1), yRange=y, padding=0.0)
+
+    def loss_name(self) -> str:
+        """The name on the y axis ("MSE")."""
+        return self.plot.getPlotItem().getAxis("left").labelText
 
     def set_loss_name(self, title: str, short: str | None = None) -> None:
         """``title`` for readouts ("mean squared error"); ``short`` on the axis ("MSE")."""
@@ -136,6 +147,8 @@ class LossPlot(QWidget):
         """What the run will be: the x axis spans ``total_updates`` (if known) from the start."""
         self._upe, self._total = int(updates_per_epoch), int(total_updates)
         self.ranges.reset()
+        if self._y.n == 0:
+            self._show_empty_range()
 
     def append(self, start: int, losses: np.ndarray, epochs: list[dict], draw: bool = True) -> None:
         """Add per-update losses (``losses[0]`` is update ``start + 1``) and finished epochs."""

@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QWidget
 
 TRAIN = "#2b7bba"          # training data / training loss
@@ -67,8 +68,33 @@ def set_labels(w: pg.PlotWidget, x_label: str, y_label: str) -> None:
     style = {"color": AXIS, "font-size": LABEL_FONT_PT}
     p.setLabel("bottom", x_label, **style)
     p.setLabel("left", y_label, **style)
-    p.getAxis("bottom").showLabel(bool(x_label))
-    p.getAxis("left").showLabel(bool(y_label))
+    fit_label(p.getAxis("bottom"))
+    fit_label(p.getAxis("left"))
+
+
+def _label_font() -> QFont:
+    font = QFont()
+    font.setPointSizeF(float(LABEL_FONT_PT.rstrip("pt")))
+    return font
+
+
+def _refit_label(axis: pg.AxisItem) -> None:
+    text = axis.labelText or ""
+    rect = axis.geometry()
+    length = rect.height() if axis.orientation in ("left", "right") else rect.width()
+    need = QFontMetrics(_label_font()).horizontalAdvance(text) + 6
+    show = bool(text) and (length <= 0 or need <= length)    # not laid out yet: show it
+    if axis.label.isVisible() != show:
+        axis.showLabel(show)
+
+
+def fit_label(axis: pg.AxisItem) -> None:
+    """Show ``axis``'s label only while it fits along the axis, now and whenever the axis is
+    resized: a small plot drops its label rather than show a clipped "log₁₀ los"."""
+    if not getattr(axis, "_fits_label", False):
+        axis._fits_label = True
+        axis.geometryChanged.connect(lambda a=axis: _refit_label(a))
+    _refit_label(axis)
 
 
 class StableRange:

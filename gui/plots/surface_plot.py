@@ -10,6 +10,8 @@ surface", or training pausing or ending asks for a new grid
 from __future__ import annotations
 
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSortFilterProxyModel, Qt, Signal
@@ -37,6 +39,24 @@ def _banded(cmap: pg.ColorMap, n: int) -> pg.ColorMap:
     pos = np.empty(2 * n)
     pos[0::2], pos[1::2] = edges[:-1], edges[1:] - 1e-6      # each colour flat across its band
     return pg.ColorMap(pos, np.repeat(colors, 2, axis=0))
+
+
+def log_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """Ticks for a colour bar whose values are log₁₀(loss): at 1, 2, 5 × 10ᵏ, labelled with the loss
+    itself (0.2, 0.5, 1), not its logarithm; every k × 10ᵏ when the range is under a factor of ~3."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return []
+    for mantissas in ((1, 2, 5), tuple(range(1, 10)), tuple(np.arange(1, 10, 0.5))):
+        out = []
+        for k in range(math.floor(lo) - 1, math.ceil(hi) + 1):
+            for m in mantissas:
+                v = m * 10.0 ** k
+                x = math.log10(v)
+                if lo - 1e-9 <= x <= hi + 1e-9:
+                    out.append((x, f"{v:.3g}"))
+        if len(out) >= 2:
+            return out
+    return out
 
 
 def _upsample(Z: np.ndarray, k: int) -> np.ndarray:
@@ -217,6 +237,7 @@ class SurfacePlot(QWidget):
         self.colorbar.axis.enableAutoSIPrefix(False)
         self.colorbar.axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._log_scale = True
+        self._loss_name = "loss"
         self.path_curve = pg.PlotCurveItem(pen=pg.mkPen("#ff4d4d", width=2), antialias=True)
         self.path_curve.setZValue(5)
         p.addItem(self.path_curve)
@@ -236,6 +257,15 @@ class SurfacePlot(QWidget):
         self.combo_b.picked.connect(self._on_pair_changed)
         self.recompute_button.clicked.connect(self._on_recompute_clicked)
         self.info.setText(HINT)
+
+    def set_loss_name(self, short: str) -> None:
+        """The loss's short name ("MSE"), as the loss plot's axis shows it: the colour bar's label."""
+        self._loss_name = short or "loss"
+        self._label_colorbar()
+
+    def _label_colorbar(self) -> None:
+        self.colorbar.axis.setLabel(self._loss_name, color=style.AXIS, **{"font-size": style.LABEL_FONT_PT})
+        style.fit_label(self.colorbar.axis)      # shown only while it fits along the bar
 
     # -- parameters ------------------------------------------------------------
     def set_parameters(self, names: list[str], pair: tuple[str, str]) -> None:
@@ -350,17 +380,18 @@ class SurfacePlot(QWidget):
         self.image.setImage(img, autoLevels=False, levels=(lo, hi))
         self.image.setRect(QRectF(a[0], b[0], a[-1] - a[0], b[-1] - b[0]))
         self.colorbar.setLevels((lo, hi))
-        self.colorbar.axis.setLabel("log₁₀ loss" if self._log_scale else "loss", color=style.AXIS,
-                                    **{"font-size": style.LABEL_FONT_PT})
+        # the bar reads in loss values either way (0.2, 0.5, 1 on a log scale, not −0.7, −0.3, 0)
+        self.colorbar.axis.setTicks([log_ticks(lo, hi)] if self._log_scale else None)
+        self._label_colorbar()
         self.plot.getPlotItem().setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.0)
         i, j = np.unravel_index(np.nanargmin(np.where(finite, Z, np.inf)), Z.shape)
         when = getattr(surface, "updates", None)
-        when = f"as of update {when:,}" if when else "now"
+        when = f"as of update {when:,}" if when is not None else "now"
         self.info.setText(f"loss {when} · lowest {style.fmt(Z[i, j], 3)} "
                           f"at ({style.fmt(a[j], 3)}, {style.fmt(b[i], 3)})")
         self.info.setToolTip(f"The loss over {surface.names[0]} and {surface.names[1]}, every other parameter "
                              f"held at its value {when}; {N_LEVELS} colour bands over the shown range "
-                             f"({'log scale' if self._log_scale else 'linear'}), dark = low. "
+                             f"({'log scale' if self._log_scale else 'linear'} colour scale), dark = low. "
                              "Red: the optimizer's path; white dot: where it started.")
 
     def _on_mouse_moved(self, event) -> None:
@@ -373,7 +404,7 @@ class SurfacePlot(QWidget):
         i = int(np.clip(np.round((pt.x() - s.a[0]) / ((s.a[-1] - s.a[0]) or 1) * (len(s.a) - 1)), 0, len(s.a) - 1))
         j = int(np.clip(np.round((pt.y() - s.b[0]) / ((s.b[-1] - s.b[0]) or 1) * (len(s.b) - 1)), 0, len(s.b) - 1))
         text = (f"{s.names[0]} = {style.fmt(pt.x())}, {s.names[1]} = {style.fmt(pt.y())}\n"
-                f"loss ≈ {style.fmt(s.loss[j, i])}")
+                f"{self._loss_name} ≈ {style.fmt(s.loss[j, i])}")
         if self._n:
             text += f" · now at ({style.fmt(self._path[self._n - 1, 0])}, {style.fmt(self._path[self._n - 1, 1])})"
         self.readout.show_text(text)
