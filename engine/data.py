@@ -554,7 +554,7 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     encoding = encoding or preview["encoding"]
     names = preview["header"] if delimiter == preview["delimiter"] else \
         _first_record(path, delimiter, encoding)
-    if header and names and all(_is_number(h) for h in names):
+    if header and names and all(is_number(h) for h in names):
         raise DataError(f"{_display(path)} has no header row: its first line "
                         f"({', '.join(names[:5])}) looks like data; add a line of column names "
                         f"or read it without a header")
@@ -620,7 +620,8 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     return table
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether a cell's text reads as a number (``float`` accepts it)."""
     try:
         float(text)
     except ValueError:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine.data import Cancelled, DataError, DataSpec, Table, build_dataset, read_csv, sniff_csv
+from engine.data import Cancelled, DataError, DataSpec, Table, build_dataset, is_number, read_csv, sniff_csv
 
 __all__ = ["ColumnProfile", "LoadedTable", "CsvLoader", "profile_table"]
 
@@ -159,14 +159,6 @@ def _date_profile(table: Table, col) -> ColumnProfile:
                          getattr(col, "date_format", None), whole)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _resplit(preview: dict, path: str, delimiter: str, header: bool) -> dict:
     """The preview's rows split with a delimiter the person chose (not the detected one)."""
     import csv
@@ -275,7 +267,7 @@ class CsvLoader(QObject):
         try:
             preview = sniff_csv(path, n_lines=50, encoding=encoding)
             if header is None:
-                header = not (preview["header"] and all(_is_number(h) for h in preview["header"]))
+                header = not (preview["header"] and all(is_number(h) for h in preview["header"]))
             if not header:
                 preview = sniff_csv(path, n_lines=50, encoding=encoding, header=False)
             if delimiter and delimiter != preview["delimiter"]:

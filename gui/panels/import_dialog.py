@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget, QCheckBox,
 )
 
-from engine.data import NA_VALUES, Column, DataError, DataSpec, guess_date_format
+from engine.data import NA_VALUES, Column, DataError, DataSpec, guess_date_format, is_number
 from gui.loading import CsvLoader, LoadedTable
 from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate, kind_color
 
@@ -905,18 +905,10 @@ def _guess_columns(preview: dict) -> list[Column]:
     for j, name in enumerate(preview["header"]):
         cells = [r[j].strip() if j < len(r) else "" for r in preview["rows"]]
         present = [c for c in cells if c not in missing]
-        number = bool(present) and all(_is_number(c.replace(",", ".") if comma else c) for c in present)
+        number = bool(present) and all(is_number(c.replace(",", ".") if comma else c) for c in present)
         kind = "number" if number else "date" if present and guess_date_format(present) else "text"
         out.append(Column(name, kind, len(cells) - len(present), len(set(present))))
     return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _titled(title, widget: QWidget) -> QWidget:
