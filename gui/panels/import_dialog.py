@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-    QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+    QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
     QProgressBar, QPushButton, QRadioButton, QSizePolicy, QSpinBox, QSplitter, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget, QCheckBox,
 )
@@ -810,7 +810,7 @@ class ImportDialog(QDialog):
             lines.append(f"<b>Dropped:</b> {n_dropped:,} {unit}{'s' if n_dropped != 1 else ''}")
             lines += [f"&nbsp;&nbsp;• {_esc(reason)}: {n:,}" for reason, n in ds.dropped.items()]
         else:
-            lines.append(f"<b>Dropped:</b> none")
+            lines.append("<b>Dropped:</b> none")
         if s.series:
             lines.append(f"<b>Windows:</b> {ds.n_rows_read - s.lags:,} of previous {s.lags} values "
                          f"<span style='color:#6b7280'>(the first {s.lags} rows only feed the first window)</span>")
