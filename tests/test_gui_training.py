@@ -321,15 +321,21 @@ def test_linear_model_units_sum_equals_the_fit(qtbot):
     win.training.shutdown()
 
 
-def test_hovering_a_unit_highlights_its_node(qtbot, series_window):
-    win, ctl = series_window, series_window.training
+def _train_then_look_mid_window(qtbot, ctl):
+    """Train to the end by clicking Train; the units plot, its view, its view box and the
+    index of the day in the middle of what it shows."""
     with qtbot.waitSignal(ctl.training_finished, timeout=60000):
         click(qtbot, ctl.panel.train_button)
     up = ctl.units_plot
     v = up.last_view
     vb = up.plot.getPlotItem().vb
     x0, x1 = vb.viewRange()[0]
-    i = int(np.searchsorted(v["x"], (x0 + x1) / 2))        # a day in the middle of what is shown
+    return up, v, vb, int(np.searchsorted(v["x"], (x0 + x1) / 2))
+
+
+def test_hovering_a_unit_highlights_its_node(qtbot, series_window):
+    win, ctl = series_window, series_window.training
+    up, v, vb, i = _train_then_look_mid_window(qtbot, ctl)
     k = int(np.argmax(np.abs(v["contrib"][:, i])))
     scene_pt = vb.mapViewToScene(QPointF(v["x"][i], v["contrib"][k, i]))
     up._on_mouse_moved((scene_pt,))      # what the scene's sigMouseMoved delivers
@@ -590,13 +596,7 @@ def test_leaving_the_units_plot_ends_the_hover(qtbot, series_window):
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
     win, ctl = series_window, series_window.training
-    with qtbot.waitSignal(ctl.training_finished, timeout=60000):
-        click(qtbot, ctl.panel.train_button)
-    up = ctl.units_plot
-    v = up.last_view
-    vb = up.plot.getPlotItem().vb
-    x0, x1 = vb.viewRange()[0]
-    i = int(np.searchsorted(v["x"], (x0 + x1) / 2))
+    up, v, vb, i = _train_then_look_mid_window(qtbot, ctl)
     k = int(np.argmax(np.abs(v["contrib"][:, i])))
     up._on_mouse_moved((vb.mapViewToScene(QPointF(v["x"][i], v["contrib"][k, i])),))
     assert up.hovered_unit() is not None and win.canvas_view.highlighted[-1] == ["sigmoid1"]
