@@ -31,9 +31,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from engine.data import Cancelled, DataError, DataSpec, Table, build_dataset, is_number, read_csv, sniff_csv
+
+from .gui_call import call_in_gui, ensure_gui_caller
 
 __all__ = ["ColumnProfile", "LoadedTable", "CsvLoader", "profile_table"]
 
@@ -211,14 +213,9 @@ class CsvLoader(QObject):
     dataset_built = Signal(object)          # engine.data.Dataset
     build_failed = Signal(str)
 
-    # from worker threads to the GUI thread (queued): (ticket, event, payload)
-    _load_event = Signal(int, str, object)
-    _build_event = Signal(int, str, object)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._load_event.connect(self._on_load_event)
-        self._build_event.connect(self._on_build_event)
+        ensure_gui_caller()
         self._load_ticket = 0
         self._load_stop: threading.Event | None = None
         self._threads: list[threading.Thread] = []
@@ -250,19 +247,17 @@ class CsvLoader(QObject):
         if self._load_stop is not None:
             self._load_stop.set()
 
-    def _safe(self, signal):
-        """An emitter for worker threads that is silent once this object is gone."""
-        def emit(*args) -> None:
-            try:
-                signal.emit(*args)
-            except RuntimeError:        # the loader was deleted while the thread ran
-                pass
-        return emit
+    def _safe(self, handler):
+        """A reporter for worker threads: ``handler`` runs on the GUI thread (no Qt call in
+        the thread, see gui.gui_call), and not at all once this loader is gone."""
+        def report(*args) -> None:
+            call_in_gui(handler, *args, owner=self)
+        return report
 
     def _run_load(self, ticket: int, path: str, delimiter, encoding, header,
                   stop: threading.Event) -> None:
         import time
-        emit = self._safe(self._load_event)
+        emit = self._safe(self._on_load_event)
         t0 = time.perf_counter()
         try:
             preview = sniff_csv(path, n_lines=50, encoding=encoding)
@@ -298,7 +293,6 @@ class CsvLoader(QObject):
         except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
             emit(ticket, "failed", f"could not read {path}: {type(exc).__name__}: {exc}")
 
-    @Slot(int, str, object)
     def _on_load_event(self, ticket: int, event: str, payload) -> None:
         if ticket != self._load_ticket:
             return                          # a superseded job
@@ -350,7 +344,7 @@ class CsvLoader(QObject):
             ticket, table, spec = job
             if ticket != self._build_ticket:
                 continue
-            emit = self._safe(self._build_event)
+            emit = self._safe(self._on_build_event)
             try:
                 dataset = build_dataset(table, spec)
             except DataError as exc:
@@ -362,7 +356,6 @@ class CsvLoader(QObject):
             else:
                 emit(ticket, "built", dataset)
 
-    @Slot(int, str, object)
     def _on_build_event(self, ticket: int, event: str, payload) -> None:
         if ticket != self._build_ticket:
             return

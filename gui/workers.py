@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from .gui_call import call_in_gui, ensure_gui_caller
 from .train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, recipe, retrack
 
 __all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "BackgroundJob", "make_worker",
@@ -63,10 +64,15 @@ class _WorkerBase(QObject):
         self.chunk_seconds = chunk_seconds
         self.max_rate = max_rate          # updates per second; None = as fast as possible
         self._mailbox = Mailbox()
+        ensure_gui_caller()
 
     def _post(self, snap: Snapshot) -> None:
+        """Worker thread: leave ``snap`` in the mailbox; wake the GUI only if the slot was empty."""
         if self._mailbox.post(snap):
-            self.snapshot_posted.emit()
+            call_in_gui(self._wake, owner=self)
+
+    def _wake(self) -> None:
+        self.snapshot_posted.emit()
 
     def take(self) -> Snapshot | None:
         return self._mailbox.take()
@@ -258,6 +264,7 @@ class BackgroundJob(QObject):
         self._fn = fn
         self._cancel = False
         self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        ensure_gui_caller()
 
     def start(self) -> "BackgroundJob":
         self._thread.start()
@@ -283,8 +290,14 @@ class BackgroundJob(QObject):
                 result = self._fn(self.cancelled)
         except Exception as exc:
             if not self._cancel:
-                self.failed.emit(traceback.format_exception_only(type(exc), exc)[-1].strip())
+                message = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                call_in_gui(self._deliver, "failed", message, owner=self)
             return
         if not self._cancel and result is not None:
-            self.done.emit(result)
+            call_in_gui(self._deliver, "done", result, owner=self)
+
+    def _deliver(self, signal: str, value) -> None:
+        """GUI thread: announce the result unless the job was cancelled meanwhile."""
+        if not self._cancel:
+            getattr(self, signal).emit(value)
 

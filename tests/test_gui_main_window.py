@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox
 
+from engine.model import Model
 from engine.project import load_project
 from gui.commands import SetParamsCommand
 from gui.examples import EXAMPLES, example_path
@@ -194,6 +195,24 @@ def test_each_example_opens_and_validates(window, index):
     xs = [d.positions[n][0] for n in d.graph.topological_order()]
     assert len(set(xs)) > 1                                        # laid out, not stacked
     assert window.actionTrain.isEnabled()
+
+
+def test_the_deep_example_lists_every_parameter_and_a_typed_one_is_picked(window, qtbot):
+    """Example 4 has about 37,000 scalars. The error-surface pickers were filled one
+    row at a time and the window froze for minutes (a CI run hung on it)."""
+    ctl = window.training
+    with qtbot.waitSignal(ctl.surface_updated, timeout=60_000):
+        assert window.io.open_example(3, ask=False)
+    names = Model(window.document.graph).scalar_names()
+    assert len(names) > 30_000
+    combo = ctl.surface_plot.combo_b
+    assert combo.names() == names
+    combo.lineEdit().selectAll()
+    with qtbot.waitSignal(ctl.surface_updated, timeout=60_000):
+        qtbot.keyClicks(combo.lineEdit(), names[-2])
+        qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    assert ctl.surface_plot.pair()[1] == names[-2]
+    assert ctl.surface_plot.surface.names[1] == names[-2]
 
 
 def test_open_path_dispatches_csv_and_reports_bad_projects(window, tmp_path):
