@@ -1,632 +1,43 @@
-"""CSV file → :class:`Table` → :class:`Dataset` (roles, lags, split, normalization).
+"""A :class:`~engine.table.Table` → :class:`Dataset`: roles, lags, split, normalization.
 
 Pure NumPy/pandas; never imports Qt.
 
-    table = read_csv("weather.csv")                     # typed columns, one fast C read
+    table = read_csv("weather.csv")                     # engine.table: typed columns
     spec = DataSpec(target="temp_max", series="temp_max", lags=7, split="chronological")
     ds = build_dataset(table, spec)                     # X_train (N, F), y_train (N, 1), ...
 
-Every problem a user can cause (bad file, unknown column, nothing left to train
-on) raises :class:`DataError` with one specific line of text, fit for a status
-bar or the CLI's stderr.
+Every problem a user can cause (unknown column, nothing left to train on)
+raises :class:`DataError` with one specific line of text.
 
-Column types: "number" (float64), "text" (one-hot encoded as a feature) and
-"date": a text column whose values read as dates in one consistent format
-(e.g. 1970-01-01, 2012/01/31, 5 Mar 2012 13:45). A date column keeps its text
-in ``Table.frame`` (what plots show on a time axis, ``Dataset.time_values``);
-as a feature it is ONE number, the decimal year (1970-01-01 → 1970.0,
-2012-07-02 → 2012.5), named ``"<column> (year)"`` — an exported model takes
-that number. A date column is never a target. Cells that are missing or do
-not read as a date in the column's format count as missing values: a row
-using the column is dropped and counted under "missing value in <column>" or
-"not a date in <column>".
+A text feature is one-hot encoded; a date feature is ONE number, the decimal
+year, named ``"<column> (year)"`` — an exported model takes that number. A
+date column is never a target. A row whose target or a feature is missing (or
+not a date) is dropped and counted under its reason, e.g. "missing value in
+<column>" or "not a date in <column>".
 """
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import math
 import os
-import re
-import warnings
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .table import (NA_VALUES, Cancelled, Column, DataError, Table, decimal_years, guess_date_format,
+                    is_number, read_csv, sniff_csv)
+
 __all__ = [
-    "Cancelled", "Column", "DataError", "DataSpec", "Dataset", "Table",
-    "build_dataset", "decimal_years", "guess_date_format", "infer_task", "load_dataset",
+    "Cancelled", "Column", "DataError", "DataSpec", "Dataset", "Table", "NA_VALUES",
+    "build_dataset", "decimal_years", "guess_date_format", "infer_task", "is_number", "load_dataset",
     "read_csv", "sniff_csv",
 ]
 
-# Cell texts read as "missing" (plus whitespace-only cells in text columns).
-NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A"]
-DELIMITERS = (",", ";", "\t")
 MAX_CLASSES_AUTO = 10          # infer_task: at most this many integer values → classes
 MAX_AUTO_CATEGORIES = 50       # features=None skips text columns with more distinct values
 MAX_CATEGORIES = 1000          # one-hot limit for explicitly chosen text features
-_SNIFF_BYTES = 1 << 20         # preview reads at most this much
-DATE_SAMPLE = 500              # values of a text column that decide whether it holds dates
-MAX_NOT_DATES = 0.05           # a date column may have at most this share of cells that do not parse
-_HAS_STR_DTYPE = int(pd.__version__.split(".")[0]) >= 3   # pandas 3: text is "str"
-_MAGIC = {b"PK\x03\x04": "a zip archive or an Excel .xlsx workbook",
-          b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
-          b"%PDF": "a PDF document",
-          b"\x89PNG": "a PNG image"}
-
-
-class DataError(ValueError):
-    """One clear, specific, single-line message for a user (no traceback text)."""
-
-
-class Cancelled(DataError):
-    """Loading was stopped by the caller's ``cancel()`` callback."""
-
-
-# --------------------------------------------------------------------------- table
-
-@dataclass
-class Column:
-    name: str
-    kind: str          # "number" | "text" | "date"
-    missing: int       # cells read as missing (for a date: also cells that are not a date)
-    n_unique: int      # distinct non-missing values
-    date_format: str | None = None    # "date": the strptime format its values were read with
-    not_dates: int = 0                # "date": cells with text that is not a date (in `missing`)
-
-
-@dataclass
-class Table:
-    """A CSV file as read: numeric columns float64, text and date columns str/object.
-
-    ``dates`` holds each date column as decimal years (float64, NaN where missing
-    or not a date); the frame keeps the date column's text."""
-
-    path: str | None
-    frame: pd.DataFrame
-    columns: list[Column]
-    delimiter: str = ","
-    encoding: str = "utf-8"
-    dates: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.frame)
-
-    @property
-    def names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise DataError(f"unknown column {name!r}; available: {', '.join(self.names)}")
-
-    def numbers(self, name: str) -> np.ndarray:
-        """A number column's values, or a date column's decimal years (float64, NaN if missing)."""
-        if name in self.dates:
-            return self.dates[name]
-        if self.column(name).kind != "number":
-            raise DataError(f"column {name!r} is text, not numbers")
-        return self.frame[name].to_numpy()
-
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame, path: str | None = None,
-                   delimiter: str = ",", encoding: str = "utf-8") -> Table:
-        """Type an in-memory frame the way :func:`read_csv` types a file."""
-        frame = _normalize_frame(frame.copy())
-        dates = _find_dates(frame)
-        return cls(None if path is None else str(path), frame, _describe(frame, dates),
-                   delimiter, encoding, {n: d[0] for n, d in dates.items()})
-
-
-def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False) -> pd.DataFrame:
-    """Numbers → float64; text → stripped str with NA texts as missing; bools → text.
-
-    With ``decimal_comma`` (a ;-separated file) text like "1,5" is read as 1.5."""
-    names, seen = [], set()
-    for c in frame.columns:
-        base = name = str(c).lstrip("\ufeff").strip() or "Unnamed"
-        k = 0
-        while name in seen:         # "a" and " a" both strip to "a": keep both, as pandas does
-            k += 1
-            name = f"{base}.{k}"
-        seen.add(name)
-        names.append(name)
-    frame.columns = names
-    for name in frame.columns:
-        s = frame[name]
-        if pd.api.types.is_bool_dtype(s.dtype):
-            frame[name] = s.map({True: "True", False: "False"}).astype(object)
-        elif pd.api.types.is_numeric_dtype(s.dtype):
-            if s.dtype != np.float64:
-                frame[name] = s.astype(np.float64)
-        else:
-            text = s.astype("str" if _HAS_STR_DTYPE else object).str.strip()
-            text = text.where(~(text.isin(NA_VALUES) | text.isna()))
-            frame[name] = text
-            candidates = [text]         # e.g. " NA" made a number column look like text
-            if decimal_comma:
-                candidates.append(text.str.replace(",", ".", regex=False))
-            for c in candidates:
-                try:
-                    frame[name] = pd.to_numeric(c).astype(np.float64)
-                    break
-                except (ValueError, TypeError):
-                    pass
-            else:
-                grouped = _without_thousands(text, decimal_comma)
-                if grouped is not None:
-                    frame[name] = grouped
-    return frame
-
-
-# "1,234,567.5" in a comma file (quoted), "1.234.567,5" in a ;-file: a number column
-# written with thousands separators, as spreadsheets export it
-_GROUPED = {False: re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?"),
-            True: re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+-]?\d+(?:,\d+)?")}
-
-
-def _without_thousands(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
-    """``text`` as float64 when every value is a number with thousands separators
-    (at least one of them grouped); None otherwise."""
-    sep = "." if decimal_comma else ","
-    values = text.dropna()
-    if values.empty or not any(sep in v for v in values.iloc[:1000]):
-        return None
-    pattern = _GROUPED[decimal_comma]
-    if not pattern.fullmatch(values.iloc[0]) or not values.str.fullmatch(pattern).all():
-        return None
-    plain = text.str.replace(sep, "", regex=False)
-    if decimal_comma:
-        plain = plain.str.replace(",", ".", regex=False)
-    try:
-        return pd.to_numeric(plain).astype(np.float64)
-    except (ValueError, TypeError):
-        return None
-
-
-def _n_distinct(a: np.ndarray) -> int:
-    """Distinct non-NaN values of a float array (sort-based; releases the GIL)."""
-    a = a[~np.isnan(a)]
-    if len(a) == 0:
-        return 0
-    a = np.sort(a)
-    return int(1 + np.count_nonzero(a[1:] != a[:-1]))
-
-
-def guess_date_format(values) -> str | None:
-    """The one strptime format (with a year) in which most of ``values`` read as
-    dates, or None. ``values``: a few texts of a column (missing ones skipped).
-    Ambiguous day/month orders are settled by the values (13/02/2012 → day first);
-    when every value fits both, month first (pandas' default) wins."""
-    from pandas.tseries.api import guess_datetime_format
-    texts = [v for v in values if isinstance(v, str) and v.strip() and v not in NA_VALUES]
-    if not texts:
-        return None
-    candidates: list[str] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for v in list(dict.fromkeys(texts[:40]))[:12]:     # a few distinct values name the formats
-            for dayfirst in (False, True):
-                try:
-                    f = guess_datetime_format(v, dayfirst=dayfirst)
-                except (ValueError, TypeError):
-                    f = None
-                if f and ("%Y" in f or "%y" in f) and f not in candidates:
-                    candidates.append(f)
-            if len(candidates) >= 4:
-                break
-        if not candidates:
-            return None
-        sample = pd.Series(texts, dtype=object)
-        best, best_n = None, 0
-        for f in candidates:
-            try:
-                n = int(_to_datetime(sample, f).notna().sum())
-            except (ValueError, TypeError, OverflowError):
-                continue
-            if n > best_n:
-                best, best_n = f, n
-    return best if best_n >= (1 - MAX_NOT_DATES) * len(texts) else None
-
-
-def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
-    """Parse with one format (NaT where a cell does not fit); wall-clock time if zoned."""
-    try:
-        out = pd.to_datetime(text, format=fmt, errors="coerce")
-    except ValueError:                   # mixed UTC offsets
-        out = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-    if getattr(out.dtype, "tz", None) is not None:
-        out = out.dt.tz_localize(None)
-    return out
-
-
-def decimal_years(dt) -> np.ndarray:
-    """Datetimes → decimal years (1970-01-01 → 1970.0, 2012-07-02 → 2012.5); NaT → NaN."""
-    v = np.asarray(dt, dtype="datetime64[s]")
-    nat = np.isnat(v)
-    y = v.astype("datetime64[Y]")
-    start = y.astype("datetime64[s]")
-    length = ((y + 1).astype("datetime64[s]") - start).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = y.astype(np.int64) + 1970 + (v - start).astype(np.float64) / length
-    out[nat] = np.nan
-    return out
-
-
-def _date_sample(text: pd.Series) -> list[str]:
-    """Up to DATE_SAMPLE non-missing values: the first ones and some spread over the column."""
-    head = text.iloc[:DATE_SAMPLE // 2].dropna().tolist()
-    n = len(text)
-    if n > DATE_SAMPLE // 2:
-        idx = np.linspace(DATE_SAMPLE // 2, n - 1, DATE_SAMPLE // 2).astype(np.int64)
-        head += text.iloc[idx].dropna().tolist()
-    return head
-
-
-def _find_dates(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, str, int]]:
-    """Text columns that hold dates → (decimal years, format, cells that are not dates).
-
-    Only text columns are looked at (numbers never pay for this). The format is
-    guessed from a sample; a column whose sample is not dates costs a few
-    dozen guesses. A date column is parsed once, with that format (about 0.1 s
-    per million cells), and kept when at most MAX_NOT_DATES of its values fail."""
-    out = {}
-    for name in frame.columns:
-        s = frame[name]
-        if s.dtype == np.float64:
-            continue
-        sample = _date_sample(s)
-        if not sample:
-            continue
-        fmt = guess_date_format(sample)
-        if fmt is None:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                parsed = _to_datetime(s, fmt)
-            except (ValueError, TypeError, OverflowError):
-                continue
-        present = s.notna().to_numpy()
-        bad = present & parsed.isna().to_numpy()
-        n_bad, n_present = int(np.count_nonzero(bad)), int(np.count_nonzero(present))
-        if n_bad > MAX_NOT_DATES * n_present:
-            continue
-        out[name] = (decimal_years(parsed.to_numpy(dtype="datetime64[s]")), fmt, n_bad)
-    return out
-
-
-def _describe(frame: pd.DataFrame, dates: dict | None = None) -> list[Column]:
-    numeric = [name for name in frame.columns if frame[name].dtype == np.float64]
-    arrays = [frame[name].to_numpy() for name in numeric]
-    if len(frame) >= 100_000 and len(arrays) > 1:     # sorting dominates: use the cores
-        with ThreadPoolExecutor(min(len(arrays), os.cpu_count() or 1, 8)) as pool:
-            distinct = dict(zip(numeric, pool.map(_n_distinct, arrays)))
-    else:
-        distinct = {name: _n_distinct(a) for name, a in zip(numeric, arrays)}
-    cols = []
-    for name in frame.columns:
-        s = frame[name]
-        if name in distinct:
-            n_missing = int(np.count_nonzero(np.isnan(s.to_numpy())))
-            cols.append(Column(name, "number", n_missing, distinct[name]))
-        elif dates and name in dates:
-            years, fmt, n_bad = dates[name]
-            cols.append(Column(name, "date", int(np.count_nonzero(np.isnan(years))),
-                               int(s.nunique()), fmt, n_bad))
-        else:
-            cols.append(Column(name, "text", int(s.isna().sum()), int(s.nunique())))
-    return cols
-
-
-# --------------------------------------------------------------------------- reading
-
-def _display(path: Path) -> str:
-    return repr(path.name)
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise DataError(f"file not found: {path}")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, not a CSV file")
-
-
-def _not_utf8(path: Path) -> DataError:
-    """Find the first byte that is not UTF-8 (only called on the error path)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(1 << 20)
-            pending = len(decoder.getstate()[0])
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as e:
-                data = e.object
-                pos = offset - pending + e.start
-                return DataError(f"{_display(path)} is not UTF-8 text (byte 0x{data[e.start]:02X} "
-                                 f"at offset {pos}); save it as UTF-8")
-            if not chunk:
-                break
-            offset += len(chunk)
-    return DataError(f"{_display(path)} is not UTF-8 text; save it as UTF-8")
-
-
-def _detect_delimiter(text: str) -> str:
-    """Among , ; tab pick the one giving the header's field count on every line."""
-    best, best_score = ",", None
-    for d in DELIMITERS:
-        rows = [r for r in csv.reader(io.StringIO(text), delimiter=d) if not _blank(r)]
-        if not rows:
-            continue
-        h = len(rows[0])
-        agree = sum(len(r) == h for r in rows[1:]) / max(1, len(rows) - 1)
-        score = (h > 1, agree, h)
-        if best_score is None or score > best_score:
-            best, best_score = d, score
-    return best
-
-
-def _blank(row: list[str]) -> bool:
-    return not row or (len(row) == 1 and not row[0].strip())
-
-
-def sniff_csv(path, n_lines: int = 50, encoding: str | None = None, header: bool = True) -> dict:
-    """Preview the first ``n_lines`` data lines without reading the whole file.
-
-    Returns ``{"delimiter", "encoding", "header": [names], "rows": [[cells]...]}``
-    (cells as text). Raises DataError for a missing, empty, binary or non-UTF-8 file.
-    ``encoding`` overrides the UTF-8 detection (e.g. "latin-1" for an old file).
-    """
-    path = Path(path)
-    _check_file(path)
-    raw = bytearray()
-    with open(path, "rb") as f:
-        lines = 0
-        while lines <= n_lines and len(raw) < _SNIFF_BYTES:
-            line = f.readline(_SNIFF_BYTES)
-            if not line:
-                break
-            raw += line
-            lines += 1
-        at_end = not f.read(1)
-    raw = bytes(raw)
-    has_bom = raw.startswith(codecs.BOM_UTF8)
-    forced = encoding is not None and not codecs.lookup(encoding).name.startswith("utf-8")
-    if not forced:
-        encoding = "utf-8-sig" if has_bom else "utf-8"
-    body = raw[3:] if has_bom and not forced else raw
-    if not body.strip():
-        raise DataError(f"{_display(path)} is empty")
-    for magic, what in _MAGIC.items():
-        if body.startswith(magic):
-            raise DataError(f"{_display(path)} is {what}, not CSV text; export it as CSV")
-    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DataError(f"{_display(path)} is UTF-16 text; save it as UTF-8")
-    if b"\x00" in body:
-        raise DataError(f"{_display(path)} is a binary file, not CSV text")
-    try:
-        text = body.decode(encoding if forced else "utf-8")
-    except UnicodeDecodeError as e:
-        if forced:
-            raise DataError(f"{_display(path)} cannot be decoded as {encoding}") from None
-        if at_end or e.end < len(body) - 4:     # not just a character cut at the sample's end
-            skip = 3 if encoding == "utf-8-sig" else 0
-            raise DataError(f"{_display(path)} is not UTF-8 text (byte 0x{body[e.start]:02X} at "
-                            f"offset {skip + e.start}); save it as UTF-8") from None
-        text = body[:e.start].decode("utf-8")
-    delimiter = _detect_delimiter(text)
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not _blank(r)]
-    if not header:
-        names = [f"column {i + 1}" for i in range(len(rows[0]) if rows else 0)]
-        return {"delimiter": delimiter, "encoding": encoding, "header": names, "rows": rows[:n_lines]}
-    names = [h.strip() for h in rows[0]] if rows else []
-    return {"delimiter": delimiter, "encoding": encoding, "header": names,
-            "rows": rows[1:n_lines + 1]}
-
-
-def _ragged_line(path: Path, delimiter: str, encoding: str, n_cols: int,
-                 last_row: int | None = None) -> tuple[int, int] | None:
-    """First (line number, field count) whose record length differs from the header's.
-
-    Slow (Python csv module); only runs when pandas hinted at a ragged row.
-    Stops after data row ``last_row`` if given.
-    """
-    with open(path, encoding=encoding, newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        start, data_row = 1, -1
-        for rec in reader:
-            if _blank(rec):
-                start = reader.line_num + 1
-                continue
-            if len(rec) != n_cols and data_row >= 0:
-                return start, len(rec)
-            data_row += 1
-            if last_row is not None and data_row > last_row:
-                return None
-            start = reader.line_num + 1
-    return None
-
-
-def _first_record(path: Path, delimiter: str, encoding: str) -> list[str]:
-    try:
-        with open(path, encoding=encoding, newline="") as f:
-            for rec in csv.reader(f, delimiter=delimiter):
-                if not _blank(rec):
-                    return [h.strip() for h in rec]
-    except UnicodeDecodeError:
-        return []           # read_csv reports the encoding problem
-    return []
-
-
-def _header_width(path: Path, delimiter: str, encoding: str) -> int:
-    return len(_first_record(path, delimiter, encoding))
-
-
-def _ragged_error(path: Path, line: int, got: int, n_cols: int) -> DataError:
-    return DataError(f"{_display(path)} line {line} has {got} fields but the header has "
-                     f"{n_cols}; every row needs the same number of fields")
-
-
-class _WatchedFile(io.RawIOBase):
-    """A binary file whose every ``read`` reports the position and may be cancelled.
-
-    pandas' C parser pulls the file through ``read`` in blocks of about 256 KB,
-    so one fast, un-chunked read still gets progress and a Cancel that stops it
-    within a block (no per-chunk frames to concatenate: no extra copy)."""
-
-    def __init__(self, fh, size: int, progress, cancel) -> None:
-        super().__init__()
-        self._fh, self._size, self._progress, self._cancel = fh, size, progress, cancel
-        self._shown = -1.0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        if self._cancel is not None and self._cancel():
-            raise Cancelled("cancelled")
-        n = self._fh.readinto(b)
-        if self._progress is not None:
-            done = round(min(self._fh.tell() / self._size, 0.99), 2)
-            if done != self._shown:
-                self._shown = done
-                self._progress(done)
-        return n
-
-
-def _read_frame(path: Path, kw: dict, progress, cancel) -> pd.DataFrame:
-    # always through the watched file: measured faster and lighter than handing pandas
-    # the path (bench/csv_load.py: peak 192 MB vs 320 MB for 1M x 20 numbers)
-    size = max(1, path.stat().st_size)
-    with open(path, "rb", buffering=0) as raw:
-        watched = _WatchedFile(raw, size, progress, cancel)
-        try:
-            return pd.read_csv(io.BufferedReader(watched, 1 << 18), **kw)
-        except Cancelled:
-            raise Cancelled(f"loading {_display(path)} was cancelled") from None
-
-
-def _mixed_columns(frame: pd.DataFrame) -> list[str]:
-    """Object columns that hold more than text (pandas typed parts of them differently)."""
-    out = []
-    for name in frame.columns:
-        s = frame[name]
-        if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-            out.append(name)
-    return out
-
-
-def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
-             progress: Callable[[float], object] | None = None,
-             cancel: Callable[[], bool] | None = None, header: bool = True) -> Table:
-    """Read a CSV file with a header row into a typed :class:`Table`.
-
-    ``header=False`` reads a file whose first line is already data; its
-    columns are named ``column 1``, ``column 2``, ….
-
-    The delimiter (, ; tab) and encoding (UTF-8 with or without BOM) are detected
-    unless given. Empty cells and NA/N/A/NaN/null/None are missing. A text column
-    whose values read as dates in one format becomes a "date" column (see the
-    module docstring; only text columns are checked: numbers cost nothing). The file is
-    parsed in one pandas C-engine read; ``progress(fraction)`` is called as it
-    goes and ``cancel() -> bool`` stops it (:class:`Cancelled`).
-    """
-    path = Path(path)
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise DataError(f"unknown text encoding {encoding!r}") from None
-    preview = sniff_csv(path, n_lines=20, encoding=encoding)
-    delimiter = delimiter or preview["delimiter"]
-    if len(delimiter) != 1:
-        raise DataError(f"delimiter must be one character, not {delimiter!r}")
-    encoding = encoding or preview["encoding"]
-    names = preview["header"] if delimiter == preview["delimiter"] else \
-        _first_record(path, delimiter, encoding)
-    if header and names and all(is_number(h) for h in names):
-        raise DataError(f"{_display(path)} has no header row: its first line "
-                        f"({', '.join(names[:5])}) looks like data; add a line of column names "
-                        f"or read it without a header")
-    if cancel is not None and cancel():
-        raise Cancelled(f"loading {_display(path)} was cancelled")
-
-    kw = dict(sep=delimiter, encoding=encoding, engine="c", keep_default_na=False,
-              na_values=NA_VALUES, skip_blank_lines=True)
-    if not header:
-        width = _header_width(path, delimiter, encoding)
-        kw.update(header=None, names=[f"column {i + 1}" for i in range(width)])
-    try:
-        try:
-            frame = _read_frame(path, kw, progress, cancel)
-        except pd.errors.DtypeWarning:      # only when warnings are errors
-            frame = pd.read_csv(path, low_memory=False, **kw)
-        mixed = _mixed_columns(frame)
-        if mixed:                           # re-read those columns as the text they are
-            frame = pd.read_csv(path, dtype={m: str for m in mixed}, **kw)
-    except UnicodeDecodeError:
-        if codecs.lookup(encoding).name.startswith("utf-8"):
-            raise _not_utf8(path) from None
-        raise DataError(f"{_display(path)} cannot be decoded as {encoding}") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{_display(path)} is empty") from None
-    except pd.errors.ParserError as e:
-        n_cols = _header_width(path, delimiter, encoding)
-        found = _ragged_line(path, delimiter, encoding, n_cols)
-        if found:
-            raise _ragged_error(path, found[0], found[1], n_cols) from None
-        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
-        if m:
-            raise _ragged_error(path, int(m[2]), int(m[3]), int(m[1])) from None
-        raise DataError(f"{_display(path)} is not a valid CSV file: "
-                        f"{str(e).splitlines()[-1]}") from None
-    except OSError as e:
-        raise DataError(f"cannot read {_display(path)}: {e.strerror or e}") from None
-
-    n_cols = frame.shape[1]
-    idx = frame.index
-    if not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1):
-        # pandas took a first column as the index: the first data row has an extra field
-        found = _ragged_line(path, delimiter, encoding, n_cols)
-        line, got = found if found else (2, n_cols + 1)
-        raise _ragged_error(path, line, got, n_cols)
-    if len(frame) == 0:
-        raise DataError(f"{_display(path)} has a header row but no data rows")
-    if n_cols > 1:
-        # pandas fills short rows with missing cells; tell them apart from empty cells
-        short = np.flatnonzero(frame.iloc[:, -1].isna().to_numpy())
-        if len(short):
-            found = _ragged_line(path, delimiter, encoding, n_cols,
-                                 last_row=int(short[-1]) + (0 if header else 1))
-            if found:
-                raise _ragged_error(path, found[0], found[1], n_cols)
-
-    frame = _normalize_frame(frame, decimal_comma=delimiter == ";")
-    dates = _find_dates(frame)
-    table = Table(str(path), frame, _describe(frame, dates), delimiter, encoding,
-                  {n: d[0] for n, d in dates.items()})
-    if progress is not None:
-        progress(1.0)
-    return table
-
-
-def is_number(text: str) -> bool:
-    """Whether a cell's text reads as a number (``float`` accepts it)."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- spec
@@ -931,27 +342,33 @@ def _assemble(sel: np.ndarray, fill, F: int, n_train: int,
     """
     n = len(sel)
     X = np.empty((n, F), np.float32 if standardize else np.float64)
-    buf = np.empty((F, min(_BLOCK_ROWS, max(n, 1))))
-    shift = s1 = s2 = None
-    if standardize:
-        s1, s2 = np.zeros(F), np.zeros(F)
-    for start in range(0, n, _BLOCK_ROWS):
-        s = sel[start:start + _BLOCK_ROWS]
-        b = buf[:, :len(s)]
-        fill(b, s)
-        if standardize and n_train:
-            if shift is None:           # the first training row (training rows come first)
-                shift = b[:, 0].copy()
-            b -= shift[:, None]         # in float64: X holds x - shift, so large offsets such
-            if start < n_train:         # as decimal years (2012.0027) keep their digits
-                d = b[:, :n_train - start]
-                s1 += d.sum(axis=1)
-                s2 += np.einsum("ij,ij->i", d, d)
-        X[start:start + len(s)] = b.T
-    if not standardize:
+    shift = None
+    if standardize and n_train:             # the first training row (training rows come first)
+        first = np.empty((F, 1))
+        fill(first, sel[:1])
+        shift = first[:, 0].copy()
+    sums: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def gather(starts: list[int]) -> None:
+        buf = np.empty((F, min(_BLOCK_ROWS, max(n, 1))))
+        for start in starts:
+            s = sel[start:start + _BLOCK_ROWS]
+            b = buf[:, :len(s)]
+            fill(b, s)
+            if shift is not None:
+                b -= shift[:, None]         # in float64: X holds x - shift, so large offsets such
+                if start < n_train:         # as decimal years (2012.0027) keep their digits
+                    d = b[:, :n_train - start]
+                    sums[start] = (d.sum(axis=1), np.einsum("ij,ij->i", d, d))
+            X[start:start + len(s)] = b.T
+
+    _on_threads(gather, list(range(0, n, _BLOCK_ROWS)), n * F)
+    if shift is None:
         return X, np.zeros(F), np.ones(F)
-    if n_train == 0:
-        return X, np.zeros(F), np.ones(F)
+    s1, s2 = np.zeros(F), np.zeros(F)
+    for start in sorted(sums):              # in row order, whatever thread did which block:
+        s1 += sums[start][0]                # the same sums on any number of cores
+        s2 += sums[start][1]
     m1 = s1 / n_train
     mean = shift + m1
     std = np.sqrt(np.maximum(s2 / n_train - m1 * m1, 0.0))
@@ -959,11 +376,32 @@ def _assemble(sel: np.ndarray, fill, F: int, n_train: int,
     std = np.where(tiny, 1.0, std)
     m32, inv32 = m1.astype(np.float32), (1.0 / std).astype(np.float32)     # X holds x - shift
     step = 1 << 16
-    for start in range(0, n, step):         # block by block: one pass over memory
-        blk = X[start:start + step]
-        blk -= m32
-        blk *= inv32
+
+    def scale(starts: list[int]) -> None:   # block by block: one pass over memory
+        for start in starts:
+            blk = X[start:start + step]
+            blk -= m32
+            blk *= inv32
+
+    _on_threads(scale, list(range(0, n, step)), n * F)
     return X, mean, std
+
+
+_THREADED_CELLS = 2_000_000     # below this many cells one thread is quicker than several
+
+
+def _on_threads(work, starts: list[int], cells: int) -> None:
+    """``work(part)`` over consecutive runs of ``starts``, on all cores for big arrays
+    (NumPy's gathers and arithmetic release the GIL). The parts write disjoint rows."""
+    workers = min(os.cpu_count() or 1, 8, len(starts))
+    if workers < 2 or cells < _THREADED_CELLS:
+        work(starts)
+        return
+    size = -(-len(starts) // workers)
+    parts = [starts[i:i + size] for i in range(0, len(starts), size)]
+    with ThreadPoolExecutor(len(parts), thread_name_prefix="assemble") as pool:
+        for f in [pool.submit(work, part) for part in parts]:
+            f.result()
 
 
 def _check_columns(table: Table, names) -> None:

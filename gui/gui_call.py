@@ -14,6 +14,7 @@ and runs the queued calls in order. The thread touches no Qt object at all.
 """
 from __future__ import annotations
 
+import atexit
 import collections
 import socket
 import sys
@@ -45,11 +46,16 @@ class _GuiCaller(QObject):
         except OSError:               # closed at exit: nobody is left to call
             pass
 
+    def close(self) -> None:
+        """At exit: let go of the socket pair (no calls are taken after this)."""
+        self._recv.close()
+        self._send.close()
+
     def _drain(self) -> None:
         try:
             while self._recv.recv(4096):
                 pass
-        except (BlockingIOError, InterruptedError):
+        except OSError:              # drained (BlockingIOError), or closed at exit
             pass
         # bytes are read before the queue is emptied, so a call queued after this
         # point has written a byte that wakes the next drain: nothing is left behind
@@ -77,6 +83,7 @@ def ensure_gui_caller() -> None:
                 raise RuntimeError("ensure_gui_caller() must run on the GUI thread of a running QApplication")
             _caller = _GuiCaller()
             app.aboutToQuit.connect(_drain_at_quit)
+            atexit.register(_caller.close)
 
 
 def _drain_at_quit() -> None:

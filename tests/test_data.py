@@ -641,10 +641,10 @@ def test_a_date_column_can_be_a_lagged_feature_but_not_the_series(tmp_path):
 def test_numeric_columns_skip_the_date_check(tmp_path, monkeypatch):
     """A 200,000-row file of numbers never pays for date detection; a text column
     that is not dates costs a look at a sample only, never a parse of the column."""
-    import engine.data as data
+    import engine.table as table
     parsed = []
-    real = data._to_datetime
-    monkeypatch.setattr(data, "_to_datetime", lambda s, f: parsed.append(len(s)) or real(s, f))
+    real = table._to_datetime
+    monkeypatch.setattr(table, "_to_datetime", lambda s, f: parsed.append(len(s)) or real(s, f))
     rng = np.random.default_rng(0)
     n = 200_000
     path = tmp_path / "numbers.csv"

@@ -4,6 +4,7 @@ combos chosen with the keyboard, buttons clicked; every wait is on a signal."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+import engine.table as table
 from engine.data import DataSpec
 from engine.project import Project
 from gui.loading import CsvLoader
@@ -309,6 +311,16 @@ def test_cancel_a_large_load_stops_it(qtbot, window, monkeypatch, tmp_path):
     path = _big_csv(tmp_path)
     assert os.path.getsize(path) > 30e6
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    # the read takes a fraction of a second: hold it after each block until Cancel is
+    # clicked, so the click surely lands in the middle of the read
+    gate = threading.Event()
+    real_read = table._WatchedFile.readinto
+
+    def held_read(self, b):
+        n = real_read(self, b)
+        gate.wait(TIMEOUT / 1000)
+        return n
+    monkeypatch.setattr(table._WatchedFile, "readinto", held_read)
     ctl = window.data_controller
     with qtbot.waitSignal(ctl.dialog_opened, timeout=TIMEOUT) as opened:
         window.actionImportCsv.trigger()
@@ -323,6 +335,7 @@ def test_cancel_a_large_load_stops_it(qtbot, window, monkeypatch, tmp_path):
     assert dlg.progress_row.isVisible()
     with qtbot.waitSignal(dlg.loader.load_cancelled, timeout=TIMEOUT):
         qtbot.mouseClick(dlg.cancel_load_button, Qt.MouseButton.LeftButton)
+        gate.set()
     assert "loaded" not in seen and dlg.loaded is None
     assert dlg.progress.value() < 100
     assert not dlg.ok_button.isEnabled() and "cancelled" in dlg.blocked_reason()
