@@ -57,6 +57,29 @@ def peak_mb(fn) -> float:
         tracemalloc.stop()
 
 
+def import_view_load(path: Path, spec: DataSpec):
+    """What the import view does: CsvLoader reads in its thread (progress, Cancel), the
+    build starts when the table is read, while the column charts are still being drawn;
+    returns once the dataset is ready to train (the time a person waits for OK)."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    from gui.loading import CsvLoader
+    QCoreApplication.instance() or QCoreApplication([])
+    loader = CsvLoader()
+    loop = QEventLoop()
+    out = {}
+    loader.table_read.connect(lambda table: loader.build(table, spec))
+    loader.dataset_built.connect(lambda ds: (out.setdefault("ds", ds), loop.quit()))
+    loader.load_failed.connect(lambda msg: (out.setdefault("error", msg), loop.quit()))
+    loader.build_failed.connect(lambda msg: (out.setdefault("error", msg), loop.quit()))
+    QTimer.singleShot(0, lambda: loader.load(str(path)))
+    loop.exec()
+    loader.shutdown()                      # the charts may still be drawing: not part of the wait
+    if "error" in out:
+        raise RuntimeError(out["error"])
+    return out["ds"]
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -90,9 +113,10 @@ def main(argv=None) -> None:
             ("engine read_csv (progress + cancel)",
              lambda: read_csv(path, progress=lambda f: None, cancel=lambda: False), 1.0),
             ("engine read_csv + build_dataset", lambda: build_dataset(read_csv(path), spec), 1.0),
-            ("  as the import view: progress + build",
+            ("engine read_csv + build (progress + cancel)",
              lambda: build_dataset(read_csv(path, progress=lambda f: None, cancel=lambda: False), spec),
              1.0),
+            ("import view: CsvLoader until ready to train", lambda: import_view_load(path, spec), 1.0),
         ]
         medians = timed_round_robin([fn for _, fn, _ in contenders], args.repeat)
         results = []
@@ -107,7 +131,7 @@ def main(argv=None) -> None:
         print(f"{name:<44}{seconds:>9.3f}{seconds / base:>10.2f}{mem_s:>10}")
     ready = results[-1][1]
     data_mb = args.rows * args.cols * 8 / 1e6
-    print(f"target (issue 5): ready to train < 1.5 s and <= 1.5x pandas -> {ready:.2f} s, "
+    print(f"target (issue 5, the import view's row): ready to train < 1.5 s and <= 1.5x pandas -> {ready:.2f} s, "
           f"{ready / base:.2f}x; one float64 copy of the data is {data_mb:.0f} MB")
 
 

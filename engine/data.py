@@ -412,8 +412,12 @@ def _check_columns(table: Table, names) -> None:
 
 def _number_bads(table: Table, name: str, what: str) -> list[tuple[str, np.ndarray]]:
     a = table.frame[name].to_numpy()
-    out = [(f"missing value in {what}", np.isnan(a))]
-    inf = np.isinf(a)
+    finite = np.isfinite(a)
+    if finite.all():                    # the usual case: one pass, nothing to drop
+        return []
+    nan = np.isnan(a)
+    out = [(f"missing value in {what}", nan)]
+    inf = ~(finite | nan)
     if inf.any():
         out.append((f"infinite value in {what}", inf))
     return out

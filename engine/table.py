@@ -588,7 +588,26 @@ def _read_parts(path: Path, size: int, kw: dict, watch: _Watch, workers: int) ->
     if failed or any(not (isinstance(p.index, pd.RangeIndex) and p.index.start == 0 and p.index.step == 1)
                      or list(p.columns) != names for p in parts):
         return None
-    return pd.concat(parts, ignore_index=True)
+    return _join(parts, names, workers)
+
+
+def _join(parts: list[pd.DataFrame], names: list[str], workers: int) -> pd.DataFrame:
+    """The pieces one under the other. All numbers (the big files): copied into one
+    block by all threads at once — a fresh 160 MB block costs more in page faults
+    than in copying, and ``pd.concat`` took 0.03–0.3 s on one thread."""
+    if not all(p[c].dtype == np.float64 for p in parts for c in names):
+        return pd.concat(parts, ignore_index=True)
+    ends = np.cumsum([0] + [len(p) for p in parts])
+    block = np.empty((len(names), int(ends[-1])))
+
+    def copy(i: int) -> None:
+        part = parts[i]
+        for j, name in enumerate(names):
+            block[j, ends[i]:ends[i + 1]] = part[name].to_numpy()
+    with ThreadPoolExecutor(min(workers, len(parts)), thread_name_prefix="csv-join") as pool:
+        for f in [pool.submit(copy, i) for i in range(len(parts))]:
+            f.result()
+    return pd.DataFrame(block.T, columns=names, copy=False)
 
 
 def _read_frame(path: Path, kw: dict, progress, cancel) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -193,6 +194,19 @@ def _sparkline(a: np.ndarray, n: int, all_finite: bool = False) -> np.ndarray | 
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+BUILD_FIRST_WAIT = 0.25    # s: how long the charts wait for the view to ask for a dataset
+BUILD_FIRST_MAX = 5.0      # s: ... and at most this long for that build to finish
+
+
+def _wait(event: threading.Event, seconds: float, stop: threading.Event) -> bool:
+    """Wait for ``event`` at most ``seconds``, giving up at once when ``stop`` is set."""
+    deadline = time.monotonic() + seconds
+    while not event.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
+        if stop.is_set() or time.monotonic() >= deadline:
+            return False
+    return True
+
+
 class CsvLoader(QObject):
     """Runs CSV reads and dataset builds in background threads; results arrive as signals.
 
@@ -223,6 +237,10 @@ class CsvLoader(QObject):
         self._build_lock = threading.Lock()
         self._build_pending: tuple[int, Table, DataSpec] | None = None
         self._build_thread: threading.Thread | None = None
+        # the column charts wait for the first build: "ready to train" comes first
+        self._build_asked = threading.Event()
+        self._build_idle = threading.Event()
+        self._build_idle.set()
         self.loading = False
         self.building = False
 
@@ -237,6 +255,7 @@ class CsvLoader(QObject):
         ticket = self._load_ticket
         stop = threading.Event()
         self._load_stop = stop
+        self._build_asked.clear()
         self.loading = True
         self.load_started.emit(str(path))
         self._start(self._run_load, ticket, str(path), delimiter, encoding, header, stop)
@@ -282,6 +301,11 @@ class CsvLoader(QObject):
             if stop.is_set():
                 raise Cancelled("cancelled")
             emit(ticket, "table", table)
+            # the view asks for a dataset at once: let that build have the cores first
+            if _wait(self._build_asked, BUILD_FIRST_WAIT, stop):
+                _wait(self._build_idle, BUILD_FIRST_MAX, stop)
+            if stop.is_set():
+                raise Cancelled("cancelled")
             profiles = profile_table(table)
             emit(ticket, "loaded", LoadedTable(table, profiles, time.perf_counter() - t0))
         except Cancelled:
@@ -319,7 +343,9 @@ class CsvLoader(QObject):
         ticket = self._build_ticket
         self.building = True
         self.build_started.emit()
+        self._build_asked.set()
         with self._build_lock:
+            self._build_idle.clear()
             self._build_pending = (ticket, table, spec)
             running = self._build_thread is not None and self._build_thread.is_alive()
             if not running:
@@ -340,6 +366,7 @@ class CsvLoader(QObject):
                 self._build_pending = None
                 if job is None:
                     self._build_thread = None
+                    self._build_idle.set()
                     return
             ticket, table, spec = job
             if ticket != self._build_ticket:
