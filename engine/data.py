@@ -249,8 +249,9 @@ def infer_task(table: Table, target: str) -> str:
         return "classification"
     values = table.frame[target].to_numpy()
     values = values[~np.isnan(values)]
-    if (0 < col.n_unique <= MAX_CLASSES_AUTO and len(values) >= 3 * col.n_unique
-            and np.all(values == np.round(values))):
+    if not np.all(values == np.round(values)):      # cheap, and settles most real targets
+        return "regression"
+    if 0 < col.n_unique <= MAX_CLASSES_AUTO and len(values) >= 3 * col.n_unique:
         return "classification"
     return "regression"
 
@@ -285,8 +286,9 @@ def _split(n: int, spec: DataSpec, y_class: np.ndarray | None) -> tuple[np.ndarr
         return np.arange(n - n_val), np.arange(n - n_val, n)
     rng = np.random.default_rng(spec.seed)
     if y_class is None:
-        perm = rng.permutation(n)
-        return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+        is_val = np.zeros(n, bool)          # the same rows as sorting the two halves of the
+        is_val[rng.permutation(n)[:n_val]] = True      # permutation, without the sorts
+        return np.flatnonzero(~is_val), np.flatnonzero(is_val)
     # stratified: share n_val among classes by largest remainder
     counts = np.bincount(y_class)
     quota = counts * (n_val / n)
