@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         """Let the data and training parts add their panels, plots and wiring."""
         install_data(self)
         self.training = install_training(self)
+        self.training.state_changed.connect(self._update_blocked)
 
     def _fill_examples_menu(self) -> None:
         for i, ex in enumerate(EXAMPLES):
@@ -258,6 +259,11 @@ class MainWindow(QMainWindow):
             self.issue_label.setText(_elide(f"⚠ {issues[0].message}{more}", 90))
             self.issue_label.setToolTip("\n".join(i.message for i in issues))
             self.issue_label.setStyleSheet("color: #dc2626; padding: 0 6px;")
+        elif self.training is not None and self.training.state in ("running", "paused"):
+            running = self.training.state == "running"      # not "ready to train": it is training
+            self.issue_label.setText("● training" if running else "❚❚ paused")
+            self.issue_label.setToolTip("Pause, Step or Stop in the Train menu or the toolbar")
+            self.issue_label.setStyleSheet("color: #1d4ed8; padding: 0 6px;")
         else:
             self.issue_label.setText("✓ ready to train" if not reason else _elide(f"⚠ {reason}", 90))
             self.issue_label.setToolTip("")

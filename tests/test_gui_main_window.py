@@ -503,3 +503,22 @@ def test_new_network_built_by_double_clicks_then_ctrl_l_reads_left_to_right(wind
     assert all(shown.contains(item.sceneBoundingRect()) for item in w.scene.nodes.values())
     qtbot.keyClick(w.canvas_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert w.document.positions == pos
+
+
+def test_the_status_bar_says_training_while_a_run_goes(window, qtbot):
+    """It said "✓ ready to train" all through a run."""
+    from PySide6.QtWidgets import QToolBar
+    ctl, label = window.training, window.issue_label
+    bar = window.findChild(QToolBar, "mainToolBar")
+
+    def press(action, state):
+        with qtbot.waitSignal(ctl.state_changed, check_params_cb=lambda s: s == state, timeout=10_000):
+            qtbot.mouseClick(bar.widgetForAction(action), Qt.MouseButton.LeftButton)
+
+    assert label.text() == "✓ ready to train"
+    press(window.actionTrain, "running")
+    assert label.text() == "● training"
+    press(window.actionPause, "paused")
+    assert label.text() == "❚❚ paused"
+    press(window.actionStop, "stopped")
+    assert label.text() == "✓ ready to train"
