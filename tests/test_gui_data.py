@@ -47,6 +47,23 @@ def open_import(qtbot, window, monkeypatch, path) -> ImportDialog:
     return dlg
 
 
+def hold_reads(monkeypatch, after_first_block: bool = False) -> threading.Event:
+    """Make the CSV reader wait (before its first block, or after it) until the returned
+    event is set: a read of a few MB is over before a test can act "while it reads"."""
+    gate = threading.Event()
+    real_read = table._WatchedFile.readinto
+
+    def held_read(self, b):
+        if not after_first_block:
+            gate.wait(TIMEOUT / 1000)
+        n = real_read(self, b)
+        if after_first_block:
+            gate.wait(TIMEOUT / 1000)
+        return n
+    monkeypatch.setattr(table._WatchedFile, "readinto", held_read)
+    return gate
+
+
 def set_role(qtbot, dlg: ImportDialog, column: str, role: str) -> None:
     with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
         choose(dlg._role_boxes[column], qtbot, role)
@@ -311,16 +328,9 @@ def test_cancel_a_large_load_stops_it(qtbot, window, monkeypatch, tmp_path):
     path = _big_csv(tmp_path)
     assert os.path.getsize(path) > 30e6
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
-    # the read takes a fraction of a second: hold it after each block until Cancel is
-    # clicked, so the click surely lands in the middle of the read
-    gate = threading.Event()
-    real_read = table._WatchedFile.readinto
-
-    def held_read(self, b):
-        n = real_read(self, b)
-        gate.wait(TIMEOUT / 1000)
-        return n
-    monkeypatch.setattr(table._WatchedFile, "readinto", held_read)
+    # the read takes a fraction of a second: hold it until Cancel is clicked,
+    # so the click surely lands in the middle of the read
+    gate = hold_reads(monkeypatch, after_first_block=True)
     ctl = window.data_controller
     with qtbot.waitSignal(ctl.dialog_opened, timeout=TIMEOUT) as opened:
         window.actionImportCsv.trigger()
@@ -544,6 +554,7 @@ def test_columns_are_listed_from_the_first_rows_and_roles_chosen_early_are_kept(
                                                                                  tmp_path):
     path = _big_csv(tmp_path, rows=200_000)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    gate = hold_reads(monkeypatch)              # the read waits until the role is chosen
     ctl = window.data_controller
     with qtbot.waitSignal(ctl.dialog_opened, timeout=TIMEOUT) as opened:
         window.actionImportCsv.trigger()
@@ -554,8 +565,10 @@ def test_columns_are_listed_from_the_first_rows_and_roles_chosen_early_are_kept(
     assert dlg.columns_table.rowCount() == 20                   # … but every column is listed
     assert dlg.columns_table.item(0, 1).text() == "number" and dlg.columns_table.item(0, 1).font().italic()
     assert dlg.role_of("c19") == "target" and not dlg.ok_button.isEnabled()
+    choose(dlg._role_boxes["c0"], qtbot, "target")              # chosen while the file is read
+    assert dlg.loaded is None
     with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
-        choose(dlg._role_boxes["c0"], qtbot, "target")          # chosen while the file is read
+        gate.set()
     assert dlg.loaded is not None and not dlg.columns_table.item(0, 1).font().italic()
     assert dlg.role_of("c0") == "target" and dlg.role_of("c19") == "feature"
     assert dlg.dataset.target_name == "c0" and dlg.ok_button.isEnabled()
