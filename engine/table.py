@@ -479,6 +479,10 @@ PART_BYTES = 4 << 20            # about this much per piece, at most MAX_PARTS p
 MAX_PARTS = 16
 
 
+class _Abandoned(Exception):
+    """A piece gave up because another piece failed (the file is then read in one piece)."""
+
+
 class _Watch:
     """Progress and Cancel shared by the pieces of one read (any thread may call it)."""
 
@@ -488,8 +492,11 @@ class _Watch:
         self._done = 0
         self._shown = -1.0
         self.stopped = False
+        self.abandoned = False          # a piece failed: the others need not finish
 
     def check(self) -> None:
+        if self.abandoned:
+            raise _Abandoned()
         if self.stopped or (self._cancel is not None and self._cancel()):
             self.stopped = True
             raise Cancelled("cancelled")
@@ -498,6 +505,7 @@ class _Watch:
         """Count from zero again (a second read after a failed one); what was shown stays."""
         with self._lock:
             self._done = 0
+            self.abandoned = False
 
     def advance(self, n: int) -> None:
         if self._progress is None:
@@ -559,6 +567,17 @@ def _parse(path: Path, start: int, end: int, watch: _Watch, kw: dict) -> pd.Data
         return pd.read_csv(io.BufferedReader(raw, 1 << 18), **kw)
 
 
+def _parse_piece(path: Path, start: int, end: int, watch: _Watch, kw: dict) -> pd.DataFrame:
+    """One piece; if it fails, the other pieces stop at their next block."""
+    try:
+        return _parse(path, start, end, watch, kw)
+    except Cancelled:
+        raise
+    except Exception:
+        watch.abandoned = True
+        raise
+
+
 def _read_parts(path: Path, size: int, kw: dict, watch: _Watch, workers: int) -> pd.DataFrame | None:
     """The file read as pieces on ``workers`` threads (pandas' parser releases the GIL),
     joined in order; None if the pieces cannot be trusted to equal one read (a quoted
@@ -572,7 +591,7 @@ def _read_parts(path: Path, size: int, kw: dict, watch: _Watch, workers: int) ->
         return None
     rest = {**kw, "header": None, "names": names}
     with ThreadPoolExecutor(min(workers, len(cuts) - 1), thread_name_prefix="csv-part") as pool:
-        futures = [pool.submit(_parse, path, a, b, watch, kw if i == 0 else rest)
+        futures = [pool.submit(_parse_piece, path, a, b, watch, kw if i == 0 else rest)
                    for i, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))]
         parts, failed = [], False
         for fut in futures:

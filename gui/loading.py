@@ -275,7 +275,6 @@ class CsvLoader(QObject):
 
     def _run_load(self, ticket: int, path: str, delimiter, encoding, header,
                   stop: threading.Event) -> None:
-        import time
         emit = self._safe(self._on_load_event)
         t0 = time.perf_counter()
         try:

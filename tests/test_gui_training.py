@@ -756,20 +756,22 @@ def test_the_loss_plot_follows_the_opened_project(qtbot, series_window):
     assert ctl.surface_plot.colorbar.axis.labelText == "MSE"
 
 
+def choose_optimizer(panel, name: str) -> None:
+    """Pick an optimizer in the panel's combo (as its ``activated`` signal reports a choice)."""
+    combo = panel.optimizer_combo
+    i = combo.findData(name)
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
+
+
 def test_momentum_is_editable_only_for_the_momentum_optimizer(qtbot, series_window):
     panel = series_window.training.panel
-    combo = panel.optimizer_combo
-
-    def choose(name):
-        i = combo.findData(name)
-        combo.setCurrentIndex(i)
-        combo.activated.emit(i)
     for name in ("sgd", "adam", "rmsprop", "adagrad"):
-        choose(name)
+        choose_optimizer(panel, name)
         assert not panel.momentum_edit.isEnabled(), name
         assert "Only the Momentum optimizer uses μ" in panel.momentum_edit.toolTip()
         assert not panel.momentum_label.isEnabled()
-    choose("momentum")
+    choose_optimizer(panel, "momentum")
     assert panel.momentum_edit.isEnabled() and panel.momentum_label.isEnabled()
     assert "Only" not in panel.momentum_edit.toolTip()
     assert series_window.document.train_config.optimizer == "momentum"
@@ -777,7 +779,7 @@ def test_momentum_is_editable_only_for_the_momentum_optimizer(qtbot, series_wind
     assert not panel.momentum_edit.isEnabled()
     panel.set_settings_enabled(True)
     assert panel.momentum_edit.isEnabled()
-    choose("sgd")
+    choose_optimizer(panel, "sgd")
     assert not panel.momentum_edit.isEnabled()
 
 
@@ -805,17 +807,11 @@ def test_a_bad_momentum_does_not_block_another_optimizer(qtbot, series_window):
     """μ = "abc" typed under Momentum, then SGD chosen: the disabled field must not stay red and
     keep Train blocked ("Fix the settings marked in red") where it cannot be fixed."""
     panel = series_window.training.panel
-    combo = panel.optimizer_combo
-
-    def choose(name):
-        i = combo.findData(name)
-        combo.setCurrentIndex(i)
-        combo.activated.emit(i)
-    choose("momentum")
+    choose_optimizer(panel, "momentum")
     panel.momentum_edit.clear()
     qtbot.keyClicks(panel.momentum_edit, "abc")
     assert panel.has_errors() and "momentum" in panel.error_label.text()
-    choose("sgd")
+    choose_optimizer(panel, "sgd")
     assert not panel.has_errors() and panel.error_label.isHidden()
     assert panel.momentum_edit.text() == "0.9" and panel.momentum_edit.styleSheet() == ""
     assert series_window.document.train_config.optimizer == "sgd"
