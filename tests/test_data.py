@@ -676,3 +676,44 @@ def test_cli_uses_a_date_as_one_number_and_refuses_a_date_target(tmp_path, capsy
     _, err = capsys.readouterr()
     assert code != 0 and "'Year' is a date column; choose a number or text column as the target" in err
     assert "Traceback" not in err
+
+
+def _huge_page_hint() -> bool:
+    """NumPy's current "huge pages for big arrays" setting (read by setting it back)."""
+    from numpy._core.multiarray import _set_madvise_hugepage
+    before = _set_madvise_hugepage(False)
+    _set_madvise_hugepage(before)
+    return before
+
+
+@pytest.mark.parametrize("hint", [True, False])
+def test_builds_drop_the_huge_page_hint_while_they_run_and_restore_it(monkeypatch, hint):
+    """Two builds overlapping on two threads: inside either the hint is off; after
+    both it is what it was before, whichever finished first."""
+    import threading
+
+    import engine.data as data
+    from numpy._core.multiarray import _set_madvise_hugepage
+    seen, both_inside = [], threading.Barrier(2, timeout=30)
+    real = data._assemble
+
+    def assemble(*args, **kw):
+        both_inside.wait()                  # both builds are inside at once
+        seen.append(_huge_page_hint())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(data, "_assemble", assemble)
+    frame = pd.DataFrame({"x": np.arange(50.0), "y": np.arange(50.0) % 7})
+    before = _set_madvise_hugepage(hint)
+    try:
+        threads = [threading.Thread(target=build_dataset,
+                                    args=(Table.from_frame(frame), DataSpec(target="y", task="regression")))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert seen == [False, False]
+        assert _huge_page_hint() is hint
+    finally:
+        _set_madvise_hugepage(before)
