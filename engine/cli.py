@@ -26,6 +26,10 @@ ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leak
                       "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
 
 
+# flags that mean something only in series mode (a project's series counts too)
+SERIES_ONLY = (("--lags", "lags"), ("--time-column", "time_column"))
+
+
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit status 2."""
 
@@ -65,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--target", help="column to predict")
     src.add_argument("--features", help="comma-separated feature columns (default: every other column)")
     src.add_argument("--series", help="series column: features are its previous --lags values")
-    src.add_argument("--lags", type=int, help="number of previous values (default 7)")
-    src.add_argument("--time-column", help="time column (for plots; never a feature)")
+    src.add_argument("--lags", type=int, help="with --series: number of previous values (default 7)")
+    src.add_argument("--time-column", help="with --series: time column (for plots; never a feature)")
     src.add_argument("--task", choices=["regression", "classification", "auto"])
     src.add_argument("--val-fraction", type=float)
     src.add_argument("--split", choices=["random", "chronological"])
@@ -109,6 +113,10 @@ def _data_spec(args, base: dict | None) -> DataSpec:
         v = getattr(args, key)
         if v is not None:
             d[key] = v
+    if not d.get("series"):
+        for flag, key in SERIES_ONLY:
+            if getattr(args, key) is not None:
+                raise UsageError(f"{flag} only applies with --series COL (time-series mode)")
     if "target" not in d:
         if d.get("series"):
             d["target"] = d["series"]

@@ -23,15 +23,20 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(argv: list[str]) -> int:
-    """Show the main window; ``argv[0]``, if given, is a project or CSV file to open."""
-    args = [a for a in argv if not a.startswith("-")]
+def run(files: list[str]) -> int:
+    """Show the main window; ``files[0]``, if given, is a project or CSV file to open.
+
+    Options were already read by ``main.py`` (``--help``, ``--``), so every entry
+    here is a file name, even one that starts with ``-``.
+    """
+    if len(files) > 1:
+        raise ValueError(f"give one file to open, not {len(files)}")
     app = make_app()
     from .main_window import MainWindow
     window = MainWindow()
     window.show()
-    if args:
-        path = os.path.abspath(args[0])
+    if files:
+        path = os.path.abspath(files[0])
         if not os.path.exists(path):
             window._show_error("Open", f"There is no file {path}")
         else:
