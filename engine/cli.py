@@ -2,7 +2,9 @@
 
 Progress goes to stderr; the final scores go to stdout as one line. Any bad
 input ends with exit status 2 and one line ``netcanvas train: error: …``;
-a run that diverges ends with status 3. No traceback reaches the user.
+a run that diverges ends with status 3; an ONNX export that onnxruntime does
+not reproduce within 1e-5 (relative) is not written and ends with status 1,
+as does an internal error. No traceback reaches the user.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -26,6 +29,9 @@ ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leak
                       "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
 
 
+# DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative
+# (measured as engine.export.verify_onnx does)
+ONNX_TOLERANCE = 1e-5
 # flags that mean something only in series mode (a project's series counts too)
 SERIES_ONLY = (("--lags", "lags"), ("--time-column", "time_column"))
 
@@ -160,6 +166,31 @@ def _check_output_path(flag: str, path: str) -> None:
         raise UsageError(f"{flag}: cannot write {path}: the folder {folder} is not writable")
 
 
+def _export_onnx_checked(model, pre, path: str, X_check) -> float:
+    """Write the ONNX model to a scratch folder next to ``path``, run it with
+    onnxruntime on ``X_check`` (raw rows), and move it over ``path`` only if it
+    agrees with the engine within :data:`ONNX_TOLERANCE`. Returns the largest
+    relative difference as :func:`engine.export.verify_onnx` measures it (inf when
+    onnxruntime gave NaN or infinite values). A file that fails the check is
+    removed, so ``path`` keeps what it held before."""
+    from .export import export_onnx, verify_onnx
+    target = os.path.abspath(path)
+    scratch = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(target))
+    try:
+        candidate = os.path.join(scratch, os.path.basename(target))
+        export_onnx(model, pre, candidate)
+        diff = verify_onnx(candidate, model, pre, X_check)
+        if diff <= ONNX_TOLERANCE:
+            try:
+                os.chmod(candidate, os.stat(target).st_mode & 0o7777)   # an existing file keeps its mode
+            except OSError:
+                pass
+            os.replace(candidate, target)
+        return diff
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _encoding_hint(message: str) -> str:
     """The engine says "save it as UTF-8"; without a window the other way is a flag."""
     if "is UTF-16 text" in message:
@@ -255,16 +286,21 @@ def _run(argv: list[str]) -> int:
 
     metrics = {k: _json_safe(v) for k, v in trainer.metrics().items()}
     if args.export:
-        from .export import ExportError, Preprocessing, export_npz, export_onnx, verify_onnx
+        from .export import ExportError, Preprocessing, export_npz
         pre = Preprocessing.from_dataset(dataset)
         ext = os.path.splitext(args.export)[1].lower()
         try:
             if ext == ".onnx":
-                export_onnx(trainer.model, pre, args.export)
                 X_check = dataset.X_raw("val") if dataset.n_val else dataset.X_raw("train")
-                diff = verify_onnx(args.export, trainer.model, pre, X_check)
+                diff = _export_onnx_checked(trainer.model, pre, args.export, X_check)
+                if not diff <= ONNX_TOLERANCE:          # NaN and inf land here too
+                    why = "" if math.isfinite(diff) else " (onnxruntime gave NaN or infinite values)"
+                    print(f"{PROG}: error: the exported ONNX model disagrees with the engine: largest "
+                          f"relative difference {diff:.2e}{why}, more than the {ONNX_TOLERANCE:.0e} "
+                          f"allowed; {args.export} was not written", file=sys.stderr)
+                    return 1
                 log(f"exported {args.export}; onnxruntime agrees with the engine "
-                    f"(largest relative difference {diff:.2e})")
+                    f"(largest relative difference {diff:.2e}, within {ONNX_TOLERANCE:.0e})")
                 metrics["onnx_max_rel_diff"] = diff
             elif ext == ".npz":
                 export_npz(trainer.model, pre, args.export)

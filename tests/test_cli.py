@@ -218,3 +218,50 @@ def test_resume_starts_from_the_saved_weights(capsys, tmp_path):
     assert resumed == pytest.approx(trained, rel=0.1)
     code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--resume")
     assert code == 2 and "--resume needs a --project" in one_error_line(err)
+
+
+class _DisagreeingSession:
+    """onnxruntime's session with its answers changed: ``bend`` maps the true output to the returned one."""
+
+    def __init__(self, real, bend):
+        self._real, self._bend = real, bend
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def run(self, *a, **k):
+        return [self._bend(out) for out in self._real.run(*a, **k)]
+
+
+@pytest.mark.parametrize("bend, shown", [
+    (lambda out: out * np.float32(1.001), "1.00e-03"),     # 0.1 % off: 100× the contract's 1e-5
+    (lambda out: np.full_like(out, np.nan), "inf"),        # NaN used to reach --metrics and fail there
+])
+def test_onnx_that_disagrees_with_the_engine_fails_and_writes_nothing(capsys, tmp_path, monkeypatch,
+                                                                       bend, shown):
+    """Was: "onnxruntime agrees" whatever the difference, exit 0."""
+    import onnxruntime as ort
+    real_session = ort.InferenceSession
+    monkeypatch.setattr(ort, "InferenceSession", lambda *a, **k: _DisagreeingSession(real_session(*a, **k), bend))
+    onnx_path, metrics = tmp_path / "m.onnx", tmp_path / "m.json"
+    onnx_path.write_bytes(b"an earlier export")
+    code, out, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:sigmoid",
+                         "--epochs", "1", "--export", str(onnx_path), "--metrics", str(metrics))
+    assert code == 1 and out == ""
+    line = one_error_line(err)
+    assert "disagrees with the engine" in line and f"largest relative difference {shown}" in line
+    assert "1e-05" in line and "not written" in line
+    assert "agrees" not in err.replace("disagrees", "")
+    assert onnx_path.read_bytes() == b"an earlier export"        # the old file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]  # no metrics, no scratch files
+
+
+def test_onnx_export_reports_its_difference_against_the_tolerance(capsys, tmp_path):
+    onnx_path = tmp_path / "m.onnx"
+    code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:sigmoid",
+                       "--epochs", "1", "--export", str(onnx_path), "--metrics", str(tmp_path / "m.json"))
+    assert code == 0, err
+    diff = json.loads((tmp_path / "m.json").read_text())["onnx_max_rel_diff"]
+    assert 0 <= diff <= 1e-5
+    assert f"largest relative difference {diff:.2e}, within 1e-05" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.onnx"]
