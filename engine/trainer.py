@@ -158,6 +158,17 @@ class _Growable:
     def view(self) -> np.ndarray:
         return self.buf[:self.n]
 
+    def put(self, start: int, values) -> None:
+        """Write ``values`` from position ``start`` on; whatever came after is dropped."""
+        values = np.asarray(values, np.float64)
+        n = min(start, self.n) + len(values)
+        if n > len(self.buf):
+            new = np.empty((max(2 * len(self.buf), n),) + self.buf.shape[1:], np.float64)
+            new[:self.n] = self.buf[:self.n]
+            self.buf = new
+        self.buf[min(start, self.n):n] = values.reshape((len(values),) + self.buf.shape[1:])
+        self.n = n
+
     def fill(self, values) -> None:
         """Replace the contents with ``values``."""
         values = np.asarray(values, np.float64)
@@ -241,6 +252,7 @@ class Trainer:
         self.updates_per_epoch = -(-self.n_train // self.batch_size)
         self.updates = 0
         self.epoch = 0                  # completed epochs
+        self.epoch_goal = cfg.epochs    # the run ends after this epoch (0: when stopped)
         self._pos = 0                   # next example index inside the current epoch
         self._Xs = self._ys = None
         self.finished = False
@@ -375,10 +387,69 @@ class Trainer:
                                     f"improved for {cfg.early_stopping} epochs; kept the best weights "
                                     f"(epoch {self.epoch - cfg.early_stopping}).")
                     return
-        if cfg.epochs and self.epoch >= cfg.epochs:
+        if self.epoch_goal and self.epoch >= self.epoch_goal:
             self.finished = True
             self.stop_reason = "epochs"
             self.message = f"finished {self.epoch} epochs ({self.updates} updates)."
+
+    # -- going on ---------------------------------------------------------------
+    def continue_run(self) -> None:
+        """Train on after the run finished (its epochs, or early stopping) or from an adopted
+        history: the planned epochs if they are not done yet, else ``config.epochs`` more.
+        The history, counters and weights go on from where they are."""
+        cfg = self.config
+        self.epoch_goal = cfg.epochs if not cfg.epochs or self.epoch < cfg.epochs else self.epoch + cfg.epochs
+        self.finished, self.stop_reason, self.message, self.diverged_at = False, None, "", None
+        self._since_best = 0
+
+    def adopt_history(self, history: dict) -> None:
+        """Go on from a saved run (a reopened project): its per-update losses and epoch
+        records come first and the counters continue from them; its path too, when it
+        tracked the same pair and ends where the weights are. The batch order and the
+        optimizer's running averages start afresh (they are not saved)."""
+        losses = np.asarray(history.get("update_loss") or [], np.float64).ravel()
+        epochs = [dict(r) for r in history.get("epochs") or [] if isinstance(r, dict)]
+        self.update_loss.fill(losses)
+        self.epochs = epochs
+        self.updates = max(len(losses), int(epochs[-1].get("updates", 0)) if epochs else 0)
+        self.epoch = int(epochs[-1].get("epoch", len(epochs))) if epochs else 0
+        self._pos, self._Xs, self._ys = 0, None, None
+        last_val = epochs[-1].get("val_loss", math.nan) if epochs else math.nan
+        known = isinstance(last_val, (int, float)) and math.isfinite(last_val)
+        self._best_val = float(last_val) if known else math.inf      # early stopping: best since here
+        self._best = self.model.flat_params.copy() if known else None
+        track = self._track_idx
+        path = np.asarray(history.get("trajectory") or [], np.float64)
+        if (track and list(history.get("track") or []) == list(self.config.track) and path.size
+                and path.size % 2 == 0
+                and np.allclose(path.reshape(-1, 2)[-1], self.model.flat_params[track], rtol=1e-5, atol=1e-7)):
+            self.trajectory.fill(path.reshape(-1, 2))
+        self.continue_run()
+
+    def continue_from(self, other: "Trainer") -> None:
+        """Go on from another trainer on the same graph and data whose settings differ (a new
+        learning rate, batch size, optimizer, number of epochs, ...): its weights, history and
+        counters; its batch order when the batch size is the same and the optimizer's state
+        when the optimizer is. A run that had not finished keeps its plan (see continue_run)."""
+        np.copyto(self.model.flat_params, other.model.flat_params)
+        np.copyto(self._backup, self.model.flat_params)
+        self.update_loss.fill(other.update_loss.view())
+        self.epochs = [dict(r) for r in other.epochs]
+        self.updates, self.epoch, self.seconds = other.updates, other.epoch, other.seconds
+        if list(self.config.track) == list(other.config.track):
+            self.trajectory.fill(other.trajectory.view())
+        if self.batch_size == other.batch_size and other._Xs is not None:
+            self._pos, self._Xs, self._ys = other._pos, other._Xs, other._ys
+            self.rng.bit_generator.state = other.rng.bit_generator.state
+        same_opt = (self.config.optimizer == other.config.optimizer
+                    and (self.config.optimizer != "momentum" or self.config.momentum == other.config.momentum))
+        if same_opt:
+            self.optimizer.state = {k: {kk: vv.copy() for kk, vv in v.items()}
+                                    for k, v in other.optimizer.state.items()}
+            self.optimizer.t = other.optimizer.t
+        self._best_val, self._since_best = other._best_val, other._since_best
+        self._best = None if other._best is None else other._best.copy()
+        self.continue_run()
 
     # -- state transfer ---------------------------------------------------------
     def set_weights(self, weights: dict) -> None:
@@ -401,7 +472,7 @@ class Trainer:
         if idx:
             self.trajectory.append(self.model.flat_params[idx])
 
-    _SCALARS = ("updates", "epoch", "_pos", "finished", "stop_reason", "message", "diverged_at",
+    _SCALARS = ("updates", "epoch", "epoch_goal", "_pos", "finished", "stop_reason", "message", "diverged_at",
                 "seconds", "_best_val", "_since_best")
 
     def state_dict(self) -> dict:

@@ -33,6 +33,7 @@ class Document(QObject):
     modified_changed = Signal(bool)
     path_changed = Signal(str)
     replaced = Signal()                # a whole new project was loaded: rebuild every view
+    about_to_save = Signal()           # last chance to bring results up to date (training runs)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

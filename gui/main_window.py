@@ -328,9 +328,13 @@ class MainWindow(QMainWindow):
     # -- dialogs (tests patch these) -------------------------------------------------
     def _ask_unsaved(self) -> QMessageBox.StandardButton:
         B = QMessageBox.StandardButton
+        training = getattr(self, "training", None)
+        running = training is not None and training.state in ("running", "paused")
+        more = ("\nTraining is under way: Save keeps the weights and history so far."
+                if running else "")
         return QMessageBox.question(
             self, "Unsaved changes",
-            f"“{self.document.name}” has changes that are not saved.\nSave them first?",
+            f"“{self.document.name}” has changes that are not saved.{more}\nSave them first?",
             B.Save | B.Discard | B.Cancel, B.Save)
 
     def _ask_open_path(self) -> str | None:

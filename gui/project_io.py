@@ -145,6 +145,7 @@ class ProjectIO:
         name = self.doc.name
         if path != self.doc.path:
             name = os.path.splitext(os.path.basename(path))[0]
+        self.doc.about_to_save.emit()          # a run in progress writes its weights so far
         try:
             save_project(self.current_project(name), path)
         except ProjectError as exc:

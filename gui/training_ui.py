@@ -16,8 +16,15 @@ also watches the window's Close event and ``QApplication.aboutToQuit``.
 
 States: ``idle`` (no trainer yet, or after Reset), ``running``, ``paused``
 (thread alive, waiting), ``stopped`` (thread gone; Train continues the same
-run), ``finished`` (epochs done, early stop or divergence; Train starts a new
-run from the trained weights).
+run), ``finished`` (epochs done, early stop or divergence).
+
+Train always goes on from where the network is, history included: after a
+finished run for another ``epochs`` epochs; after new settings (learning rate,
+batch size, optimizer, …) with the same weights, batch order and optimizer
+state where they still apply; after reopening a project from its saved weights
+and history. Only Reset (or a new graph or data, or a diverged run) starts
+the history afresh. While a run goes the project counts as modified, and Save
+writes the weights and history as of the latest update.
 """
 from __future__ import annotations
 
@@ -118,6 +125,7 @@ class TrainingController(QObject):
         document.dataset_changed.connect(self._on_dataset_changed)
         document.config_changed.connect(self._on_config_changed)
         document.replaced.connect(self._on_replaced)
+        document.about_to_save.connect(self._on_about_to_save)
         self._pending: dict = {}
         self._frame_order = ("loss", "fit", "loss", "units", "loss", "path")
         self._frame_i = 0
@@ -247,7 +255,8 @@ class TrainingController(QObject):
     def _describe_run(self, tr: Trainer) -> None:
         """Tell the loss plot the loss's name and how long the run is (its x axis spans the run)."""
         self._set_loss_name(tr.config.loss)
-        self.loss_plot.set_run(tr.updates_per_epoch, tr.config.epochs * tr.updates_per_epoch)
+        left = max(0, tr.epoch_goal - tr.epoch) * tr.updates_per_epoch if tr.epoch_goal else 0
+        self.loss_plot.set_run(tr.updates_per_epoch, tr.updates + left if left else 0)
 
     def _describe_document(self) -> None:
         """Before any run: the plots name the document's loss and span its run (as ``_describe_run``
@@ -314,7 +323,7 @@ class TrainingController(QObject):
         self._launch(paused=False)
 
     def _ensure_trainer(self) -> bool:
-        """A trainer ready to go: the current one if nothing changed, else a new one."""
+        """A trainer ready to go on from where the network is (see the module docstring)."""
         blocked = self._blocked()
         if blocked:
             self.panel.show_message(f"Cannot train yet: {blocked}.", "error")
@@ -325,31 +334,60 @@ class TrainingController(QObject):
             return False
         if self.worker is not None:
             self._stop_worker()
-        reuse = (self.trainer is not None and self._key == self._build_key()
-                 and not self.trainer.finished)
-        if reuse:
+        old, key = self.trainer, self._build_key()
+        diverged = old is not None and old.diverged_at is not None
+        if old is not None and self._key == key and not diverged:
+            if old.finished:       # the planned epochs are done (or early stopping): as many more
+                old.continue_run()
+                self._describe_run(old)
+                self._status(f"Going on to epoch {old.epoch_goal:,} (Reset for fresh weights)")
             return True
-        key = self._build_key()
-        same_graph = self.trainer is not None and self._key is not None and self._key[0] == key[0]
-        weights = self.trainer.model.get_weights() if same_graph else self.document.weights
-        diverged = self.trainer is not None and self.trainer.diverged_at is not None
+        same_graph = old is not None and self._key is not None and self._key[0] == key[0]
+        same_data = same_graph and self._key[1] == key[1]
+        weights = old.model.get_weights() if same_graph else self.document.weights
         if diverged:               # the last finite weights of a diverged run are huge: start afresh
             weights = None
         try:
-            self.trainer = self._new_trainer(weights)
+            self.trainer = tr = self._new_trainer(None if same_data else weights)
         except (ConfigError, ValueError) as exc:
             self.trainer = None
             self.panel.show_message(f"Cannot train: {exc}", "error")
             self._status(f"Cannot train: {exc}")
             return False
+        going_on = False
+        if same_data and not diverged:             # new settings: the same run goes on
+            if old.config.loss == tr.config.loss:
+                tr.continue_from(old)
+                going_on = True
+            else:                                  # another loss: its curve starts afresh
+                tr.set_weights(weights)
+        elif old is None and weights is not None and _weights_match(tr.model, weights) \
+                and self.document.history:        # a reopened project: its saved run goes on
+            tr.adopt_history(self.document.history)
+            going_on = True
         self._clear_plots()
-        self._describe_run(self.trainer)
-        continuing = _weights_match(self.trainer.model, weights)
-        if continuing:
+        self._describe_run(tr)
+        if going_on:
+            self._show_history(tr)
+            self._status(f"Going on from update {tr.updates:,} (Reset for fresh weights)")
+        elif _weights_match(tr.model, weights):
             self._status("Continuing from the trained weights (Reset for fresh ones)")
         elif diverged:
             self._status("The last run diverged: training starts again from fresh weights")
         return True
+
+    def _show_history(self, tr: Trainer) -> None:
+        """The plots show ``tr``'s run so far (the worker sends only what comes next)."""
+        self.loss_plot.set_history(tr.update_loss.view(), tr.epochs)
+        self._epochs_seen = [dict(r) for r in tr.epochs]
+        if tr.update_loss.n:
+            self._last_loss = float(tr.update_loss.view()[-1])
+        self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
+
+    def _on_about_to_save(self) -> None:
+        """Save during a run: the weights and history as of the latest update go into the project."""
+        if self.worker is not None and self.trainer is not None and self.state in ("running", "paused"):
+            self._write_results()
 
     def _launch(self, paused: bool, steps: int = 0, epoch: bool = False) -> None:
         tr = self.trainer
@@ -487,8 +525,10 @@ class TrainingController(QObject):
                 self._frame_timer.start()
         else:
             self._flush_plots()
-        epochs = self.trainer.config.epochs if self.trainer is not None else 0
+        epochs = self.trainer.epoch_goal if self.trainer is not None else 0
         self.panel.show_progress(snap, epochs)
+        if len(snap.loss_new) and live:
+            self.document.mark_modified()       # the project now differs from its file
         self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
         if snap.weights is not None and snap.state == "paused":
             self.document.set_results(snap.weights, None if snap.history is None else snap.history)

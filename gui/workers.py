@@ -238,10 +238,17 @@ class ProcessTrainingWorker(_WorkerBase):
         if snap.params is not None and len(snap.params) == len(tr.model.flat_params):
             np.copyto(tr.model.flat_params, snap.params)
         tr.updates, tr.epoch = snap.updates, snap.epoch
+        # the history as well, so that Save during a run writes everything so far
+        if len(snap.loss_new):
+            tr.update_loss.put(snap.loss_start, snap.loss_new)
+        if snap.epochs_new:
+            tr.epochs[snap.epochs_start:] = [dict(r) for r in snap.epochs_new]
         tr.finished, tr.stop_reason, tr.message = snap.finished, snap.stop_reason, snap.message
         tr.diverged_at = snap.diverged_at
         if snap.track and list(snap.track) != list(tr.config.track):
             retrack(tr, snap.track)
+        if len(snap.path_new):
+            tr.trajectory.put(snap.path_start, snap.path_new)
 
 
 def make_worker(kind: str | None = None, *args, **kwargs) -> _WorkerBase:

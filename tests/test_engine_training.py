@@ -550,3 +550,94 @@ def test_set_track_restarts_the_path_at_the_current_point():
                                              tr.model.get_scalar("dense1.b[0]")])
     with pytest.raises(ConfigError, match="no parameter 'dense9.W'"):
         tr.set_track(["dense9.W[0,0]", "dense1.b[0]"])
+
+
+# going on: after a finished run, with new settings, from a saved history -----------------
+
+def test_a_finished_run_goes_on_for_the_same_number_of_epochs_more():
+    X, y = _linear_data(n=100)
+    tr = _trainer(sequential(3, []), X, y, lr=0.02, batch_size=10, epochs=3, seed=1)
+    tr.run()
+    assert tr.finished and tr.epoch == 3 and tr.updates == 30
+    losses = tr.update_loss.view().copy()
+    tr.continue_run()
+    assert not tr.finished and tr.epoch_goal == 6
+    tr.run()
+    assert tr.finished and tr.stop_reason == "epochs" and tr.epoch == 6 and tr.updates == 60
+    np.testing.assert_array_equal(tr.update_loss.view()[:30], losses)      # the history goes on
+    assert [r["epoch"] for r in tr.epochs] == [1, 2, 3, 4, 5, 6]
+    assert tr.message.startswith("finished 6 epochs")
+
+
+def test_new_settings_mid_run_keep_history_batch_order_and_optimizer_state():
+    """A new learning rate at update 30 of an Adam run: the same batches and moments go on
+    (the run equals one that switched its learning rate in place), the plan is kept."""
+    X, y = _linear_data(n=300)
+    g = sequential(3, [(6, "tanh")])
+    settings = dict(optimizer="adam", lr=0.01, batch_size=16, epochs=4, seed=3,
+                    track=["dense2.b[0]", "dense2.W[0,0]"])
+    first = _trainer(g, X, y, **settings)
+    first.run(max_updates=30)
+    same = _trainer(g, X, y, **settings)
+    same.load_state_dict(first.state_dict())
+    same.optimizer.lr = 0.002                   # the reference: the rate switched in place
+    same.run()
+    second = _trainer(g, X, y, **{**settings, "lr": 0.002})
+    second.continue_from(first)
+    assert second.updates == 30 and second.epoch == 1 and second.epoch_goal == 4
+    second.run()
+    np.testing.assert_array_equal(second.model.flat_params, same.model.flat_params)
+    np.testing.assert_array_equal(second.update_loss.view(), same.update_loss.view())
+    np.testing.assert_array_equal(second.trajectory.view(), same.trajectory.view())
+    assert second.epochs == same.epochs and second.updates == 4 * 19
+
+
+def test_a_new_batch_size_or_optimizer_starts_their_state_afresh_but_keeps_the_history():
+    X, y = _linear_data(n=100)
+    g = sequential(3, [])
+    first = _trainer(g, X, y, optimizer="adam", lr=0.01, batch_size=10, epochs=2, seed=0)
+    first.run()
+    second = _trainer(g, X, y, optimizer="sgd", lr=0.01, batch_size=25, epochs=2, seed=0)
+    second.continue_from(first)
+    assert second.optimizer.state == {} and second._Xs is None
+    np.testing.assert_array_equal(second.model.flat_params, first.model.flat_params)
+    assert second.epoch_goal == 4                  # the planned 2 were done: 2 more
+    second.run()
+    assert second.updates == 20 + 2 * 4 and [r["updates"] for r in second.epochs] == [10, 20, 24, 28]
+
+
+def test_a_saved_history_is_adopted_and_the_run_goes_on_from_it():
+    X, y = _linear_data(n=100)
+    g = sequential(3, [])
+    track = ["dense1.b[0]", "dense1.W[0,0]"]
+    done = _trainer(g, X, y, lr=0.02, batch_size=10, epochs=5, seed=2, track=track)
+    done.run(max_updates=35)                        # stopped in epoch 4
+    saved_weights, saved = done.model.get_weights(), done.history()
+    reopened = _trainer(g, X, y, lr=0.02, batch_size=10, epochs=5, seed=2, track=track)
+    reopened.set_weights(saved_weights)
+    reopened.adopt_history(saved)
+    assert (reopened.updates, reopened.epoch, reopened.epoch_goal) == (35, 3, 5)
+    np.testing.assert_array_equal(reopened.trajectory.view(), done.trajectory.view())
+    reopened.run()
+    assert reopened.epoch == 5 and reopened.updates == 35 + 20   # two whole epochs from a fresh order
+    np.testing.assert_array_equal(reopened.update_loss.view()[:35], saved["update_loss"])
+    assert reopened.epochs[:3] == saved["epochs"]
+    # another pair, or a path that does not end at the weights: the path restarts here
+    other = _trainer(g, X, y, lr=0.02, batch_size=10, epochs=5, seed=2, track=track[::-1])
+    other.set_weights(saved_weights)
+    other.adopt_history(saved)
+    assert other.trajectory.n == 1 and other.updates == 35
+
+
+def test_growable_put_overwrites_from_a_position_and_grows():
+    from engine.trainer import _Growable
+    g = _Growable()
+    g.put(0, np.arange(5.0))
+    g.put(3, [10.0, 11.0, 12.0])
+    np.testing.assert_array_equal(g.view(), [0, 1, 2, 10, 11, 12])
+    g.put(6, np.ones(10_000))
+    assert g.n == 10_006 and g.view()[5] == 12.0
+    p = _Growable(2)
+    p.put(0, [[1.0, 2.0], [3.0, 4.0]])
+    p.put(1, [[5.0, 6.0]])
+    np.testing.assert_array_equal(p.view(), [[1, 2], [5, 6]])

@@ -170,7 +170,8 @@ class LossPlot(QWidget):
     def set_history(self, update_loss, epochs) -> None:
         """Show a saved history (e.g. from a reopened project)."""
         self.clear()
-        self.append(0, np.asarray(update_loss or [], np.float64), list(epochs or []))
+        losses = np.asarray([] if update_loss is None else update_loss, np.float64)
+        self.append(0, losses, list(epochs or []))
 
     def _visible_slice(self) -> tuple[int, int]:
         n = self._y.n

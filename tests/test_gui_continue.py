@@ -1,0 +1,158 @@
+"""Train goes on from where the network is: after a finished run, after new settings, after
+reopening a project; and a run in progress is part of the project (modified, saved, asked about).
+
+A person's clicks drive a real worker; the tests wait on signals, never on sleep.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QMessageBox
+
+from engine.graph import sequential
+from engine.project import load_project
+from gui.workers import Snapshot
+from tests.test_gui_training import (  # noqa: F401 - fixtures used by name
+    click, isolated_settings, no_thread_left, open_window, series_dataset, series_window, training_threads,
+)
+
+
+def _train_to_the_end(qtbot, ctl) -> None:
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000) as blocker:
+        click(qtbot, ctl.panel.train_button)
+    assert blocker.args == ["epochs"]
+
+
+def test_train_after_a_finished_run_goes_on_for_as_many_epochs_more(qtbot, series_window):
+    ctl = series_window.training
+    _train_to_the_end(qtbot, ctl)
+    first = ctl.trainer.update_loss.view().copy()
+    assert ctl.trainer.epoch == 3 and ctl.loss_plot.update_count() == 3 * 37
+    _train_to_the_end(qtbot, ctl)
+    tr = ctl.trainer
+    assert tr.epoch == 6 and tr.updates == 6 * 37
+    assert ctl.loss_plot.update_count() == 6 * 37 and ctl.loss_plot.epoch_count() == 6
+    np.testing.assert_array_equal(tr.update_loss.view()[:len(first)], first)
+    assert "Epoch 6 / 6" in ctl.panel.progress_label.text()
+    history = series_window.document.history
+    assert len(history["update_loss"]) == 6 * 37 and [r["epoch"] for r in history["epochs"]] == list(range(1, 7))
+
+
+def test_a_new_learning_rate_while_paused_keeps_the_curve_and_the_count(qtbot, series_window):
+    ctl = series_window.training
+    snaps: list[Snapshot] = []
+    ctl.snapshot_received.connect(snaps.append)
+    click(qtbot, ctl.panel.train_button)
+    qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].updates > 40, timeout=20000)
+    with qtbot.waitSignal(ctl.state_changed, timeout=10000):
+        click(qtbot, ctl.panel.pause_button)
+    qtbot.waitUntil(lambda: snaps[-1].state == "paused", timeout=10000)
+    n0 = snaps[-1].updates
+    before = ctl.loss_plot.update_curve.getData()[1][:n0].copy()
+    ctl.panel.lr_edit.clear()
+    qtbot.keyClicks(ctl.panel.lr_edit, "0.01")
+    assert series_window.document.train_config.lr == 0.01
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000):
+        click(qtbot, ctl.panel.train_button)
+    tr = ctl.trainer
+    assert tr.config.lr == 0.01 and tr.epoch == 3 and tr.updates == 3 * 37     # the plan is kept
+    assert ctl.loss_plot.update_count() == 3 * 37
+    np.testing.assert_array_equal(ctl.loss_plot.update_curve.getData()[1][:n0], before)
+
+
+def test_a_reopened_project_goes_on_from_its_saved_run(qtbot, series_window):
+    win, ctl = series_window, series_window.training
+    _train_to_the_end(qtbot, ctl)
+    doc = win.document
+    weights, history, cfg, ds = doc.weights, doc.history, doc.train_config, doc.dataset
+    doc.replace(doc.graph, dict(doc.positions), train_config=cfg, data_spec=ds.spec, dataset=ds,
+                weights=weights, history=history)
+    assert ctl.trainer is None and ctl.loss_plot.update_count() == 3 * 37    # the saved curve is shown
+    _train_to_the_end(qtbot, ctl)
+    tr = ctl.trainer
+    assert tr.epoch == 6 and tr.updates == 6 * 37 and ctl.loss_plot.epoch_count() == 6
+    np.testing.assert_array_equal(tr.update_loss.view()[:3 * 37], history["update_loss"])
+
+
+def test_reset_then_train_starts_the_history_afresh(qtbot, series_window):
+    ctl = series_window.training
+    _train_to_the_end(qtbot, ctl)
+    with qtbot.waitSignal(ctl.views_updated, timeout=10000):
+        click(qtbot, ctl.panel.reset_button)
+    _train_to_the_end(qtbot, ctl)
+    assert ctl.trainer.epoch == 3 and ctl.loss_plot.update_count() == 3 * 37
+
+
+def _main_window(qtbot, tmp_path, monkeypatch):
+    from gui.main_window import MainWindow
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.io.open_example(0, ask=False)
+    qtbot.waitUntil(lambda: win.document.dataset is not None, timeout=30000)
+    target = tmp_path / "run.ncproj"
+    monkeypatch.setattr(win, "_ask_save_path", lambda: str(target))
+    return win, target
+
+
+def test_save_during_a_run_writes_the_weights_and_history_so_far(qtbot, tmp_path, monkeypatch):
+    win, target = _main_window(qtbot, tmp_path, monkeypatch)
+    ctl = win.training
+    snaps: list[Snapshot] = []
+    ctl.snapshot_received.connect(snaps.append)
+    win.io.save()                                   # saved before training: not modified
+    assert not win.document.is_modified()
+    click(qtbot, ctl.panel.train_button)
+    qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].updates > 30, timeout=20000)
+    assert win.document.is_modified() and "*" in win.windowTitle()
+    win.actionSave.trigger()
+    done = ctl.trainer.updates                      # the mirror as saved
+    saved = load_project(target)
+    assert saved.weights is not None and saved.history is not None
+    assert 30 < len(saved.history["update_loss"]) == done
+    mirror = ctl.trainer.model.get_weights()
+    for name, w in saved.weights.items():
+        np.testing.assert_array_equal(w, mirror[name])
+    assert len(saved.history["trajectory"]) == done + 1
+    click(qtbot, ctl.panel.stop_button)
+    win.document.mark_saved()
+    win.close()
+
+
+def test_closing_during_a_run_asks_first_and_cancel_keeps_it_going(qtbot, tmp_path, monkeypatch):
+    win, _ = _main_window(qtbot, tmp_path, monkeypatch)
+    ctl = win.training
+    snaps: list[Snapshot] = []
+    ctl.snapshot_received.connect(snaps.append)
+    win.document.mark_saved()
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.Cancel]
+
+    def ask():
+        asked.append(win.document.name)
+        return answer[0]
+    monkeypatch.setattr(win, "_ask_unsaved", ask)
+    click(qtbot, ctl.panel.train_button)
+    qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].updates > 10, timeout=20000)
+    win.close()
+    assert asked and win.isVisible() and ctl.state == "running" and training_threads()
+    answer[0] = QMessageBox.StandardButton.Discard
+    win.close()
+    assert len(asked) == 2 and not win.isVisible()
+    qtbot.waitUntil(lambda: not training_threads(), timeout=10000)
+
+
+def test_a_graph_edit_after_training_starts_a_new_history(qtbot):
+    """Another network (a wider layer): the old curve belongs to the old network, so the new
+    run's curve starts at update 1."""
+    win = open_window(qtbot, sequential(7, [(4, "sigmoid")]), series_dataset())
+    ctl = win.training
+    try:
+        _train_to_the_end(qtbot, ctl)
+        doc = win.document
+        node = next(n for n in doc.graph.nodes.values() if n.kind == "dense" and n.params.get("units") == 4)
+        doc.graph.set_params(node.id, {"units": 6})
+        _train_to_the_end(qtbot, ctl)
+        assert ctl.trainer.epoch == 3 and ctl.loss_plot.update_count() == 3 * 37
+    finally:
+        win.training.shutdown()
