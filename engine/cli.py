@@ -20,7 +20,7 @@ import time
 from .data import DataError, DataSpec, load_dataset
 from .graph import ACTIVATION_KINDS, Graph, GraphError, sequential
 from .model import ModelError
-from .trainer import ConfigError, TrainConfig, Trainer, default_loss
+from .trainer import ConfigError, TrainConfig, Trainer, default_loss, evaluate
 
 __all__ = ["main", "parse_hidden", "UsageError"]
 
@@ -91,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--optimizer", choices=["sgd", "momentum", "adam", "rmsprop", "adagrad"])
     net.add_argument("--lr", type=float, help="learning rate η")
     net.add_argument("--batch-size", type=int)
-    net.add_argument("--epochs", type=int)
+    net.add_argument("--epochs", type=int,
+                     help="epochs to train; 0 with a trained --project: no training, only score "
+                          "(and --export) its saved weights")
     net.add_argument("--early-stopping", type=int, help="patience in epochs (0 = off)")
     net.add_argument("--seed", type=int)
     net.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
@@ -217,6 +219,18 @@ def _run(argv: list[str]) -> int:
     if not csv:
         raise UsageError("give --csv FILE (or --project FILE with a dataset)")
     spec = _data_spec(args, project.data_spec if project else None)
+    evaluate_only = args.epochs == 0
+    if args.resume or evaluate_only:
+        flag = "--resume" if args.resume else "--epochs 0"
+        if project is None:
+            raise UsageError("--resume needs a --project that holds trained weights" if args.resume else
+                             "--epochs 0 scores (and exports) saved weights without training; "
+                             "it needs a --project that holds trained weights")
+        if project.weights is None:
+            raise UsageError(f"{flag}: the project {os.path.basename(args.project)} has no trained weights; "
+                             f"give --epochs N to train it")
+        if args.hidden is not None:
+            raise UsageError(f"{flag} keeps the project's network; leave out --hidden")
     if args.export and os.path.splitext(args.export)[1].lower() not in (".onnx", ".npz"):
         raise UsageError(f"--export: '{args.export}' must end in .onnx or .npz")
     for flag, path in (("--export", args.export), ("--metrics", args.metrics),
@@ -252,39 +266,35 @@ def _run(argv: list[str]) -> int:
         cfg.dtype = "float64"
     if args.loss is None and (project is None or cfg.loss not in _losses(dataset.task)):
         cfg.loss = default_loss(dataset.task)
-    if cfg.epochs == 0:
-        raise UsageError("--epochs must be at least 1 without a window (0 means 'until stopped')")
+    if cfg.epochs == 0 and not evaluate_only:       # a project saved with "until stopped"
+        raise UsageError("the project trains until stopped (epochs 0), which needs the window; give "
+                         "--epochs N to train N epochs, or --epochs 0 to score its saved weights")
 
     trainer = Trainer(graph, dataset, cfg)
-    if args.resume:
-        if project is None or project.weights is None:
-            raise UsageError("--resume needs a --project that holds trained weights")
-        if args.hidden is not None:
-            raise UsageError("--resume keeps the project's network; leave out --hidden")
+    if args.resume or evaluate_only:
+        flag = "--resume" if args.resume else "--epochs 0"
         try:
             trainer.set_weights(project.weights)
         except ModelError as exc:
-            raise UsageError(f"--resume: the saved weights do not fit the network now ({exc})") from None
-        log("starting from the project's saved weights")
+            raise UsageError(f"{flag}: the saved weights do not fit the network now ({exc})") from None
+        log("no training (--epochs 0): scoring the project's saved weights" if evaluate_only
+            else "starting from the project's saved weights")
     log(f"model: {len(graph.nodes)} nodes, {trainer.model.parameter_count()} parameters; "
-        f"{trainer.summary()}; {cfg.optimizer} η={cfg.lr:g}, loss {cfg.loss}")
+        + (f"loss {cfg.loss}" if evaluate_only else
+           f"{trainer.summary()}; {cfg.optimizer} η={cfg.lr:g}, loss {cfg.loss}"))
     metric = "val_r2" if dataset.task == "regression" else "val_accuracy"
-    last_print = 0.0
-    while not trainer.finished:
-        trainer.run(max_updates=trainer.updates_per_epoch)
-        now = time.perf_counter()
-        if trainer.epochs and (now - last_print > 0.5 or trainer.finished):
-            last_print = now
-            r = trainer.epochs[-1]
-            log(f"epoch {r['epoch']}/{cfg.epochs}  train loss {r['train_loss']:.5g}  "
-                f"val loss {r['val_loss']:.5g}  {metric.split('_')[1]} {r.get(metric, math.nan):.4f}  "
-                f"({trainer.updates} updates, {trainer.updates / max(trainer.seconds, 1e-9):,.0f}/s)")
-    if trainer.stop_reason == "diverged":
-        print(f"{PROG}: error: {trainer.message}", file=sys.stderr)
-        return 3
-    log(trainer.message)
-
-    metrics = {k: _json_safe(v) for k, v in trainer.metrics().items()}
+    if evaluate_only:
+        scores = _score(trainer)
+        log(f"saved weights: train loss {scores['train_loss']:.5g}  val loss {scores['val_loss']:.5g}  "
+            f"{metric.split('_')[1]} {scores.get(metric, math.nan):.4f}")
+    else:
+        _train(trainer, metric, log)
+        if trainer.stop_reason == "diverged":
+            print(f"{PROG}: error: {trainer.message}", file=sys.stderr)
+            return 3
+        log(trainer.message)
+        scores = trainer.metrics()
+    metrics = {k: _json_safe(v) for k, v in scores.items()}
     if args.export:
         from .export import ExportError, Preprocessing, export_npz
         pre = Preprocessing.from_dataset(dataset)
@@ -311,9 +321,15 @@ def _run(argv: list[str]) -> int:
             raise UsageError(str(exc)) from None
     if args.save_project:
         from .project import Project, save_project
+        if evaluate_only:       # nothing was trained: keep the project's settings and history
+            saved_cfg = TrainConfig.from_dict({**cfg.to_dict(), "epochs": project.train_config.epochs,
+                                               "track": list(project.train_config.track)})
+            history = project.history
+        else:
+            saved_cfg, history = cfg, trainer.history()
         save_project(Project(graph=graph, positions={}, data_path=os.path.abspath(csv),
-                             data_spec=spec.to_dict(), train_config=cfg,
-                             weights=trainer.model.get_weights(), history=trainer.history()),
+                             data_spec=spec.to_dict(), train_config=saved_cfg,
+                             weights=trainer.model.get_weights(), history=history),
                      args.save_project)
     if args.metrics:
         _write_json_atomic(args.metrics, metrics)
@@ -321,6 +337,32 @@ def _run(argv: list[str]) -> int:
                                        "epochs", "updates", "seconds") if k in metrics}
     print(json.dumps(summary))
     return 0
+
+
+def _train(trainer: Trainer, metric: str, log) -> None:
+    """Run the trainer to its end, logging an epoch line at most twice a second (and the last)."""
+    last_print = 0.0
+    while not trainer.finished:
+        trainer.run(max_updates=trainer.updates_per_epoch)
+        now = time.perf_counter()
+        if trainer.epochs and (now - last_print > 0.5 or trainer.finished):
+            last_print = now
+            r = trainer.epochs[-1]
+            log(f"epoch {r['epoch']}/{trainer.config.epochs}  train loss {r['train_loss']:.5g}  "
+                f"val loss {r['val_loss']:.5g}  {metric.split('_')[1]} {r.get(metric, math.nan):.4f}  "
+                f"({trainer.updates} updates, {trainer.updates / max(trainer.seconds, 1e-9):,.0f}/s)")
+
+
+def _score(trainer: Trainer) -> dict:
+    """The keys of ``Trainer.metrics()`` for the trainer's current weights, without
+    training: losses and scores over all training and validation rows."""
+    t0 = time.perf_counter()
+    out = {}
+    for prefix, X, y in (("train", trainer.X, trainer.y), ("val", trainer.Xv, trainer.yv)):
+        for k, v in evaluate(trainer.model, trainer.loss, X, y, trainer.y_std).items():
+            out[f"{prefix}_{k}"] = v
+    out.update(epochs=0, updates=0, seconds=round(time.perf_counter() - t0, 4), stop_reason=None)
+    return out
 
 
 def _losses(task: str) -> list[str]:

@@ -265,3 +265,83 @@ def test_onnx_export_reports_its_difference_against_the_tolerance(capsys, tmp_pa
     assert 0 <= diff <= 1e-5
     assert f"largest relative difference {diff:.2e}, within 1e-05" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.onnx"]
+
+
+def _project_model(path):
+    """The engine model, preprocessing and validation rows a saved project describes."""
+    from engine.data import DataSpec, load_dataset
+    from engine.export import Preprocessing
+    from engine.model import Model
+    from engine.project import load_project
+    project = load_project(path)
+    model = Model(project.graph, dtype=project.train_config.dtype)
+    model.set_weights(project.weights)
+    ds = load_dataset(project.data_path, DataSpec.from_dict(project.data_spec))
+    return project, model, Preprocessing.from_dataset(ds), ds.X_raw("val")
+
+
+@pytest.mark.parametrize("extra", [[], ["--resume"]])
+def test_epochs_0_exports_the_saved_weights_without_training(capsys, tmp_path, extra):
+    """Was: --epochs 0 was refused and --resume trains at least one more epoch, so a
+    trained project could not be exported as it is."""
+    import onnxruntime as ort
+    from engine.export import engine_predict
+    proj = tmp_path / "p.ncproj"
+    code, out, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:tanh",
+                         "--epochs", "3", "--save-project", str(proj))
+    assert code == 0, err
+    trained = json.loads(out)
+    onnx_path, metrics = tmp_path / "m.onnx", tmp_path / "m.json"
+    code, out, err = run(capsys, "--project", str(proj), "--epochs", "0", *extra,
+                         "--export", str(onnx_path), "--metrics", str(metrics))
+    assert code == 0, err
+    assert "no training" in err and "epoch 1/" not in err
+    scores = json.loads(out)
+    assert scores["epochs"] == 0 and scores["updates"] == 0
+    # the scores are those of the saved weights: the training run ended on the same numbers
+    for key in ("train_loss", "val_loss", "val_r2", "val_mae"):
+        assert scores[key] == pytest.approx(trained[key], rel=1e-9), key
+    assert json.loads(metrics.read_text())["val_r2"] == scores["val_r2"]
+
+    _, model, pre, X = _project_model(proj)
+    sess = ort.InferenceSession(str(onnx_path))
+    got = sess.run(None, {sess.get_inputs()[0].name: X.astype(np.float32)})[0]
+    want = engine_predict(model, pre, X.astype(np.float32).astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+    # a fresh network from the same seed gives other numbers: these are not fresh weights
+    fresh = engine_predict(type(model)(model.graph, dtype=model.dtype), pre, X.astype(np.float64))
+    assert np.abs(fresh - want).max() > 0.1
+
+
+def test_epochs_0_keeps_the_project_as_it_was(capsys, tmp_path):
+    from engine.project import load_project
+    proj, again = tmp_path / "p.ncproj", tmp_path / "again.ncproj"
+    assert run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "3:relu", "--epochs", "2",
+               "--save-project", str(proj))[0] == 0
+    code, _, err = run(capsys, "--project", str(proj), "--epochs", "0", "--save-project", str(again))
+    assert code == 0, err
+    before, after = load_project(proj), load_project(again)
+    assert after.train_config.epochs == 2          # not 0, which the window reads as "until stopped"
+    assert after.history == before.history
+    assert after.positions == before.positions
+    assert set(after.weights) == set(before.weights)
+    for k in before.weights:
+        np.testing.assert_array_equal(after.weights[k], before.weights[k])
+
+
+def test_epochs_0_needs_saved_weights(capsys, tmp_path):
+    from engine.graph import sequential
+    from engine.project import Project, save_project
+    code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--epochs", "0")
+    assert code == 2 and "--epochs 0" in one_error_line(err) and "saved weights" in one_error_line(err)
+    assert "seattle_weather.csv:" not in err           # refused before the data was read
+    untrained = tmp_path / "u.ncproj"
+    save_project(Project(graph=sequential(7, [(4, "relu")]), data_path=SEATTLE,
+                         data_spec={"target": "temp_max", "series": "temp_max"}), untrained)
+    code, _, err = run(capsys, "--project", str(untrained), "--epochs", "0")
+    assert code == 2 and "has no trained weights" in one_error_line(err)
+    trained = tmp_path / "t.ncproj"
+    assert run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "", "--epochs", "1",
+               "--save-project", str(trained))[0] == 0
+    code, _, err = run(capsys, "--project", str(trained), "--epochs", "0", "--hidden", "4:relu")
+    assert code == 2 and "leave out --hidden" in one_error_line(err)
