@@ -222,6 +222,35 @@ class Graph:
         self._emit("node_changed", node_id)
         return old
 
+    def can_set_kind(self, node_id: str, kind: str) -> str | None:
+        """None if ``node_id`` may become a ``kind`` node in place, else the reason it may not."""
+        if node_id not in self.nodes:
+            return f"there is no node '{node_id}'"
+        if kind not in NODE_SPECS:
+            return f"unknown node kind '{kind}'; known: {', '.join(NODE_SPECS)}"
+        old, new = self.nodes[node_id].spec, NODE_SPECS[kind]
+        if (old.has_input, old.has_output) != (new.has_input, new.has_output) \
+                or (len(self.inputs_of(node_id)) > 1 and not new.multi_input):
+            return f"{old.title} '{node_id}' cannot become {new.title}: their ports differ"
+        return None
+
+    def set_kind(self, node_id: str, kind: str, params: dict[str, Any] | None = None) -> tuple[str, dict]:
+        """Turn a node into another kind in place (Sigmoid → ReLU): same id, same edges.
+
+        ``params`` are the new kind's settings (its defaults where left out). Only a kind with
+        the same ports may replace the old one (:meth:`can_set_kind`), so every edge stays
+        valid. Returns the old ``(kind, params)`` for undo.
+        """
+        reason = self.can_set_kind(node_id, kind)
+        if reason:
+            raise GraphError(reason, node=node_id if node_id in self.nodes else None)
+        full = check_params(kind, dict(params or {}))
+        node = self.nodes[node_id]
+        before = (node.kind, dict(node.params))
+        node.kind, node.params = kind, full
+        self._emit("node_changed", node_id)
+        return before
+
     def can_connect(self, src: str, dst: str) -> str | None:
         """None if an edge src → dst may be made, else the reason it may not."""
         if src not in self.nodes or dst not in self.nodes:

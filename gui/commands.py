@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.graph import Edge
+from engine.graph import NODE_SPECS, Edge, GraphError, check_params
 
 __all__ = [
     "AddNodeCommand", "RemoveNodesCommand", "MoveNodesCommand", "ConnectCommand",
-    "DisconnectCommand", "SetParamsCommand", "PasteCommand", "SetDataCommand",
+    "DisconnectCommand", "SetParamsCommand", "SetKindCommand", "PasteCommand", "SetDataCommand",
 ]
 
 MOVE_ID = 1001
@@ -25,7 +25,6 @@ class AddNodeCommand(QUndoCommand):
         super().__init__()
         self.doc, self.kind, self.pos, self.params = doc, kind, pos, dict(params or {})
         self.node_id = node_id or doc.graph.new_id(kind)
-        from engine.graph import NODE_SPECS
         self.setText(f"Add {NODE_SPECS[kind].title}")
 
     def redo(self) -> None:
@@ -134,7 +133,6 @@ class SetParamsCommand(QUndoCommand):
         super().__init__()
         self.doc, self.node_id = doc, node_id
         node = doc.graph.nodes[node_id]
-        from engine.graph import check_params
         merged = dict(node.params)
         merged.update(params)
         check_params(node.kind, merged)       # raises GraphError with the reason
@@ -150,6 +148,34 @@ class SetParamsCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.graph.set_params(self.node_id, self.old)
+
+
+class SetKindCommand(QUndoCommand):
+    """Turn a node into another kind in place (Sigmoid → ReLU), keeping its id, position and
+    edges; the new kind starts from its default settings. Checked by the engine before it is
+    pushed. The id stays (``sigmoid1`` may now be a ReLU): links, the selection and parameter
+    names stay stable. Trained weights are not touched: an activation has none, and the
+    training controller reuses the document's weights whenever their names and shapes still fit.
+    """
+
+    def __init__(self, doc, node_id: str, kind: str, params: dict | None = None) -> None:
+        super().__init__()
+        self.doc, self.node_id = doc, node_id
+        reason = doc.graph.can_set_kind(node_id, kind)
+        if reason:
+            raise GraphError(reason, node=node_id)
+        node = doc.graph.nodes[node_id]
+        self.old = (node.kind, dict(node.params))
+        self.new = (kind, check_params(kind, dict(params or {})))    # raises GraphError with the reason
+        if self.old[0] == kind:
+            self.setObsolete(True)
+        self.setText(f"Change {node_id} to {NODE_SPECS[kind].title}")
+
+    def redo(self) -> None:
+        self.doc.graph.set_kind(self.node_id, *self.new)
+
+    def undo(self) -> None:
+        self.doc.graph.set_kind(self.node_id, *self.old)
 
 
 class PasteCommand(QUndoCommand):

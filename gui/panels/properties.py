@@ -1,4 +1,7 @@
-"""Properties panel: edits the selected node; every change is one SetParamsCommand.
+"""Properties panel: edits the selected node; every change is one undoable command.
+
+Settings are SetParamsCommands; an activation's Function combo is a SetKindCommand
+(Sigmoid → ReLU in place: same id, position and links; the new kind's default settings).
 
 With nothing selected it shows the project (name, description, what to fix).
 Editors are rebuilt when the selection changes and refreshed from the
@@ -6,15 +9,15 @@ document (signals blocked) when an undo changes the node underneath.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                               QScrollArea, QSpinBox, QStyle, QStyledItemDelegate, QVBoxLayout, QWidget)
 
-from engine.graph import INITIALIZERS, TASKS, GraphError
-from gui.commands import SetParamsCommand
+from engine.graph import ACTIVATION_KINDS, INITIALIZERS, NODE_SPECS, TASKS, GraphError
+from gui.commands import SetKindCommand, SetParamsCommand
 from gui.icons import node_icon
-from gui.style import category_color
+from gui.style import TEXT_MUTED, category_color, mono_font
 
 __all__ = ["PropertiesPanel"]
 
@@ -31,6 +34,63 @@ _HELP = {
 }
 _INIT_HELP = {"xavier": "Xavier/Glorot: for sigmoid, tanh", "he": "He: for ReLU",
               "uniform": "small uniform values"}
+
+
+_FORMULA_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _short_formula(kind: str) -> str:
+    """The formula without its gloss, as on the node card: ``a = clip(0.2·r + 0.5, 0, 1)``."""
+    return NODE_SPECS[kind].formula.split(":")[0]
+
+
+class _KindDelegate(QStyledItemDelegate):
+    """A row of the Function list: icon and name, then the formula in grey monospace."""
+
+    GAP = 18
+
+    def paint(self, painter, option, index) -> None:
+        super().paint(painter, option, index)
+        formula = index.data(_FORMULA_ROLE)
+        if not formula:
+            return
+        painter.save()
+        painter.setFont(mono_font(8.5))
+        selected = option.state & QStyle.StateFlag.State_Selected
+        painter.setPen(option.palette.color(QPalette.ColorRole.HighlightedText) if selected else TEXT_MUTED)
+        r = option.rect.adjusted(0, 0, -8, 0)
+        painter.drawText(r, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, formula)
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:
+        size = super().sizeHint(option, index)
+        formula = index.data(_FORMULA_ROLE) or ""
+        extra = QFontMetrics(mono_font(8.5)).horizontalAdvance(formula) + self.GAP + 8
+        return QSize(size.width() + extra, max(size.height(), 26))
+
+
+def _kind_combo(current: str) -> QComboBox:
+    """Every activation the palette offers, with its icon, name and formula."""
+    w = QComboBox()
+    w.setObjectName("activationKindCombo")
+    w.setAccessibleName("Function")
+    w.setItemDelegate(_KindDelegate(w))
+    w.setIconSize(QSize(18, 18))
+    for kind in ACTIVATION_KINDS:
+        spec = NODE_SPECS[kind]
+        w.addItem(node_icon(kind), spec.title, kind)
+        i = w.count() - 1
+        w.setItemData(i, _short_formula(kind), _FORMULA_ROLE)
+        w.setItemData(i, f"<b>{spec.title}</b><br><tt>{spec.formula}</tt>", Qt.ItemDataRole.ToolTipRole)
+    w.setCurrentIndex(max(0, w.findData(current)))
+    w.setToolTip("The function applied to each value: change it in place (links and position stay; "
+                 "Ctrl+Z changes it back). It has no weights, so the other layers' weights are kept.")
+    # the open list is wide enough for names and formulas, even when the panel is narrow
+    names, formulas = QFontMetrics(w.view().font()), QFontMetrics(mono_font(8.5))
+    widest = max(names.horizontalAdvance(NODE_SPECS[k].title) + formulas.horizontalAdvance(_short_formula(k))
+                 for k in ACTIVATION_KINDS)
+    w.view().setMinimumWidth(widest + w.iconSize().width() + _KindDelegate.GAP + 40)
+    return w
 
 
 class _GraphUndoKeys(QObject):
@@ -57,6 +117,8 @@ class PropertiesPanel(QScrollArea):
         self.scene = scene
         self.node_id: str | None = None
         self.editors: dict[str, QWidget] = {}
+        self.kind_combo: QComboBox | None = None      # an activation's Function
+        self._page_kind: str | None = None
         self.cost_table: QLabel | None = None        # on the project page
         self.locked = False
         self._undo_keys = _GraphUndoKeys(self)
@@ -82,7 +144,7 @@ class PropertiesPanel(QScrollArea):
 
     def set_locked(self, locked: bool) -> None:
         self.locked = locked
-        for w in self.editors.values():
+        for w in self._edit_widgets():
             w.setEnabled(not locked)
 
     # -- slots --------------------------------------------------------------------
@@ -105,17 +167,25 @@ class PropertiesPanel(QScrollArea):
             self._rebuild()
             return
         node = self.document.graph.nodes[self.node_id]
-        if set(node.params) != set(self.editors):
-            self._rebuild()
+        if node.kind != self._page_kind or set(node.params) != set(self.editors):
+            self._rebuild()          # another kind (an undone Sigmoid → ReLU): its own page
             return
         for name, w in self.editors.items():
             with QSignalBlocker(w):
                 _set_value(w, node.params[name])
+        if self.kind_combo is not None:
+            with QSignalBlocker(self.kind_combo):
+                _set_value(self.kind_combo, node.kind)
         self._fill_info()
 
     # -- building -------------------------------------------------------------------
+    def _edit_widgets(self) -> list[QWidget]:
+        return ([self.kind_combo] if self.kind_combo is not None else []) + list(self.editors.values())
+
     def _clear(self) -> None:
         self.editors = {}
+        self.kind_combo = None
+        self._page_kind = None
         self.cost_table = None
         # the error label is reused: hide it but keep a parent (a parentless visible
         # label becomes a top-level window of its own, and the app would not quit)
@@ -130,6 +200,8 @@ class PropertiesPanel(QScrollArea):
                 w.deleteLater()
 
     def _rebuild(self) -> None:
+        # a kind picked from the keyboard rebuilds the page under the combo: keep the focus there
+        refocus = self.kind_combo is not None and self.kind_combo.hasFocus()
         self._refusal = ""
         self._clear()
         self.error_label.clear()
@@ -138,6 +210,8 @@ class PropertiesPanel(QScrollArea):
         else:
             self._build_node_page()
         self._layout.addStretch(1)
+        if refocus and self.kind_combo is not None:
+            self.kind_combo.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _title(self, text: str, color=None, icon=None) -> None:
         row = QWidget()
@@ -222,6 +296,14 @@ class PropertiesPanel(QScrollArea):
         form = QFormLayout(form_w)
         form.setContentsMargins(0, 6, 0, 6)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self._page_kind = node.kind
+        if node.kind in ACTIVATION_KINDS:
+            box = _kind_combo(node.kind)
+            box.setEnabled(not self.locked)
+            box.installEventFilter(self._undo_keys)
+            box.activated.connect(lambda i, b=box: self._apply_kind(b.itemData(i)))
+            self.kind_combo = box
+            form.addRow("Function", box)
         for name, value in node.params.items():
             w = self._make_editor(name, value)
             w.setToolTip(_HELP.get(name, ""))
@@ -232,7 +314,11 @@ class PropertiesPanel(QScrollArea):
             self.editors[name] = w
             form.addRow(_LABELS.get(name, name), w)
         if not node.params:
-            form.addRow(QLabel("<span style='color:#6b7280'>No settings: it has nothing to learn.</span>"))
+            text = ("It has no weights: nothing to learn." if self.kind_combo is not None
+                    else "No settings: it has nothing to learn.")
+            note = QLabel(f"<span style='color:#6b7280'>{text}</span>")
+            note.setWordWrap(True)
+            form.addRow(note)
         self._layout.addWidget(form_w)
         self.info_label = QLabel()
         self.info_label.setWordWrap(True)
@@ -308,6 +394,22 @@ class PropertiesPanel(QScrollArea):
             self.document.undo_stack.push(cmd)
         else:
             self._fill_info()
+
+    def _apply_kind(self, kind: str) -> None:
+        if self.node_id is None:
+            return
+        if self.locked:
+            self._on_document_changed()
+            return
+        try:
+            cmd = SetKindCommand(self.document, self.node_id, kind)
+        except GraphError as exc:
+            self._refusal = f"Not accepted: {exc}"
+            self._on_document_changed()
+            return
+        self._refusal = ""
+        if not cmd.isObsolete():
+            self.document.undo_stack.push(cmd)
 
 
 def _set_value(w: QWidget, value) -> None:
