@@ -345,3 +345,37 @@ def test_epochs_0_needs_saved_weights(capsys, tmp_path):
                "--save-project", str(trained))[0] == 0
     code, _, err = run(capsys, "--project", str(trained), "--epochs", "0", "--hidden", "4:relu")
     assert code == 2 and "leave out --hidden" in one_error_line(err)
+
+
+def test_saved_project_has_a_left_to_right_layout(capsys, tmp_path):
+    """Was: positions={} — the window piled every node at (0, 0)."""
+    from engine.project import load_project
+    proj = tmp_path / "p.ncproj"
+    code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:relu,3:tanh",
+                       "--epochs", "1", "--save-project", str(proj))
+    assert code == 0, err
+    p = load_project(proj)
+    assert set(p.positions) == set(p.graph.nodes)
+    assert len(set(p.positions.values())) == len(p.graph.nodes)            # no two nodes share a spot
+    xs = [p.positions[n][0] for n in p.graph.topological_order()]
+    assert len(xs) == 7 and all(b - a >= 150 for a, b in zip(xs, xs[1:]))   # a card's width apart at least
+    for e in p.graph.edges:
+        assert p.positions[e.dst][0] > p.positions[e.src][0]
+    assert len({y for _, y in p.positions.values()}) == 1                  # one straight row
+
+
+def test_a_projects_own_layout_is_kept(capsys, tmp_path):
+    from engine.graph import sequential
+    from engine.project import Project, load_project, save_project
+    g = sequential(7, [(4, "relu")])
+    mine = {n: (float(100 * i), float(-30 * i)) for i, n in enumerate(g.nodes)}
+    proj, again, rebuilt = tmp_path / "p.ncproj", tmp_path / "again.ncproj", tmp_path / "rebuilt.ncproj"
+    save_project(Project(graph=g, positions=mine, data_path=SEATTLE,
+                         data_spec={"target": "temp_max", "series": "temp_max"}), proj)
+    assert run(capsys, "--project", str(proj), "--epochs", "1", "--save-project", str(again))[0] == 0
+    assert load_project(again).positions == mine
+    # a new network from --hidden gets a fresh layout (the old positions named other nodes)
+    assert run(capsys, "--project", str(proj), "--hidden", "5:tanh,2:relu", "--epochs", "1",
+               "--save-project", str(rebuilt))[0] == 0
+    p = load_project(rebuilt)
+    assert set(p.positions) == set(p.graph.nodes) and len(set(p.positions.values())) == len(p.graph.nodes)
