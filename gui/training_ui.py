@@ -365,6 +365,13 @@ class TrainingController(QObject):
                 and self.document.history:        # a reopened project: its saved run goes on
             tr.adopt_history(self.document.history)
             going_on = True
+        if not going_on:           # a fresh history: the last run stays behind to compare with
+            comparable = old is not None and self._key is not None and self._key[1] == key[1] \
+                and old.config.loss == tr.config.loss
+            if not (comparable and self.loss_plot.keep_as_previous(
+                    "previous run" if same_graph else "previous network")):
+                if not comparable:
+                    self.loss_plot.clear_previous()
         self._clear_plots()
         self._describe_run(tr)
         if going_on:
@@ -436,6 +443,7 @@ class TrainingController(QObject):
         self._cancel_jobs()
         self.trainer = None
         self._key = None
+        self.loss_plot.keep_as_previous("before Reset")
         self._clear_plots()
         if self.document.weights is not None or self.document.history is not None:
             self.document.set_results(None, None)
@@ -749,6 +757,7 @@ class TrainingController(QObject):
         self.trainer = None
         self._key = None
         self._clear_plots()
+        self.loss_plot.clear_previous()                 # another project's run is no comparison
         self.surface_plot.set_parameters([], ("", ""))   # a new project: its own ``track`` setting picks
         self._describe_document()
         h = self.document.history

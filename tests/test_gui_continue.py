@@ -11,9 +11,12 @@ from PySide6.QtWidgets import QMessageBox
 from engine.graph import sequential
 from engine.project import load_project
 from gui.workers import Snapshot
-from tests.test_gui_training import (  # noqa: F401 - fixtures used by name
-    click, isolated_settings, no_thread_left, open_window, series_dataset, series_window, training_threads,
-)
+from tests import test_gui_training as base
+from tests.test_gui_training import click, open_window, series_dataset, training_threads
+
+# the training tests' fixtures: a series window, no thread left behind, isolated settings
+window = base.series_window
+no_thread_left, isolated_settings = base.no_thread_left, base.isolated_settings
 
 
 def _train_to_the_end(qtbot, ctl) -> None:
@@ -22,8 +25,8 @@ def _train_to_the_end(qtbot, ctl) -> None:
     assert blocker.args == ["epochs"]
 
 
-def test_train_after_a_finished_run_goes_on_for_as_many_epochs_more(qtbot, series_window):
-    ctl = series_window.training
+def test_train_after_a_finished_run_goes_on_for_as_many_epochs_more(qtbot, window):
+    ctl = window.training
     _train_to_the_end(qtbot, ctl)
     first = ctl.trainer.update_loss.view().copy()
     assert ctl.trainer.epoch == 3 and ctl.loss_plot.update_count() == 3 * 37
@@ -33,12 +36,12 @@ def test_train_after_a_finished_run_goes_on_for_as_many_epochs_more(qtbot, serie
     assert ctl.loss_plot.update_count() == 6 * 37 and ctl.loss_plot.epoch_count() == 6
     np.testing.assert_array_equal(tr.update_loss.view()[:len(first)], first)
     assert "Epoch 6 / 6" in ctl.panel.progress_label.text()
-    history = series_window.document.history
+    history = window.document.history
     assert len(history["update_loss"]) == 6 * 37 and [r["epoch"] for r in history["epochs"]] == list(range(1, 7))
 
 
-def test_a_new_learning_rate_while_paused_keeps_the_curve_and_the_count(qtbot, series_window):
-    ctl = series_window.training
+def test_a_new_learning_rate_while_paused_keeps_the_curve_and_the_count(qtbot, window):
+    ctl = window.training
     snaps: list[Snapshot] = []
     ctl.snapshot_received.connect(snaps.append)
     click(qtbot, ctl.panel.train_button)
@@ -50,7 +53,7 @@ def test_a_new_learning_rate_while_paused_keeps_the_curve_and_the_count(qtbot, s
     before = ctl.loss_plot.update_curve.getData()[1][:n0].copy()
     ctl.panel.lr_edit.clear()
     qtbot.keyClicks(ctl.panel.lr_edit, "0.01")
-    assert series_window.document.train_config.lr == 0.01
+    assert window.document.train_config.lr == 0.01
     with qtbot.waitSignal(ctl.training_finished, timeout=60000):
         click(qtbot, ctl.panel.train_button)
     tr = ctl.trainer
@@ -59,8 +62,8 @@ def test_a_new_learning_rate_while_paused_keeps_the_curve_and_the_count(qtbot, s
     np.testing.assert_array_equal(ctl.loss_plot.update_curve.getData()[1][:n0], before)
 
 
-def test_a_reopened_project_goes_on_from_its_saved_run(qtbot, series_window):
-    win, ctl = series_window, series_window.training
+def test_a_reopened_project_goes_on_from_its_saved_run(qtbot, window):
+    win, ctl = window, window.training
     _train_to_the_end(qtbot, ctl)
     doc = win.document
     weights, history, cfg, ds = doc.weights, doc.history, doc.train_config, doc.dataset
@@ -73,13 +76,26 @@ def test_a_reopened_project_goes_on_from_its_saved_run(qtbot, series_window):
     np.testing.assert_array_equal(tr.update_loss.view()[:3 * 37], history["update_loss"])
 
 
-def test_reset_then_train_starts_the_history_afresh(qtbot, series_window):
-    ctl = series_window.training
+def test_reset_then_train_starts_afresh_and_keeps_the_last_run_to_compare(qtbot, window):
+    win, ctl = window, window.training
     _train_to_the_end(qtbot, ctl)
+    first = [dict(r) for r in ctl.trainer.epochs]
     with qtbot.waitSignal(ctl.views_updated, timeout=10000):
         click(qtbot, ctl.panel.reset_button)
+    prev = ctl.loss_plot.previous()
+    assert prev is not None and prev["label"] == "before Reset"
+    np.testing.assert_array_equal(prev["val"], [r["val_loss"] for r in first])
+    x, y = ctl.loss_plot.prev_val_curve.getData()
+    assert len(x) == 3 and list(x) == [r["updates"] for r in first]
+    assert "before Reset" in ctl.loss_plot.legend.text()
     _train_to_the_end(qtbot, ctl)
     assert ctl.trainer.epoch == 3 and ctl.loss_plot.update_count() == 3 * 37
+    assert ctl.loss_plot.previous()["label"] == "before Reset"      # still there to compare with
+    # another project: nothing to compare with
+    doc = win.document
+    doc.replace(doc.graph, dict(doc.positions), train_config=doc.train_config, data_spec=doc.dataset.spec,
+                dataset=doc.dataset)
+    assert ctl.loss_plot.previous() is None and "before Reset" not in ctl.loss_plot.legend.text()
 
 
 def _main_window(qtbot, tmp_path, monkeypatch):
@@ -152,7 +168,10 @@ def test_a_graph_edit_after_training_starts_a_new_history(qtbot):
         doc = win.document
         node = next(n for n in doc.graph.nodes.values() if n.kind == "dense" and n.params.get("units") == 4)
         doc.graph.set_params(node.id, {"units": 6})
+        old_val = [r["val_loss"] for r in ctl.trainer.epochs]
         _train_to_the_end(qtbot, ctl)
         assert ctl.trainer.epoch == 3 and ctl.loss_plot.update_count() == 3 * 37
+        prev = ctl.loss_plot.previous()                 # the 4-unit network, to compare with
+        assert prev["label"] == "previous network" and list(prev["val"]) == old_val
     finally:
         win.training.shutdown()

@@ -5,6 +5,11 @@ that doubles when full; each refresh is one ``setData`` on a view of it, with
 peak downsampling and clip-to-view, so a million updates draw as fast as a
 thousand. The x axis counts updates; epoch points sit at the update that
 ended their epoch.
+
+When a run starts afresh (Reset, or another network on the same data) the
+last run's epoch curves stay behind, faded and dashed, so two runs — sigmoid
+against ReLU, one learning rate against another — can be compared on one
+plot (:meth:`LossPlot.keep_as_previous`).
 """
 from __future__ import annotations
 
@@ -83,6 +88,14 @@ class LossPlot(QWidget):
         self.val_curve = p.plot(pen=pg.mkPen(style.VAL, width=3), symbol="s", symbolSize=6,
                                 symbolBrush=style.VAL, symbolPen=pg.mkPen("w", width=1),
                                 name="validation loss, per epoch", antialias=True)
+        # the previous run, faded and dashed, under the current one
+        self.prev_train_curve = p.plot(pen=pg.mkPen(style.TRAIN + "80", width=2, style=Qt.PenStyle.DashLine),
+                                       name="previous run, training", antialias=True)
+        self.prev_val_curve = p.plot(pen=pg.mkPen(style.VAL + "80", width=2, style=Qt.PenStyle.DashLine),
+                                     name="previous run, validation", antialias=True)
+        for c in (self.prev_train_curve, self.prev_val_curve):
+            c.setZValue(-2)
+        self._previous: dict | None = None
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine))
         self.cursor.setZValue(-5)
         self.cursor.hide()
@@ -111,9 +124,14 @@ class LossPlot(QWidget):
         tr = f" {style.fmt(last.get('train_loss'))}" if last else ""
         va = f" {style.fmt(last.get('val_loss'))}" if last and last.get("val_loss") is not None else ""
         ep = f"epoch {last.get('epoch')}: " if last else ""
-        self.legend.setText(style.legend_html([(style.TRAIN_LIGHT, "line", "each update"),
-                                               (style.TRAIN, "dot", f"{ep}training<b>{tr}</b>"),
-                                               (style.VAL, "square", f"validation<b>{va}</b>")]))
+        entries = [(style.TRAIN_LIGHT, "line", "each update"),
+                   (style.TRAIN, "dot", f"{ep}training<b>{tr}</b>"),
+                   (style.VAL, "square", f"validation<b>{va}</b>")]
+        prev = self._previous
+        if prev is not None:
+            entries.append(("#9aa0a6", "dash", f"{prev['label']}: validation <b>{style.fmt(prev['final'])}</b>"
+                            if prev["final"] is not None else prev["label"]))
+        self.legend.setText(style.legend_html(entries))
 
     # -- data ------------------------------------------------------------------
     def clear(self) -> None:
@@ -128,10 +146,52 @@ class LossPlot(QWidget):
         self._set_legend()
         self.readout.note("Press Train: the loss of each update (one batch) and each epoch appears here.")
 
+    def keep_as_previous(self, label: str) -> bool:
+        """Keep the shown run's epoch curves, faded, as the one to compare the next run with
+        (``label`` names it in the legend, e.g. "previous run"). False if there is nothing to keep."""
+        if not self._epochs:
+            return False
+        ex = np.array([r.get("updates", 0) for r in self._epochs], np.float64)
+        tr = np.array([r.get("train_loss", np.nan) for r in self._epochs], np.float64)
+        va = np.array([r.get("val_loss", np.nan) for r in self._epochs], np.float64)
+        finite = va[np.isfinite(va)]
+        self._previous = {"x": ex, "train": tr, "val": va, "label": label,
+                          "final": float(finite[-1]) if len(finite) else None}
+        self._draw_previous()
+        self._set_legend()
+        return True
+
+    def clear_previous(self) -> None:
+        self._previous = None
+        self._draw_previous()
+        self._set_legend()
+
+    def previous(self) -> dict | None:
+        """The kept run: {"x", "train", "val", "label", "final"} or None."""
+        return self._previous
+
+    def _draw_previous(self) -> None:
+        prev = self._previous
+        if prev is None:
+            self.prev_train_curve.setData([], [])
+            self.prev_val_curve.setData([], [])
+            return
+        ok_t, ok_v = np.isfinite(prev["train"]), np.isfinite(prev["val"])
+        self.prev_train_curve.setData(prev["x"][ok_t], prev["train"][ok_t])
+        self.prev_val_curve.setData(prev["x"][ok_v], prev["val"][ok_v])
+
     def _show_empty_range(self) -> None:
         """No data: axes for the coming run (not the last project's ranges)."""
         x1 = self._total or max(10 * self._upe, 100)
         y = (-1.0, 1.0) if self.log_box.isChecked() else (0.0, 1.0)
+        prev = self._previous
+        yb = style.bounds(prev["train"], prev["val"]) if prev is not None else None
+        if yb is not None:                  # the run to compare with is in view
+            if self.log_box.isChecked():
+                lo = max(yb[0], 1e-12)
+                yb = (np.log10(lo), np.log10(max(yb[1], lo)))
+            pad = 0.05 * (yb[1] - yb[0]) or 0.5
+            y = (yb[0] - pad, yb[1] + pad)
         self.plot.getPlotItem().getViewBox().setRange(xRange=(0, x1), yRange=y, padding=0.0)
 
     def loss_name(self) -> str:
@@ -199,8 +259,10 @@ class LossPlot(QWidget):
             total = max(10, int(np.ceil(n * 1.25)))
             if self.ranges.xr.range is not None and n <= self.ranges.xr.range[1]:
                 total = self.ranges.xr.range[1]
+        prev = self._previous
         yb = style.bounds(y, [r.get("train_loss") for r in self._epochs[-50:]],
-                          [r.get("val_loss") for r in self._epochs[-50:]] if self._epochs else None)
+                          [r.get("val_loss") for r in self._epochs[-50:]] if self._epochs else None,
+                          prev["val"][prev["x"] <= total] if prev is not None else None)
         if yb is not None and self.log_box.isChecked():
             lo = max(yb[0], 1e-12)
             yb = (np.log10(lo), np.log10(max(yb[1], lo)))
