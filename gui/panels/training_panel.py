@@ -17,15 +17,16 @@ import math
 from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+                               QLineEdit, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
 from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig
 
-__all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY"]
+__all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
+           "SCORE_TIPS"]
 
 # updates per second (0 = as fast as the computer can). The default makes the examples take a
 # few seconds (example 1: 60 epochs × 37 updates ≈ 7 s), slow enough to watch the loss fall and
@@ -45,6 +46,26 @@ _OPTIMIZER_TIPS = {
     "adam": "Adam: per-parameter step sizes from running means of g and g²",
     "rmsprop": "RMSProp: divides η by a running root-mean-square of g",
     "adagrad": "Adagrad: divides η by the root of the sum of all past g²",
+}
+
+# One plain sentence per number in the live scores; hovering a score's name shows its sentence,
+# the rest of the line shows them all. "{unit}" is the target's name (MAE and RMSE are in its units).
+SCORE_TIPS = {
+    "batch_loss": "Batch loss is the loss on the last batch, the number the last update just lowered.",
+    "train_loss": "Train loss is the loss over the training rows (up to 10,000 of them), measured after "
+                  "each epoch.",
+    "val_loss": "Validation loss is the loss on the validation rows, which the model never learns from; "
+                "when it rises while the train loss falls, the model is overfitting.",
+    "r2": "R² is the share of the target's variation the model explains on the validation rows: 1 is a "
+          "perfect fit, 0 is no better than always guessing the average, below 0 is worse than that.",
+    "mae": "MAE (mean absolute error) is how far the predictions are from the true values on average, "
+           "in {unit}.",
+    "rmse": "RMSE (root mean squared error) is like MAE, in {unit}, but big misses count more, so it is "
+            "never below MAE.",
+    "accuracy": "Accuracy is the share of rows (training or validation) whose most probable class is the "
+                "true class.",
+    "f1": "Macro F1 averages over the classes how well each one is found (F1, the balance of precision and "
+          "recall), so a rare class the model keeps missing pulls it down even when accuracy looks high.",
 }
 
 
@@ -237,6 +258,14 @@ class TrainingPanel(QWidget):
             lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             lab.setMinimumWidth(60)
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # each score's name is a link only so that hovering (or clicking) it can show its own sentence
+        self.metrics_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                   | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.metrics_label.setOpenExternalLinks(False)
+        self.metrics_label.linkHovered.connect(self._on_metrics_link_hovered)
+        self.metrics_label.linkActivated.connect(self._on_metrics_link_activated)
+        self._score_tips: dict[str, str] = {}
+        self._hovered_score = ""
         self.message_label = QLabel("")
         self.message_label.setObjectName("trainingMessage")
         self.message_label.setWordWrap(True)
@@ -497,24 +526,71 @@ class TrainingPanel(QWidget):
             text = f"Epoch {ep + 1}{of} · update {u:,} ({k + 1:,} of {upe:,} in this epoch){rate}"
         self.progress_label.setText(text)
 
+    def _unit(self) -> str:
+        """What MAE and RMSE are measured in: the target's name (as on the fit plot's axis)."""
+        ds = self.document.dataset
+        name = getattr(ds, "target_name", "") if ds is not None and ds.task == "regression" else ""
+        return name if name and getattr(ds, "n_outputs", 1) == 1 else ""
+
     def show_metrics(self, last: dict | None, current_loss: float | None) -> None:
-        parts = []
+        """The last batch's loss and the last epoch's losses and scores (an epoch record of the
+        trainer: ``train_loss``, ``val_loss``, ``val_r2``, ``val_mae``, ``val_rmse`` or
+        ``train_accuracy``, ``val_accuracy``, ``val_f1``; a score missing from an older saved
+        history is left out). Each score's name carries its one-sentence tooltip."""
+        unit = self._unit()
+        tips: dict[str, str] = {}
+
+        def name(key: str, text: str, color: str = "#202124") -> str:
+            tips[key] = SCORE_TIPS[key].format(unit=unit or "the target's own units")
+            return f"<a href='{key}' style='color:{color}; text-decoration:none'>{text}</a>"
+
+        def num(key, fmt="{:.4g}"):
+            v = last.get(key)
+            return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "–"
+
+        in_unit = f"&nbsp;{unit}" if unit else ""        # a score and its unit wrap as one
+        losses, scores = [], []
         if current_loss is not None and math.isfinite(current_loss):
-            parts.append(f"batch loss <b>{current_loss:.4g}</b>")
+            losses.append(f"{name('batch_loss', 'batch&nbsp;loss')}&nbsp;<b>{current_loss:.4g}</b>")
         if last:
-            def num(key, fmt="{:.4g}"):
-                v = last.get(key)
-                return fmt.format(v) if v is not None and math.isfinite(v) else "–"
-            parts.append(f"<span style='color:#2b7bba'>train loss <b>{num('train_loss')}</b></span>")
-            parts.append(f"<span style='color:#c46a12'>validation loss <b>{num('val_loss')}</b></span>")
+            losses.append(f"{name('train_loss', 'train&nbsp;loss', '#2b7bba')}&nbsp;"
+                          f"<span style='color:#2b7bba'><b>{num('train_loss')}</b></span>")
+            losses.append(f"{name('val_loss', 'validation&nbsp;loss', '#c46a12')}&nbsp;"
+                          f"<span style='color:#c46a12'><b>{num('val_loss')}</b></span>")
             if "val_r2" in last:
                 v = last.get("val_r2")
-                parts.append(f"validation R² <b>{fmt_r2(v) if v is not None else '–'}</b>")
-                parts.append(f"validation MAE <b>{num('val_mae')}</b>")
+                scores.append(f"validation&nbsp;{name('r2', 'R²')}&nbsp;<b>{fmt_r2(v) if v is not None else '–'}</b>")
+                scores.append(f"{name('mae', 'MAE')}&nbsp;<b>{num('val_mae')}</b>{in_unit}")
+                if "val_rmse" in last:
+                    scores.append(f"{name('rmse', 'RMSE')}&nbsp;<b>{num('val_rmse')}</b>{in_unit}")
             if "val_accuracy" in last:
-                parts.append(f"train accuracy <b>{num('train_accuracy', '{:.1%}')}</b>")
-                parts.append(f"validation accuracy <b>{num('val_accuracy', '{:.1%}')}</b>")
-        self.metrics_label.setText(" · ".join(parts))
+                scores.append(f"train&nbsp;{name('accuracy', 'accuracy')}&nbsp;"
+                              f"<b>{num('train_accuracy', '{:.1%}')}</b>")
+                scores.append(f"validation&nbsp;{name('accuracy', 'accuracy')}&nbsp;"
+                              f"<b>{num('val_accuracy', '{:.1%}')}</b>")
+                if "val_f1" in last:
+                    scores.append(f"validation&nbsp;{name('f1', 'F1')}&nbsp;<b>{num('val_f1', '{:.3f}')}</b>")
+        lines = [" · ".join(part) for part in (losses, scores) if part]
+        self.metrics_label.setText("<br>".join(lines))
+        self._score_tips = tips
+        self.metrics_label.setAccessibleDescription("\n".join(tips.values()))
+        self.metrics_label.setToolTip(self._score_tip())      # the numbers change under a resting mouse
+
+    def _score_tip(self) -> str:
+        """Over a score's name its own sentence; elsewhere on the lines, all of them."""
+        return self._score_tips.get(self._hovered_score) or "\n".join(self._score_tips.values())
+
+    def _on_metrics_link_hovered(self, key: str) -> None:
+        self._hovered_score = key
+        tip = self._score_tip()
+        self.metrics_label.setToolTip(tip)
+        if QToolTip.isVisible():
+            QToolTip.showText(QCursor.pos(), tip, self.metrics_label)
+
+    def _on_metrics_link_activated(self, key: str) -> None:
+        """A click on a score's name shows its sentence at once (the names look like plain text)."""
+        if key in self._score_tips:
+            QToolTip.showText(QCursor.pos(), self._score_tips[key], self.metrics_label)
 
     def show_message(self, text: str, kind: str = "info") -> None:
         """kind: info | error | done."""
@@ -530,4 +606,6 @@ class TrainingPanel(QWidget):
     def clear_live(self) -> None:
         self.progress_label.setText("")
         self.metrics_label.setText("")
+        self.metrics_label.setToolTip("")
+        self._score_tips = {}
         self.show_message("")
