@@ -457,3 +457,47 @@ def test_report_largest_difference():
         pytest.skip("run together with the export tests")
     print(f"largest relative ONNX difference: {max(LARGEST_DIFF):.3g}")
     assert max(LARGEST_DIFF) < TOL
+
+
+def test_a_regression_value_near_zero_is_judged_against_its_columns_scale(tmp_path, monkeypatch):
+    """float32 rounding of ~1e-7 of the column's scale passes even where the value is nearly 0;
+    the same error on an ordinary value, or a real disagreement anywhere, does not."""
+    model, pre = case("sigmoid_1_hidden")
+    X = raw_rows(200, 4, seed=5)
+    pre.y_mean = np.zeros(1)                         # shifted so that row 0 predicts 0.05
+    pre.y_mean = np.array([0.05 - engine_predict(model, pre, X.astype(np.float32))[0, 0]])
+    path = tmp_path / "m.onnx"
+    export_onnx(model, pre, path)
+    want = engine_predict(model, pre, X.astype(np.float32))
+    scale = max(abs(pre.y_std[0]), np.abs(want).max())
+    import onnxruntime as ort
+    real = ort.InferenceSession
+
+    def session_with(change):
+        class Session:
+            def __init__(self, *a, **kw):
+                self._s = real(*a, **kw)
+
+            def run(self, names, feeds):
+                out = self._s.run(names, feeds)
+                return [change(out[0].astype(np.float64)).astype(np.float32)]
+        return Session
+
+    near_zero = int(np.argmin(np.abs(want[:, 0])))
+
+    def nudge(at, by):
+        def change(got):
+            got = want.copy()                    # the engine's own values ...
+            got[at, 0] += by                     # ... but one of them off by ``by``
+            return got
+        return change
+
+    rounding = 2e-7 * scale                          # what float32 does to a value of this column
+    monkeypatch.setattr(ort, "InferenceSession", session_with(nudge(near_zero, rounding)))
+    assert abs(want[near_zero, 0]) < 0.01 * scale    # really close to zero for this column
+    assert verify_onnx(path, model, pre, X) < TOL
+    ordinary = int(np.argmax(np.abs(want[:, 0])))
+    monkeypatch.setattr(ort, "InferenceSession", session_with(nudge(ordinary, 5e-5 * abs(want[ordinary, 0]))))
+    assert verify_onnx(path, model, pre, X) > TOL
+    monkeypatch.setattr(ort, "InferenceSession", session_with(nudge(near_zero, 1e-3 * scale)))
+    assert verify_onnx(path, model, pre, X) > TOL
