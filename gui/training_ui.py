@@ -46,7 +46,7 @@ from .plots.loss_plot import LossPlot
 from .plots.surface_plot import SurfacePlot
 from .plots.units_plot import UnitsPlot
 from .plots.views import compute_views, make_context
-from .panels.training_panel import TrainingPanel, divergence_word, fmt_r2
+from .panels.training_panel import AUTO, TrainingPanel, auto_rate, divergence_word, fmt_r2
 from . import workers
 from .workers import BackgroundJob, compute_surface, make_worker, retrack
 
@@ -268,9 +268,17 @@ class TrainingController(QObject):
         upe = -(-n // min(cfg.batch_size, n)) if n and cfg.batch_size > 0 else 0
         self.loss_plot.set_run(upe, cfg.epochs * upe)
 
-    def _on_speed_changed(self, rate: float) -> None:
+    def _max_rate(self) -> float | None:
+        """The speed limit for the worker in updates per second (None: full speed)."""
+        rate = self.panel.speed()
+        if rate == AUTO:
+            upe = self.trainer.updates_per_epoch if self.trainer is not None else 0
+            return auto_rate(upe)
+        return rate or None
+
+    def _on_speed_changed(self, _rate: float) -> None:
         if self.worker is not None and self.worker.is_alive():
-            self.worker.set_speed(rate or None)
+            self.worker.set_speed(self._max_rate())
 
     def set_speed(self, rate: float, remember: bool = False) -> None:
         """Updates per second (0 = full speed) for this and later runs; ``remember`` saves it as the
@@ -399,7 +407,7 @@ class TrainingController(QObject):
     def _launch(self, paused: bool, steps: int = 0, epoch: bool = False) -> None:
         tr = self.trainer
         self.worker = make_worker(self.worker_kind, tr, self.ctx, surface_names=tuple(tr.config.track), parent=self,
-                                  max_rate=self.panel.speed() or None)
+                                  max_rate=self._max_rate())
         self.worker.snapshot_posted.connect(self._on_snapshot_posted)
         self.panel.show_message("")
         self.worker.start(paused=paused, steps=steps, epoch=epoch)

@@ -815,3 +815,26 @@ def test_a_bad_momentum_does_not_block_another_optimizer(qtbot, series_window):
     assert not panel.has_errors() and panel.error_label.isHidden()
     assert panel.momentum_edit.text() == "0.9" and panel.momentum_edit.styleSheet() == ""
     assert series_window.document.train_config.optimizer == "sgd"
+
+
+def test_the_auto_speed_is_300_per_second_or_an_epoch_in_2_seconds(qtbot):
+    """The default, "auto": 300 updates/s for the examples' short epochs; with batches of 1
+    (1,163 updates per epoch) 581.5/s, so an epoch takes 2 s. Picking it mid-run applies."""
+    from gui.panels.training_panel import AUTO, DEFAULT_SPEED, auto_rate
+    assert DEFAULT_SPEED == AUTO and auto_rate(37) == 300 and auto_rate(31_250) == 15_625
+    win = open_window(qtbot, sequential(7, [(8, "sigmoid")]), series_dataset(), epochs=0, batch_size=1)
+    ctl, panel = win.training, win.training.panel
+    assert panel.speed() == AUTO and panel.speed_combo.currentText().startswith("auto")
+    pick_speed(panel, 30)
+    with qtbot.waitSignal(ctl.snapshot_received, timeout=10000):
+        click(qtbot, panel.train_button)
+    assert ctl.worker.max_rate == 30
+    pick_speed(panel, AUTO)
+    assert ctl.worker.max_rate == 1163 / 2
+    click(qtbot, panel.stop_button)
+    with qtbot.waitSignal(ctl.state_changed, timeout=5000):
+        panel.batch_edit.clear()
+        qtbot.keyClicks(panel.batch_edit, "32")
+        click(qtbot, panel.train_button)
+    assert ctl.worker.max_rate == 300                 # 37 updates per epoch
+    ctl.shutdown()

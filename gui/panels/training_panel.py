@@ -26,14 +26,24 @@ from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig
 
 __all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
-           "SCORE_TIPS"]
+           "SCORE_TIPS", "AUTO", "auto_rate"]
 
-# updates per second (0 = as fast as the computer can). The default makes the examples take a
-# few seconds (example 1: 60 epochs × 37 updates ≈ 7 s), slow enough to watch the loss fall and
-# the optimizer's path move, and to try Pause and Step.
-SPEEDS = [(0, "full speed"), (3000, "3,000 updates/s"), (300, "300 updates/s"), (30, "30 updates/s"),
-          (3, "3 updates/s")]
-DEFAULT_SPEED = 300
+# updates per second (0 = as fast as the computer can; AUTO = see auto_rate). The default makes
+# the examples take a few seconds (example 1: 60 epochs × 37 updates ≈ 7 s), slow enough to watch
+# the loss fall and the optimizer's path move, and to try Pause and Step — and a big file's
+# epochs no slower than AUTO_EPOCH_SECONDS each.
+AUTO = -1
+AUTO_MIN_RATE = 300
+AUTO_EPOCH_SECONDS = 2.0
+SPEEDS = [(AUTO, "auto: watchable"), (0, "full speed"), (3000, "3,000 updates/s"), (300, "300 updates/s"),
+          (30, "30 updates/s"), (3, "3 updates/s")]
+DEFAULT_SPEED = AUTO
+
+
+def auto_rate(updates_per_epoch: int) -> float:
+    """The "auto" speed: 300 updates/s, or faster when an epoch has so many updates that it
+    would take more than 2 s (1,000,000 rows in batches of 32: 15,625 updates/s)."""
+    return max(float(AUTO_MIN_RATE), updates_per_epoch / AUTO_EPOCH_SECONDS)
 SPEED_KEY = "training/updatesPerSecond"
 _MOMENTUM_TIP = "μ in v ← μ·v − η·g; at least 0 and below 1"
 _MOMENTUM_OFF_TIP = ("Only the Momentum optimizer uses μ (the share of the last step kept in the next); "
@@ -228,6 +238,8 @@ class TrainingPanel(QWidget):
             self.speed_combo.addItem(text, rate)
         self.speed_combo.setToolTip("How fast training runs, so you can watch it: the loss, the fit and the "
                                     "optimizer's path move at this many updates (batches) per second. "
+                                    "“Auto” is 300 updates/s, or faster when an epoch has so many updates "
+                                    "that it would take more than 2 seconds (big data). "
                                     "“Full speed” trains as fast as this computer can. "
                                     "It can be changed while training; Pause, Step and Stop work at any speed.")
         self.speed_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -444,12 +456,12 @@ class TrainingPanel(QWidget):
         return value if value in [r for r, _t in SPEEDS] else DEFAULT_SPEED
 
     def speed(self) -> float:
-        """The chosen speed in updates per second; 0 = full speed."""
+        """The chosen speed in updates per second; 0 = full speed, AUTO (−1) = see auto_rate."""
         rate = self.speed_combo.currentData()
         return float(rate) if rate else 0.0
 
     def set_speed(self, rate: float, remember: bool = True) -> None:
-        """Pick the speed (updates per second, 0 = full); ``remember`` keeps it for the next session."""
+        """Pick the speed (updates per second, 0 = full, AUTO); ``remember`` keeps it for the next session."""
         rate = float(rate or 0)
         i = next((k for k in range(self.speed_combo.count())
                   if float(self.speed_combo.itemData(k) or 0) == rate), -1)
