@@ -9,8 +9,11 @@ Pure NumPy/pandas; never imports Qt.
 Every problem a user can cause (unknown column, nothing left to train on)
 raises :class:`DataError` with one specific line of text.
 
-A text feature is one-hot encoded; a date feature is ONE number, the decimal
-year, named ``"<column> (year)"`` — an exported model takes that number. A
+A text feature is one-hot encoded; so is a number column named in
+``DataSpec.categorical`` (codes such as cylinders 3, 4, 6, 8: features
+``"Cylinders=3"`` …, in numeric order), which as the target means
+classification. A date feature is ONE number, the decimal year, named
+``"<column> (year)"`` — an exported model takes that number. A
 date column is never a target. A row whose target or a feature is missing (or
 not a date) is dropped and counted under its reason, e.g. "missing value in
 <column>" or "not a date in <column>".
@@ -33,8 +36,8 @@ from .table import (NA_VALUES, Cancelled, Column, DataError, Table, decimal_year
 
 __all__ = [
     "Cancelled", "Column", "DataError", "DataSpec", "Dataset", "Table", "NA_VALUES",
-    "build_dataset", "decimal_years", "guess_date_format", "infer_task", "is_number", "load_dataset",
-    "read_csv", "sniff_csv",
+    "build_dataset", "category_label", "decimal_years", "guess_date_format", "infer_task", "is_number",
+    "load_dataset", "read_csv", "sniff_csv",
 ]
 
 MAX_CLASSES_AUTO = 10          # infer_task: at most this many integer values → classes
@@ -69,6 +72,7 @@ class DataSpec:
     delimiter: str | None = None         # None: detected
     encoding: str | None = None          # None: UTF-8 (with or without BOM)
     header: bool = True                  # False: the first line is data
+    categorical: list[str] = field(default_factory=list)   # number columns read as categories
 
     def __post_init__(self):
         if not isinstance(self.target, str) or not self.target:
@@ -80,6 +84,14 @@ class DataSpec:
             dup = sorted({f for f in self.features if self.features.count(f) > 1})
             if dup:
                 raise DataError(f"feature {dup[0]!r} is listed twice")
+        cats = [] if self.categorical is None else self.categorical
+        if isinstance(cats, str) or not isinstance(cats, (list, tuple)) or \
+                not all(isinstance(c, str) and c for c in cats):
+            raise DataError("data setting 'categorical' must be a list of column names")
+        self.categorical = list(cats)
+        dup = sorted({c for c in self.categorical if self.categorical.count(c) > 1})
+        if dup:
+            raise DataError(f"categorical column {dup[0]!r} is listed twice")
         for name in ("series", "time_column"):
             v = getattr(self, name)
             if v is not None and (not isinstance(v, str) or not v):
@@ -115,6 +127,7 @@ class DataSpec:
         d = asdict(self)
         if d["features"] is not None:
             d["features"] = list(d["features"])
+        d["categorical"] = list(d["categorical"])
         return d
 
     @classmethod
@@ -161,7 +174,7 @@ class Dataset:
     n_rows_read: int
     dropped: dict[str, int]        # reason -> rows dropped
     spec: DataSpec
-    onehot: dict[str, list[str]]   # text feature column -> categories, in one-hot order
+    onehot: dict[str, list[str]]   # text or categorical feature column -> categories, in one-hot order
     skipped_columns: dict[str, str] = field(default_factory=dict)  # column -> why not a feature
     date_features: list[str] = field(default_factory=list)  # date columns fed as decimal years
 
@@ -243,11 +256,12 @@ class Dataset:
         return "\n".join(lines)
 
 
-def infer_task(table: Table, target: str) -> str:
-    """"classification" for a text target, or a number target with at most 10
-    distinct whole values each seen 3+ times on average; otherwise "regression"."""
+def infer_task(table: Table, target: str, categorical=()) -> str:
+    """"classification" for a text target, a target named in ``categorical``, or a
+    number target with at most 10 distinct whole values each seen 3+ times on
+    average; otherwise "regression"."""
     col = table.column(target)
-    if col.kind == "text":
+    if col.kind == "text" or target in categorical:
         return "classification"
     values = table.frame[target].to_numpy()
     values = values[~np.isnan(values)]
@@ -258,7 +272,8 @@ def infer_task(table: Table, target: str) -> str:
     return "regression"
 
 
-def _class_label(v: float) -> str:
+def category_label(v: float) -> str:
+    """A number as a class or category name: 4.0 → "4", 2.5 → "2.5"."""
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
@@ -437,8 +452,9 @@ def _date_bads(table: Table, name: str, what: str) -> list[tuple[str, np.ndarray
 
 
 def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str], used: list[str]):
-    """Plain mode: one row → one example; text features one-hot encoded, a date
-    as its decimal year. ``used`` receives the feature columns."""
+    """Plain mode: one row → one example; text and categorical number features
+    one-hot encoded, a date as its decimal year. ``used`` receives the feature columns."""
+    marked = set(spec.categorical)          # number columns to one-hot encode (text always is)
     if spec.features is None:
         features = []
         for c in table.columns:
@@ -460,6 +476,11 @@ def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str], used
             if c.kind == "text" and c.n_unique > MAX_CATEGORIES:
                 raise DataError(f"column {name!r} has {c.n_unique} distinct text values, too "
                                 f"many to one-hot encode (at most {MAX_CATEGORIES})")
+    for name in (f for f in features if f in marked):    # the person's choice, in both modes
+        c = table.column(name)
+        if c.kind == "number" and c.n_unique > MAX_CATEGORIES:
+            raise DataError(f"column {name!r} has {c.n_unique} distinct values, too many to "
+                            f"one-hot encode (at most {MAX_CATEGORIES}); use it as a number")
     used += features
     if not features:
         raise DataError(f"no feature columns: the table has only {', '.join(table.names)} "
@@ -484,7 +505,13 @@ def _column_features(table: Table, spec: DataSpec, skipped: dict[str, str], used
                 names.append(f"{name} (year)")
                 continue
             a = table.frame[name].to_numpy()
-            if kind == "number":
+            if kind == "number" and name in marked:
+                values = np.unique(a[kept_rows])           # numeric order: 9 before 10
+                labels = [category_label(v) for v in values]
+                onehot[name] = labels
+                layout.append((np.searchsorted(values, a), len(values)))   # kept rows: exact
+                names += [f"{name}={c}" for c in labels]
+            elif kind == "number":
                 layout.append((a, None))
                 names.append(name)
             else:
@@ -517,6 +544,9 @@ def _series_features(table: Table, spec: DataSpec):
         kind = table.column(name).kind
         if kind == "text" or (kind == "date" and i == 0):
             raise DataError(f"column {name!r} is {kind}; lagged values need a number column")
+        if kind == "number" and name in spec.categorical:
+            raise DataError(f"column {name!r} is marked as a category; lagged values need a "
+                            "number column (use it as a number, or one row → one example)")
     if K < 1:
         raise DataError(f"lags K={K} must be at least 1")
     if K >= n:
@@ -581,7 +611,12 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
         spec = DataSpec.from_dict(spec)
     spec = DataSpec.from_dict(spec.to_dict())           # validate (fields may be mutated)
     n = table.n_rows
-    _check_columns(table, [spec.target, spec.series, spec.time_column, *(spec.features or [])])
+    _check_columns(table, [spec.target, spec.series, spec.time_column, *(spec.features or []),
+                           *spec.categorical])
+    for name in spec.categorical:           # text already is categorical; a date is one number
+        if table.column(name).kind == "date":
+            raise DataError(f"column {name!r} is a date; only number columns can be marked as "
+                            "categories")
     if spec.time_column is not None and spec.time_column in (spec.features or []):
         raise DataError(f"time column {spec.time_column!r} cannot also be a feature")
     if spec.time_column is not None and spec.time_column in (spec.target, spec.series):
@@ -591,9 +626,12 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
     if target_col.kind == "date":
         raise DataError(f"{spec.target!r} is a date column; choose a number or text column "
                         "as the target")
-    task = spec.task if spec.task != "auto" else infer_task(table, spec.target)
+    task = spec.task if spec.task != "auto" else infer_task(table, spec.target, spec.categorical)
     if task == "regression" and target_col.kind == "text":
         raise DataError(f"target {spec.target!r} is text; choose task classification")
+    if task == "regression" and spec.target in spec.categorical:
+        raise DataError(f"target {spec.target!r} is marked as a category; choose task "
+                        "classification, or use it as a number")
 
     skipped: dict[str, str] = {}
     used: list[str] = []                # the columns the features come from
@@ -627,7 +665,7 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
             y = np.fromiter((lookup[v] for v in target), np.int64, len(target))
         else:
             values = np.unique(target.astype(np.float64))
-            classes = [_class_label(v) for v in values]
+            classes = [category_label(v) for v in values]
             y = np.searchsorted(values, target.astype(np.float64)).astype(np.int64)
         if len(classes) < 2:
             raise DataError(f"target {spec.target!r} has a single class {classes[0]!r}; "
