@@ -14,9 +14,11 @@ from engine.graph import NODE_SPECS, Edge, GraphError, check_params
 __all__ = [
     "AddNodeCommand", "RemoveNodesCommand", "MoveNodesCommand", "ConnectCommand",
     "DisconnectCommand", "SetParamsCommand", "SetKindCommand", "PasteCommand", "SetDataCommand",
+    "SetTrainConfigCommand",
 ]
 
 MOVE_ID = 1001
+TRAIN_CONFIG_ID = 1002
 
 
 class AddNodeCommand(QUndoCommand):
@@ -256,3 +258,52 @@ class SetDataCommand(QUndoCommand):
         if self.clears_results:
             self.doc.set_results(*self.old_results)
         self.doc.set_data(*self.old)
+
+
+_SETTING_NAMES = {"loss": "loss", "optimizer": "optimizer", "lr": "learning rate η", "momentum": "momentum μ",
+                  "batch_size": "batch size", "epochs": "epochs", "seed": "seed",
+                  "early_stopping": "early stopping", "dtype": "precision", "track": "tracked pair"}
+
+
+class SetTrainConfigCommand(QUndoCommand):
+    """New training settings (the training panel's fields). Typing in one field makes one
+    command: consecutive changes of the same settings merge (η 0.0 → 0.01 → 0.015 is one
+    "Set learning rate η = 0.015"), and a merge back to where it started drops the command."""
+
+    def __init__(self, doc, new) -> None:
+        super().__init__()
+        new.validate()                         # raises ConfigError with the reason
+        self.doc, self.old, self.new = doc, doc.train_config, new
+        self.keys = self._changed(self.old, new)
+        self._name()
+        if not self.keys:
+            self.setObsolete(True)
+
+    @staticmethod
+    def _changed(a, b) -> tuple[str, ...]:
+        da, db = a.to_dict(), b.to_dict()
+        return tuple(k for k in db if da.get(k) != db[k])
+
+    def _name(self) -> None:
+        d = self.new.to_dict()
+        parts = [f"{_SETTING_NAMES.get(k, k)} = {d[k]:g}" if isinstance(d[k], float)
+                 else f"{_SETTING_NAMES.get(k, k)} = {d[k]}" for k in self.keys]
+        self.setText("Set " + ", ".join(parts) if parts else "Set training settings")
+
+    def id(self) -> int:
+        return TRAIN_CONFIG_ID
+
+    def mergeWith(self, other) -> bool:
+        if not isinstance(other, SetTrainConfigCommand) or other.keys != self.keys:
+            return False
+        self.new = other.new
+        self._name()
+        if not self._changed(self.old, self.new):
+            self.setObsolete(True)
+        return True
+
+    def redo(self) -> None:
+        self.doc.set_train_config(self.new, mark=False)
+
+    def undo(self) -> None:
+        self.doc.set_train_config(self.old, mark=False)

@@ -112,12 +112,15 @@ class Document(QObject):
         self.data_path, self.data_spec, self.dataset = path, spec, dataset
         self.dataset_changed.emit()
 
-    def set_train_config(self, config: TrainConfig) -> None:
+    def set_train_config(self, config: TrainConfig, mark: bool = True) -> None:
+        """New training settings; ``mark=False`` when an undo command does it (the undo
+        stack then knows whether the project differs from its file)."""
         config.validate()
         if config == self.train_config:
             return
         self.train_config = config
-        self.mark_modified()
+        if mark:
+            self.mark_modified()
         self.config_changed.emit()
 
     def set_results(self, weights: dict | None, history: dict | None) -> None:

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
@@ -838,3 +838,34 @@ def test_the_auto_speed_is_300_per_second_or_an_epoch_in_2_seconds(qtbot):
         click(qtbot, panel.train_button)
     assert ctl.worker.max_rate == 300                 # 37 updates per epoch
     ctl.shutdown()
+
+
+def test_training_settings_are_undone_a_field_at_a_time(qtbot, monkeypatch):
+    """Typing a learning rate is one undoable step (each keystroke does not make one); Ctrl+Z puts
+    the field and the setting back, and the project is as saved again; redo re-applies it."""
+    from PySide6.QtGui import QKeySequence
+    win = _main_window(qtbot, monkeypatch, epochs=5)
+    doc, panel = win.document, win.training.panel
+    doc.mark_saved()
+    before = doc.train_config
+    panel.lr_edit.selectAll()
+    qtbot.keyClicks(panel.lr_edit, "0.015")
+    panel.batch_edit.selectAll()
+    qtbot.keyClicks(panel.batch_edit, "64")
+    assert doc.train_config.lr == 0.015 and doc.train_config.batch_size == 64 and doc.is_modified()
+    assert doc.undo_stack.count() == 2
+    assert win.actionUndo.text().replace("&", "") == "Undo Set batch size = 64"
+    with qtbot.waitActive(win):                      # shortcuts go to the active window
+        win.activateWindow()
+    vp = win.canvas_view.viewport()                  # a click on the canvas's empty corner: focus leaves the field
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=vp.rect().topLeft() + QPoint(5, 5))
+    assert not panel.batch_edit.hasFocus()
+    qtbot.keyClick(win.canvas_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.train_config.batch_size == before.batch_size and doc.train_config.lr == 0.015
+    qtbot.keyClick(win.canvas_view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert doc.train_config == before and not doc.is_modified()
+    assert panel.lr_edit.text() == f"{before.lr:g}" and panel.batch_edit.text() == str(before.batch_size)
+    win.actionRedo.trigger()
+    assert doc.train_config.lr == 0.015 and panel.lr_edit.text() == "0.015"
+    assert QKeySequence(win.actionUndo.shortcut()).toString() != ""
+    win.close()

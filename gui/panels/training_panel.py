@@ -25,6 +25,8 @@ from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig
 
+from ..commands import SetTrainConfigCommand
+
 __all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
            "SCORE_TIPS", "AUTO", "auto_rate"]
 
@@ -421,7 +423,8 @@ class TrainingPanel(QWidget):
                 self.error_label.show()
                 return
             self.error_label.hide()
-            self.document.set_train_config(new)
+            if new != self.document.train_config:          # one undoable step per field typed in
+                self.document.undo_stack.push(SetTrainConfigCommand(self.document, new))
         self._sync_momentum()
         self.refresh_summary()
 
