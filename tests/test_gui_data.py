@@ -672,3 +672,140 @@ def test_the_first_rows_already_show_a_date_type():
     cols = _guess_columns({"delimiter": ",", "header": ["when", "v", "w"],
                            "rows": [["2012/01/0%d" % d, str(d), "x"] for d in range(1, 8)]})
     assert [c.kind for c in cols] == ["date", "number", "text"]
+
+
+# ---------------------------------------------------------------------------- number columns as categories
+def _auto_mpg_cylinders_kept() -> list[str]:
+    """Cylinders values of the rows the import keeps (MPG and Horsepower present), as labels."""
+    import pandas as pd
+    raw = pd.read_csv(dataset_path("auto_mpg.csv"))
+    kept = raw.dropna(subset=["Miles_per_Gallon", "Horsepower"])
+    return [str(int(v)) for v in sorted(kept["Cylinders"].unique())]
+
+
+def test_auto_mpg_cylinders_switched_to_category_is_one_hot_and_kept(qtbot, window, monkeypatch, tmp_path):
+    from gui.panels.column_chart import PROFILE_ROLE
+    labels = _auto_mpg_cylinders_kept()
+    k = len(labels)
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("auto_mpg.csv"))
+    set_role(qtbot, dlg, "Miles_per_Gallon", "target")
+    t = dlg.columns_table
+    i = _row(dlg, "Cylinders")
+    box = dlg._type_boxes["Cylinders"]
+    assert t.cellWidget(i, 1) is box and box.currentText() == "number"
+    assert "Type of Cylinders" == box.accessibleName()
+    assert "Origin" not in dlg._type_boxes and "Year" not in dlg._type_boxes      # text, date: no choice
+    qtbot.waitUntil(lambda: "holds few whole values" in dlg.summary_label.text(), timeout=TIMEOUT)
+    assert f"Cylinders ({', '.join(labels)})" in dlg.summary_label.text()       # the hint names the values
+    assert "“category”" in box.toolTip()
+    f_number = dlg.dataset.n_features
+    assert "Cylinders" in dlg.dataset.feature_names
+
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(box, qtbot, "category")
+    assert dlg.type_of("Cylinders") == "category" and t.item(i, 1).text() == "category"
+    profile = t.item(i, 4).data(PROFILE_ROLE)                    # bars per value, like text
+    assert profile.kind == "category" and profile.labels == labels and len(profile.hist) == k
+    assert t.item(i, 5).text() == f"{k} values: {', '.join(labels)}"
+    text = dlg.summary_label.text()
+    assert f"<b>Features F:</b> {f_number - 1 + k} " in text
+    assert f"Cylinders → {k}" in text and "few whole values" not in text
+    assert dlg.message_label.text() == f"Ready: 392 examples × {f_number - 1 + k} features."
+
+    confirm(qtbot, window, dlg)
+    doc = window.document
+    ds = doc.dataset
+    assert [n for n in ds.feature_names if n.startswith("Cylinders")] == [f"Cylinders={v}" for v in labels]
+    assert "Cylinders=4" in ds.feature_names and "Cylinders" not in ds.feature_names
+    assert input_features(doc) == f_number + k - 1
+    assert doc.data_spec.categorical == ["Cylinders"]
+    assert f"Cylinders → {k}" in panel_text(window, "features")
+
+    # Edit import… reopens with Cylinders as a category
+    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=TIMEOUT) as opened:
+        qtbot.mouseClick(window.data_controller.panel.edit_button, Qt.MouseButton.LeftButton)
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        pass
+    assert dlg.type_of("Cylinders") == "category" and dlg._type_boxes["Cylinders"].currentText() == "category"
+    assert dlg.current_spec().categorical == ["Cylinders"]
+    assert dlg.ok_button.isEnabled() and dlg.dataset.n_features == f_number + k - 1
+    with qtbot.waitSignal(dlg.finished, timeout=TIMEOUT):
+        dlg.buttons.button(dlg.buttons.StandardButton.Cancel).click()
+
+    # … and so does the project file
+    _save_and_reopen(qtbot, window, monkeypatch, tmp_path)
+    assert window.document.data_spec.categorical == ["Cylinders"]
+    assert "Cylinders=8" in window.document.dataset.feature_names
+    assert input_features(window.document) == f_number + k - 1
+
+
+def test_a_number_target_as_a_category_is_classification(qtbot, window, monkeypatch, tmp_path):
+    rows = "".join(f"{i},{i % 20}\n" for i in range(200))          # 20 whole values: auto says regression
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "codes.csv", "x,code\n" + rows))
+    assert dlg.role_of("code") == "target" and dlg.dataset.task == "regression"
+    box = dlg._type_boxes["code"]
+    box.setFocus()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.keyClick(box, Qt.Key.Key_Down)                     # the keyboard: number → category
+    assert dlg.type_of("code") == "category"
+    assert dlg.dataset.task == "multiclass" and dlg.dataset.classes[:3] == ["0", "1", "2"]
+    assert dlg.task_combo.currentText() == "Auto (classification)"
+    assert "classification, 20 classes" in dlg.summary_label.text()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg.task_combo, qtbot, "regression")
+    assert not dlg.ok_button.isEnabled()
+    assert "target 'code' is marked as a category; choose task classification" in dlg.blocked_reason()
+    dlg.done(0)
+
+
+def test_a_category_cannot_be_the_series(qtbot, window, monkeypatch, tmp_path):
+    rows = "".join(f"{i % 5},{i * 0.5}\n" for i in range(60))
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "s.csv", "k,v\n" + rows))
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg._type_boxes["k"], qtbot, "category")
+    set_role(qtbot, dlg, "k", "target")
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.mode_series, Qt.MouseButton.LeftButton)
+    assert dlg.series_combo.currentData() == "v"                 # a number column is preferred
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg.series_combo, qtbot, "k")
+    assert not dlg.ok_button.isEnabled()
+    assert "column 'k' is marked as a category; lagged values need a number column" in dlg.blocked_reason()
+    dlg.done(0)
+
+
+def test_too_many_values_for_a_category_is_named(qtbot, window, monkeypatch, tmp_path):
+    from engine.data import MAX_CATEGORIES
+    n = MAX_CATEGORIES + 5
+    rows = "".join(f"{i},{i % 7}\n" for i in range(n))
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "ids.csv", "id,y\n" + rows))
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg._type_boxes["id"], qtbot, "category")
+    assert not dlg.ok_button.isEnabled()
+    assert f"column 'id' has {n} distinct values, too many to one-hot encode" in dlg.blocked_reason()
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        choose(dlg._type_boxes["id"], qtbot, "number")
+    assert dlg.ok_button.isEnabled(), dlg.blocked_reason()
+    dlg.done(0)
+
+
+def test_a_type_chosen_while_the_file_is_read_is_kept(qtbot, window, monkeypatch, tmp_path):
+    rows = "".join(f"{i % 4},{i % 3},{i * 0.25}\n" for i in range(300))
+    path = _write(tmp_path, "early.csv", "a,b,y\n" + rows)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    gate = hold_reads(monkeypatch)
+    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=TIMEOUT) as opened:
+        window.actionImportCsv.trigger()
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.loader.preview_ready, timeout=TIMEOUT):
+        pass
+    assert dlg.loaded is None and dlg._type_boxes["a"].font().italic()    # guessed from the first rows
+    choose(dlg._type_boxes["a"], qtbot, "category")
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        gate.set()
+    assert dlg.loaded is not None and not dlg._type_boxes["a"].font().italic()
+    assert dlg.type_of("a") == "category" and dlg.type_of("b") == "number"
+    assert dlg.dataset.feature_names == ["a=0", "a=1", "a=2", "a=3", "b"]
+    dlg.done(0)

@@ -1,6 +1,7 @@
 """Small in-cell charts for the import view: a histogram (numbers; dates over
-their years), bars of the most frequent values (text) or a sparkline of the
-column over the rows (series mode).
+their years), bars of the most frequent values (text; a number column read as
+categories: one bar per value, in numeric order) or a sparkline of the column
+over the rows (series mode).
 
 The delegate reads a :class:`gui.loading.ColumnProfile` from the item's
 ``PROFILE_ROLE`` data and a bool from ``SPARK_ROLE``; it paints, nothing more.
@@ -37,13 +38,13 @@ class ColumnChartDelegate(QStyledItemDelegate):
             _paint_spark(painter, r, profile.spark)
         else:
             _paint_bars(painter, r, np.asarray(profile.hist, float), kind_color(profile.kind),
-                        gap=2.0 if profile.kind == "text" or getattr(profile, "whole_years", False)
-                        else 0.0)
+                        gap=2.0 if profile.kind in ("text", "category")
+                        or getattr(profile, "whole_years", False) else 0.0)
         painter.restore()
 
 
 def kind_color(kind: str) -> QColor:
-    """The color of a column type: number blue, text teal, date violet."""
+    """The color of a column type: number blue, text and category teal, date violet."""
     return {"number": NUMBER_COLOR, "date": DATE_COLOR}.get(kind, TEXT_COLOR)
 
 

@@ -103,7 +103,11 @@ class DatasetPanel(QWidget):
         s = ds.spec
         f["examples"].setText(f"{ds.n_train:,} train / {ds.n_val:,} validation"
                               f" <span style='color:#6b7280'>of {ds.n_rows_read:,} rows read</span>")
-        f["features"].setText(f"{ds.n_features}" + (f" (previous {s.lags} of {s.series})" if s.series else ""))
+        onehot = getattr(ds, "onehot", None) or {}
+        detail = (f" (previous {s.lags} of {s.series})" if s.series else
+                  " <span style='color:#6b7280'>(one-hot: " + ", ".join(
+                      f"{_esc(k)} → {len(v)}" for k, v in onehot.items()) + ")</span>" if onehot else "")
+        f["features"].setText(f"{ds.n_features}{detail}")
         f["features"].setToolTip(", ".join(ds.feature_names))
         f["target"].setText(ds.target_name)
         task = {"regression": "regression", "binary": "classification (2 classes)",

@@ -3,7 +3,9 @@ dataset will be before saying OK.
 
 Like Orange's File widget, every column is listed with its type (number /
 text / date), missing count, a small chart of its values and a role (feature /
-target / ignore). A date column is a feature as one number, its decimal year
+target / ignore). A number column's type can be switched to "category": codes
+such as Cylinders (3, 4, 5, 6, 8) are then one-hot encoded like text (and as
+the target mean classification); whole-number columns with few values get a hint. A date column is a feature as one number, its decimal year
 (1970-01-01 → 1970.0), never the target; in series mode it can be the time
 column (the plots' x-axis).
 Series mode turns one number column into "previous K values → next value".
@@ -20,7 +22,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView, QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
     QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
@@ -28,13 +30,18 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget, QCheckBox,
 )
 
-from engine.data import NA_VALUES, Column, DataError, DataSpec, guess_date_format, is_number
-from gui.loading import CsvLoader, LoadedTable
+import numpy as np
+import pandas as pd
+
+from engine.data import NA_VALUES, Column, DataError, DataSpec, category_label, guess_date_format, is_number
+from gui.loading import TOP_CATEGORIES, ColumnProfile, CsvLoader, LoadedTable
 from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate, kind_color
 
-__all__ = ["ImportDialog", "ROLES", "DELIMITERS", "ENCODINGS"]
+__all__ = ["ImportDialog", "ROLES", "NUMBER_TYPES", "DELIMITERS", "ENCODINGS"]
 
 ROLES = ("feature", "target", "ignore")
+NUMBER_TYPES = ("number", "category")     # a number column's type: as it is, or one-hot codes
+CATEGORY_HINT_VALUES = 12                 # whole-number columns with at most this many values: a hint
 DATE_ROLES = ("feature", "ignore")        # a date is never the target ("time" too in series mode)
 DELIMITERS = [("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t")]
 ENCODINGS = [("UTF-8", "utf-8"), ("UTF-8 with BOM", "utf-8-sig"), ("UTF-16", "utf-16"),
@@ -78,6 +85,11 @@ class ImportDialog(QDialog):
         self._cols: dict[str, object] = {}      # name -> Column / ColumnProfile / preview guess
         self._n_rows_known = 0                  # rows behind self._cols (preview rows until read)
         self._user_roles: dict[str, str] = {}   # roles the person chose (kept when the table arrives)
+        self._type_boxes: dict[str, QComboBox] = {}     # number columns: "number" | "category"
+        self._user_types: dict[str, str] = {}   # types the person chose (kept when the table arrives)
+        self._category_profiles: dict[str, ColumnProfile] = {}  # charts of columns shown as categories
+        self._few_values: dict[str, list[str]] = {}     # whole-number columns with few values
+        self._rows: dict[str, int] = {}                 # column name -> row in the columns table
         self._target_is_default = False
         self._user_delimiter = self._user_encoding = self._user_header = None
         self._header_used = True
@@ -178,13 +190,16 @@ class ImportDialog(QDialog):
         h.setSectionResizeMode(_C_NAME, QHeaderView.ResizeMode.Interactive)
         h.setSectionResizeMode(_C_VALUES, QHeaderView.ResizeMode.Stretch)
         self.columns_table.setColumnWidth(_C_NAME, 150)
-        self.columns_table.setColumnWidth(_C_TYPE, 62)
+        self.columns_table.setColumnWidth(_C_TYPE, 96)
         self.columns_table.setColumnWidth(_C_ROLE, 96)
         self.columns_table.setColumnWidth(_C_MISSING, 64)
         self.columns_table.setColumnWidth(_C_CHART, 120)
         self.columns_table.horizontalHeaderItem(_C_CHART).setToolTip(
-            "Histogram of a number column; most frequent values of a text column; "
+            "Histogram of a number column; most frequent values of a text or category column; "
             "in series mode, the column over the rows")
+        self.columns_table.horizontalHeaderItem(_C_TYPE).setToolTip(
+            "number, text or date, as read; a number column can be switched to “category”: "
+            "each value becomes its own input (one-hot), as for text")
         self.preview_table = QTableWidget(0, 0, objectName="previewTable")
         self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview_table.setAlternatingRowColors(True)
@@ -316,22 +331,26 @@ class ImportDialog(QDialog):
             self.path = os.path.abspath(path)
             self._user_delimiter = self._user_encoding = self._user_header = None
             self._user_roles.clear()
+            self._user_types.clear()
             self._reload()
 
     def _on_delimiter_chosen(self) -> None:
         self._user_delimiter = self.delimiter_combo.currentData()
         self._user_roles.clear()                # the columns may be different ones now
+        self._user_types.clear()
         self._reload()
 
     def _on_encoding_chosen(self) -> None:
         """Only the encoding is the person's choice: the delimiter is still detected."""
         self._user_encoding = self.encoding_combo.currentData()
         self._user_roles.clear()
+        self._user_types.clear()
         self._reload()
 
     def _on_header_clicked(self, checked: bool) -> None:
         self._user_header = bool(checked)
         self._user_roles.clear()
+        self._user_types.clear()
         self._reload()
 
     def _on_loader_load_started(self, path: str) -> None:
@@ -342,6 +361,9 @@ class ImportDialog(QDialog):
         self.cancel_load_button.setEnabled(True)
         self.columns_table.setRowCount(0)
         self._role_boxes.clear()
+        self._type_boxes.clear()
+        self._category_profiles.clear()
+        self._few_values.clear()
         self._cols.clear()
         self.mode_box.setEnabled(False)
         self.train_box.setEnabled(False)
@@ -364,6 +386,7 @@ class ImportDialog(QDialog):
         if self.loaded is None and preview["header"]:
             self._fill_columns(_guess_columns(preview), len(preview["rows"]), guessed=True)
             self._apply_spec(self._initial_spec)
+            self._apply_types()
             self._apply_user_roles()
 
     def _fill_preview(self, header: list[str], rows: list[list[str]]) -> None:
@@ -432,6 +455,7 @@ class ImportDialog(QDialog):
         self.file_info.setText(f"{table.n_rows:,} rows × {len(table.columns)} columns · {self._size_text}")
         self._fill_columns(table.columns, table.n_rows)
         self._apply_spec(self._initial_spec)
+        self._apply_types()
         self._apply_user_roles()
         self.mode_box.setEnabled(True)
         self.train_box.setEnabled(True)
@@ -447,18 +471,17 @@ class ImportDialog(QDialog):
                                f"{self._size_text} · read in {loaded.seconds:.2f} s")
         for p in loaded.profiles:
             self._cols[p.name] = p
+            if p.kind == "number" and 2 <= p.n_unique <= CATEGORY_HINT_VALUES:
+                labels = _whole_values(t, p.name)
+                if labels:
+                    self._few_values[p.name] = labels
         for i in range(self.columns_table.rowCount()):
-            p = self._cols[self.columns_table.item(i, _C_NAME).text()]
-            chart = self.columns_table.item(i, _C_CHART)
-            chart.setData(PROFILE_ROLE, p)
-            chart.setToolTip(_chart_tooltip(p))
-            values = self.columns_table.item(i, _C_VALUES)
-            values.setText(p.describe())
-            values.setForeground(self.palette().text())
-            values.setToolTip(_chart_tooltip(p))
+            self._show_chart(i)
+        for name in self._type_boxes:
+            self._style_type_box(name)              # with the few-values hint
         self._refresh_role_look()
-        if self.dataset is not None and getattr(self.dataset, "date_features", None):
-            self.summary_label.setText(self._summary_html(self.dataset))    # with the dates' span
+        if self.dataset is not None and (getattr(self.dataset, "date_features", None) or self._few_values):
+            self.summary_label.setText(self._summary_html(self.dataset))    # dates' span, hints
 
     # ------------------------------------------------------------------ columns
     def _fill_columns(self, cols, n_rows: int, guessed: bool = False) -> None:
@@ -470,7 +493,9 @@ class ImportDialog(QDialog):
         t = self.columns_table
         t.setRowCount(len(cols))
         self._role_boxes.clear()
+        self._type_boxes.clear()
         self._cols = {c.name: c for c in cols}
+        self._rows = {c.name: i for i, c in enumerate(cols)}
         self._n_rows_known = n_rows
         grey = QColor("#9ca3af")
         for i, p in enumerate(cols):
@@ -495,6 +520,10 @@ class ImportDialog(QDialog):
                 miss = QTableWidgetItem((f"{p.missing:,} ({share:.0f} %)" if share >= 1 else f"{p.missing:,}")
                                         if p.missing else "–")
             t.setItem(i, _C_TYPE, kind)
+            if p.kind == "number":
+                self._add_type_box(i, p.name, guessed)
+            else:
+                t.removeCellWidget(i, _C_TYPE)      # a guessed number that turned out text
             miss.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if p.missing:
                 miss.setForeground(QColor("#b45309"))
@@ -620,8 +649,135 @@ class ImportDialog(QDialog):
                 box.setToolTip("feature: one input, the decimal year (1970-01-01 → 1970.0) · "
                                "ignore: not used" + (" · time: the plots' x-axis" if series else "")
                                + "\na date cannot be the target")
+            elif self.type_of(name) == "category":
+                box.setToolTip("feature: one input per value (one-hot) · target: one class per value · "
+                               "ignore: not used")
             else:
                 box.setToolTip("feature: an input · target: what to predict · ignore: not used")
+
+    # ------------------------------------------------------------------ types
+    def _add_type_box(self, row: int, name: str, guessed: bool) -> None:
+        """A number column's type cell: a small combo, "number" or "category"."""
+        box = QComboBox(objectName=f"type:{name}")
+        box.setAccessibleName(f"Type of {name}")
+        for ty in NUMBER_TYPES:
+            box.addItem(ty, ty)
+        if guessed:
+            f = box.font()
+            f.setItalic(True)
+            box.setFont(f)
+        box.activated.connect(lambda _=0, col=name: self._on_type_changed(col))
+        self.columns_table.setCellWidget(row, _C_TYPE, box)
+        self._type_boxes[name] = box
+        self._style_type_box(name)
+
+    def type_of(self, name: str) -> str:
+        """"number", "category", "text" or "date"."""
+        box = self._type_boxes.get(name)
+        return box.currentData() if box is not None else self._profile(name).kind
+
+    def set_type(self, name: str, ty: str) -> None:
+        """Programmatic twin of choosing ``ty`` in a number column's type combo."""
+        _select_data(self._type_boxes[name], ty)
+        self._on_type_changed(name)
+
+    def _on_type_changed(self, name: str) -> None:
+        self._user_types[name] = self.type_of(name)
+        self._style_type_box(name)
+        self._show_chart(self._row_of(name))
+        self._refresh_role_look()
+        self._schedule_build()
+
+    def _apply_types(self) -> None:
+        """Types from the settings being edited, then the person's own choices."""
+        spec = self._initial_spec
+        marked = set(spec.categorical) if spec is not None else set()
+        for name, box in self._type_boxes.items():
+            with QSignalBlocker(box):
+                _select_data(box, self._user_types.get(name, "category" if name in marked else "number"))
+            self._style_type_box(name)
+            self._show_chart(self._row_of(name))
+
+    def _style_type_box(self, name: str) -> None:
+        box = self._type_boxes[name]
+        ty = box.currentData()
+        pal = box.palette()                 # the palette, not a style sheet: the combo keeps its look
+        for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text):
+            pal.setColor(role, kind_color(ty))
+        box.setPalette(pal)
+        item = self.columns_table.item(self._row_of(name), _C_TYPE)
+        if item is not None:
+            item.setText(ty)
+        if box.font().italic():
+            box.setToolTip(f"guessed from the first {self._n_rows_known} rows; checked when the whole "
+                           "file is read")
+            return
+        tip = ("number: one input, the value itself\n"
+               "category: one input per value (one-hot), as for text; as the target, one class per value")
+        few = self._few_values.get(name)
+        if few and ty == "number":
+            tip += (f"\n\n{name} holds {len(few)} whole values ({', '.join(few)}): if they are codes "
+                    "or groups rather than amounts, choose “category”")
+        box.setToolTip(tip)
+
+    def _row_of(self, name: str) -> int:
+        return self._rows.get(name, -1)
+
+    def _show_chart(self, row: int) -> None:
+        """The row's chart and values cell for its type: a histogram of a number
+        column, bars per value of a category column."""
+        t = self.columns_table
+        if row < 0 or self.loaded is None or t.item(row, _C_CHART) is None:
+            return                      # still reading: the cells say so
+        name = t.item(row, _C_NAME).text()
+        p = self._cols[name]
+        if self.type_of(name) == "category":
+            p = self._category_profile(name)
+        chart, values = t.item(row, _C_CHART), t.item(row, _C_VALUES)
+        if not isinstance(p, ColumnProfile):                # charts not computed yet
+            chart.setData(PROFILE_ROLE, None)
+            chart.setToolTip("")
+            values.setText("computing charts…")
+            values.setForeground(QColor("#9ca3af"))
+            values.setToolTip("")
+            return
+        chart.setData(PROFILE_ROLE, p)
+        chart.setToolTip(_chart_tooltip(p))
+        values.setText(_describe_category(p) if p.kind == "category" else p.describe())
+        values.setForeground(self.palette().text())
+        values.setToolTip(_chart_tooltip(p))
+
+    def _category_profile(self, name: str) -> ColumnProfile:
+        """Counts of a number column's values, as the chart of a category column:
+        the ``TOP_CATEGORIES`` most frequent, in numeric order (cached per load)."""
+        p = self._category_profiles.get(name)
+        if p is None:
+            a = self.loaded.table.frame[name].to_numpy()
+            values, counts = np.unique(a[np.isfinite(a)], return_counts=True)
+            n = len(values)
+            if n > TOP_CATEGORIES:
+                keep = np.sort(np.argsort(-counts, kind="stable")[:TOP_CATEGORIES])
+                values, counts = values[keep], counts[keep]
+            p = ColumnProfile(name, "category", self.loaded.table.column(name).missing, n,
+                              counts.astype(np.int64), [category_label(v) for v in values])
+            self._category_profiles[name] = p
+        return p
+
+    def _category_hint(self, ds) -> str:
+        """A grey line naming feature columns of few whole numbers still used as numbers."""
+        if ds.spec.series:
+            return ""
+        few = [n for n in self._few_values if n in self._role_boxes and self.role_of(n) == "feature"
+               and self.type_of(n) == "number"]
+        if not few:
+            return ""
+        named = [f"{_esc(n)} ({', '.join(self._few_values[n])})" for n in few]
+        if len(few) == 1:
+            said = f"{named[0]} holds few whole values: if they are codes or groups, set its type"
+        else:
+            said = (f"{', '.join(named[:-1])} and {named[-1]} hold few whole values: if they are codes "
+                    "or groups, set their type")
+        return f"<span style='color:#6b7280'>{said} to “category” (one input per value)</span>"
 
     # ------------------------------------------------------------------ settings ↔ spec
     def _apply_spec(self, spec: DataSpec | None) -> None:
@@ -696,7 +852,8 @@ class ImportDialog(QDialog):
                       encoding=None if t.encoding.replace("_", "-").lower().startswith("utf-8") else t.encoding,
                       split="chronological" if self.split_chrono.isChecked() else "random",
                       val_fraction=self.val_spin.value() / 100.0, seed=self.seed_spin.value(),
-                      normalize="standard" if self.normalize_check.isChecked() else "none")
+                      normalize="standard" if self.normalize_check.isChecked() else "none",
+                      categorical=[n for n, b in self._type_boxes.items() if b.currentData() == "category"])
         if self.mode_series.isChecked():
             series = self.series_combo.currentData()
             if series is None:
@@ -719,8 +876,10 @@ class ImportDialog(QDialog):
         if self.loaded is not None and series:
             names = list(self._cols)
             targets = [n for n in names if self.role_of(n) == "target"]
-            numbers = [n for n, p in self._cols.items() if p.kind == "number"]
-            pick = targets[0] if targets and targets[0] in numbers else (numbers[0] if numbers else None)
+            numbers = sorted((n for n, p in self._cols.items() if p.kind == "number"),
+                             key=lambda n: self.type_of(n) == "category")   # categories last
+            plain = [n for n in numbers if self.type_of(n) != "category"]    # lagged values are numbers
+            pick = targets[0] if targets and targets[0] in plain else (numbers[0] if numbers else None)
             with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo):
                 if pick:
                     _select_data(self.series_combo, pick)
@@ -822,8 +981,11 @@ class ImportDialog(QDialog):
         shown = ", ".join(_esc(n) for n in names[:6]) + (f", … +{len(names) - 6}" if len(names) > 6 else "")
         lines.append(f"<b>Features F:</b> {ds.n_features} <span style='color:#6b7280'>({shown})</span>")
         if ds.onehot:
-            lines.append("<span style='color:#6b7280'>text columns one-hot encoded: "
+            lines.append("<span style='color:#6b7280'>one-hot encoded: "
                          + ", ".join(f"{_esc(k)} → {len(v)}" for k, v in ds.onehot.items()) + "</span>")
+        hint = self._category_hint(ds)
+        if hint:
+            lines.append(hint)
         for name in getattr(ds, "date_features", []):
             span = _date_span(self._cols.get(name))
             lines.append(f"<span style='color:#6b7280'>{_esc(name)} as a number (decimal year)"
@@ -961,7 +1123,29 @@ def _readable_format(fmt: str) -> str:
     return fmt
 
 
+def _whole_values(table, name: str) -> list[str]:
+    """A number column's distinct values as labels ("3", "4", …) when they are all whole
+    numbers; [] otherwise. For columns already known to hold few values."""
+    a = table.frame[name].to_numpy()
+    a = a[np.isfinite(a)]
+    if not len(a) or not np.array_equal(a, np.round(a)):
+        return []
+    return [category_label(v) for v in np.sort(pd.unique(a))]
+
+
+def _describe_category(p) -> str:
+    """"5 values: 3, 4, 5, 6, 8" (every value shown that fits in a short line)."""
+    shown = ", ".join(p.labels[:8]) + ("…" if p.n_unique > min(8, len(p.labels)) else "")
+    return f"{p.n_unique:,} value{'s' if p.n_unique != 1 else ''}: {shown}"
+
+
 def _chart_tooltip(p) -> str:
+    if p.kind == "category":
+        counts = "\n".join(f"  {label}: {int(c):,}" for label, c in zip(p.labels, p.hist))
+        which = ("values" if len(p.labels) == p.n_unique
+                 else f"the {len(p.labels)} most frequent values, in numeric order")
+        return (f"{p.name}: numbers read as categories, {p.n_unique:,} distinct values, {p.missing:,} missing\n"
+                f"{which}:\n{counts}\nas a feature one input per value (one-hot)")
     if p.kind == "date":
         fmt = f" (written as {_readable_format(p.date_format)})" if getattr(p, "date_format", None) else ""
         return (f"{p.name}: dates{fmt}, {p.describe()}; {p.missing:,} missing\n"
