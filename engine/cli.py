@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--csv", help="CSV file with a header row")
     src.add_argument("--target", help="column to predict")
     src.add_argument("--features", help="comma-separated feature columns (default: every other column)")
+    src.add_argument("--categorical", metavar="COL[,COL...]",
+                     help="number columns that hold codes or groups (e.g. cylinders): one-hot encoded as "
+                          "features, classes as the target")
     src.add_argument("--series", help="series column: features are its previous --lags values")
     src.add_argument("--lags", type=int, help="with --series: number of previous values (default 7)")
     src.add_argument("--time-column", help="with --series: time column (for plots; never a feature)")
@@ -115,6 +118,8 @@ def _data_spec(args, base: dict | None) -> DataSpec:
         d["target"] = args.target
     if args.features is not None:
         d["features"] = [f.strip() for f in args.features.split(",") if f.strip()] or None
+    if args.categorical is not None:
+        d["categorical"] = [c.strip() for c in args.categorical.split(",") if c.strip()]
     if args.series is not None:
         d["series"] = args.series
         d.setdefault("split", "chronological")

@@ -379,3 +379,24 @@ def test_a_projects_own_layout_is_kept(capsys, tmp_path):
                "--save-project", str(rebuilt))[0] == 0
     p = load_project(rebuilt)
     assert set(p.positions) == set(p.graph.nodes) and len(set(p.positions.values())) == len(p.graph.nodes)
+
+
+def test_categorical_number_columns_are_one_hot_features(capsys, tmp_path):
+    """--categorical Cylinders: five 'Cylinders=k' inputs instead of one number (the saved project
+    keeps the setting); an unknown name is one error line."""
+    import pandas as pd
+
+    from engine.project import load_project
+    project = tmp_path / "mpg.ncproj"
+    code, out, err = run(capsys, "--csv", str(AUTO), "--target", "Miles_per_Gallon", "--categorical", "Cylinders",
+                         "--hidden", "8:relu", "--epochs", "2", "--save-project", str(project))
+    assert code == 0, err
+    saved = load_project(project)
+    assert saved.data_spec["categorical"] == ["Cylinders"]
+    kinds = sorted(pd.read_csv(AUTO)["Cylinders"].dropna().unique())
+    # Displacement, Horsepower, Weight_in_lbs, Acceleration; Year (a date: one number); Origin (text:
+    # USA/Europe/Japan one-hot); and one input per number of cylinders
+    assert saved.weights["dense1.W"].shape[0] == 4 + 1 + 3 + len(kinds)
+    code, out, err = run(capsys, "--csv", str(AUTO), "--target", "Miles_per_Gallon", "--categorical", "Nope",
+                         "--epochs", "1")
+    assert code == 2 and "unknown column 'Nope'" in one_error_line(err)
