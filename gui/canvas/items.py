@@ -8,6 +8,7 @@ top-level wrappers in PySide6 (see DESIGN.md, known traps).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -15,13 +16,18 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPainte
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
 from gui.icons import paint_node_glyph
+from gui.plots.style import NEGATIVE, POSITIVE
 from gui.style import ACCENT, EDGE, ERROR, HIGHLIGHT, TEXT, TEXT_MUTED, category_color, mono_font, ui_font
 
-__all__ = ["NodeView", "NodeItem", "PortItem", "EdgeItem", "NODE_W", "NODE_H", "GRID"]
+from .insight import LinkWeight, NodeInsight
+from .insight_paint import InsightBand
+
+__all__ = ["NodeView", "NodeItem", "PortItem", "EdgeItem", "NODE_W", "NODE_H", "GRID", "BAND_RECT"]
 
 NODE_W = 180.0
-NODE_H = 76.0
+NODE_H = 104.0
 HEADER_H = 26.0
+BAND_RECT = QRectF(10.0, HEADER_H + 40.0, NODE_W - 20.0, 30.0)   # the insight band (weights / output)
 PORT_R = 6.0
 GRID = 10.0
 
@@ -110,19 +116,40 @@ class NodeItem(QGraphicsItem):
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
+        # a card changes far less often than the view repaints (hover, drags, 4 insight refreshes a
+        # second while training): painting it is one blit of a pixmap at screen resolution
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.in_port = PortItem(self, "in") if view.has_input else None
         self.out_port = PortItem(self, "out") if view.has_output else None
+        self.insight: NodeInsight | None = None     # weights / output on the example (see insight.py)
+        self.band: InsightBand | None = None
+        self.placeholder = ""                        # what an empty band says
         self.set_view(view)
 
     # -- content -------------------------------------------------------------
     def set_view(self, view: NodeView) -> None:
         self.view = view
         self.color = category_color(view.category)
+        self._update_tooltip()
+        self.update()
+
+    def set_insight(self, insight: NodeInsight | None, placeholder: str = "") -> None:
+        """Show ``insight`` in the card's band (``None``: the band says ``placeholder``)."""
+        self.insight = insight
+        band = InsightBand(insight, BAND_RECT) if insight is not None else None
+        self.band = None if band is None or band.empty else band
+        self.placeholder = placeholder
+        self._update_tooltip()
+        self.update(BAND_RECT)
+
+    def _update_tooltip(self) -> None:
+        view = self.view
         tip = view.tooltip
+        if self.insight is not None and self.insight.tip:
+            tip += self.insight.tip
         if view.issues:
             tip += "<hr><span style='color:#dc2626'>" + "<br>".join(_html(m) for m in view.issues) + "</span>"
         self.setToolTip(tip)
-        self.update()
 
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:
@@ -193,14 +220,19 @@ class NodeItem(QGraphicsItem):
         # shape line and detail line
         p.setFont(mono_font(9))
         p.setPen(ERROR if bad else TEXT)
-        p.drawText(QRectF(10, HEADER_H + 5, NODE_W - 20, 20), Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRectF(10, HEADER_H + 3, NODE_W - 20, 18), Qt.AlignmentFlag.AlignVCenter,
                    self.view.shape)
         p.setFont(ui_font(8))
         p.setPen(ERROR if bad else TEXT_MUTED)
         detail = self.view.issues[0] if bad else self.view.detail
         fm = QFontMetricsF(p.font())
-        p.drawText(QRectF(10, HEADER_H + 25, NODE_W - 20, 20), Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRectF(10, HEADER_H + 20, NODE_W - 20, 16), Qt.AlignmentFlag.AlignVCenter,
                    fm.elidedText(detail, Qt.TextElideMode.ElideRight, NODE_W - 20))
+        # the insight band: weights (Dense) or the output on the example
+        if self.band is not None:
+            self.band.paint(p)
+        else:
+            InsightBand.paint_placeholder(p, BAND_RECT, self.placeholder)
         # outline
         if self.isSelected():
             p.setPen(QPen(ACCENT, 2.4))
@@ -220,6 +252,7 @@ class EdgeItem(QGraphicsPathItem):
         self.edge = edge
         self.src, self.dst = src, dst        # Python references to the node items
         self.issue: str | None = None
+        self.link: LinkWeight | None = None      # the weights on a link into a Dense node
         self.highlighted = False
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
@@ -235,13 +268,44 @@ class EdgeItem(QGraphicsPathItem):
 
     def set_issue(self, issue: str | None) -> None:
         self.issue = issue
-        base = f"{self.edge.src} → {self.edge.dst}   (select and press Delete to disconnect)"
-        self.setToolTip(base if not issue else f"{base}\n{issue}")
+        self._update_tooltip()
         self.update()
+
+    def set_link(self, link: LinkWeight | None) -> None:
+        """Draw the link by its weights (Playground): width by mean |W|, tint by their sign balance."""
+        if link is self.link:
+            return
+        self.prepareGeometryChange()
+        self.link = link
+        self._update_tooltip()
+        self.update()
+
+    def _update_tooltip(self) -> None:
+        base = f"{self.edge.src} → {self.edge.dst}   (select and press Delete to disconnect)"
+        if self.link is not None:
+            base += f"\n{self.link.tip}"
+        self.setToolTip(base if not self.issue else f"{base}\n{self.issue}")
+
+    def weight_width(self) -> float:
+        """The pen width for this link's weights: 2 px without weights, 1.5–5.5 px by mean |W|."""
+        if self.link is None:
+            return 2.0
+        return 1.5 + 4.0 * math.tanh(self.link.mean_abs)
+
+    def weight_color(self) -> QColor:
+        """Grey for balanced weights, bluer as they lean positive, more orange as they lean negative."""
+        color = QColor(EDGE)
+        if self.link is None:
+            return color
+        end = QColor(POSITIVE if self.link.balance >= 0 else NEGATIVE)
+        t = min(1.0, abs(self.link.balance)) ** 0.7
+        return QColor.fromRgbF(color.redF() + t * (end.redF() - color.redF()),
+                               color.greenF() + t * (end.greenF() - color.greenF()),
+                               color.blueF() + t * (end.blueF() - color.blueF()))
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
-        stroker.setWidth(12)
+        stroker.setWidth(max(12.0, self.weight_width() + 6))
         return stroker.createStroke(self.path())
 
     def boundingRect(self) -> QRectF:
@@ -257,13 +321,13 @@ class EdgeItem(QGraphicsPathItem):
 
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        color, width = QColor(EDGE), 2.0
+        color, width = self.weight_color(), self.weight_width()
         if self.issue:
             color = ERROR
         if self.isSelected():
-            color, width = QColor(ACCENT), 3.0
+            color, width = QColor(ACCENT), width + 1.0
         elif self._hover:
-            width = 3.0
+            width += 1.0
         p.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(self.path())
@@ -272,9 +336,10 @@ class EdgeItem(QGraphicsPathItem):
         p.setBrush(color)
         p.setPen(Qt.PenStyle.NoPen)
         tri = QPainterPath()
+        half, length = max(4.5, 1.1 * width), max(8.0, 1.8 * width)
         tri.moveTo(end.x() - PORT_R - 1, end.y())
-        tri.lineTo(end.x() - PORT_R - 9, end.y() - 4.5)
-        tri.lineTo(end.x() - PORT_R - 9, end.y() + 4.5)
+        tri.lineTo(end.x() - PORT_R - 1 - length, end.y() - half)
+        tri.lineTo(end.x() - PORT_R - 1 - length, end.y() + half)
         tri.closeSubpath()
         p.drawPath(tri)
 

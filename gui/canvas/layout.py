@@ -15,7 +15,7 @@ import math
 __all__ = ["auto_layout", "nearest_free_spot", "COLUMN_STEP", "ROW_STEP", "PIECE_GAP"]
 
 COLUMN_STEP = 210.0
-ROW_STEP = 110.0
+ROW_STEP = 140.0           # cards are 104 tall (with the insight band): 36 px between rows
 PIECE_GAP = 40.0            # extra room between separate pieces, and above the row of loose nodes
 _KIND_RANK = {"input": 0, "output": 2}
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
 from engine.graph import Edge
 
+from .insight import CanvasInsight
 from .items import NODE_H, NODE_W, EdgeItem, NodeItem, NodeView, PortItem, bezier, rubber_pen
 
 __all__ = ["CanvasScene", "node_view"]
@@ -93,6 +94,8 @@ class CanvasScene(QGraphicsScene):
         d.graph_changed.connect(self.refresh)
         d.dataset_changed.connect(self.refresh)
         d.replaced.connect(self.rebuild)
+        self.insight = CanvasInsight(document, self)      # weights and outputs shown on the cards
+        self.insight.updated.connect(self._on_insight_updated)
         self.rebuild()
 
     # -- building ------------------------------------------------------------
@@ -118,14 +121,37 @@ class CanvasScene(QGraphicsScene):
         self._syncing = False
         self.addItem(item)
         self.nodes[nid] = item
+        self._show_insight_of(nid, item)
         return item
 
     def _add_edge_item(self, e: Edge) -> None:
         if e in self.edges or e.src not in self.nodes or e.dst not in self.nodes:
             return
         item = EdgeItem(e, self.nodes[e.src], self.nodes[e.dst])
+        item.set_link(self.insight.links.get(e.dst))
         self.addItem(item)
         self.edges[e] = item
+
+    # -- insight: weights and the output on an example ------------------------------------
+    def _on_insight_updated(self) -> None:
+        for nid, item in self.nodes.items():
+            self._show_insight_of(nid, item)
+        links = self.insight.links
+        for e, item in self.edges.items():
+            item.set_link(links.get(e.dst))
+
+    def _show_insight_of(self, nid: str, item: NodeItem) -> None:
+        ins = self.insight
+        node = self.document.graph.nodes.get(nid)
+        kind = node.kind if node is not None else ""
+        if ins.state == "incomplete":
+            hint = "weights: once the network is complete" if kind == "dense" else ""
+        elif ins.state == "no data":
+            hint = "" if kind == "dense" else (
+                "prediction: load data" if kind == "output" else "output on an example: load data")
+        else:
+            hint = ""
+        item.set_insight(ins.nodes.get(nid), hint)
 
     # -- document → items ----------------------------------------------------------
     def _on_document_node_added(self, nid: str) -> None:
