@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         install_data(self)
         self.training = install_training(self)
         self.training.state_changed.connect(self._update_blocked)
+        self.canvas_view.attach_training(self.training)      # the cards follow a run live
 
     def _fill_examples_menu(self) -> None:
         for i, ex in enumerate(EXAMPLES):

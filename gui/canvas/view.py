@@ -68,13 +68,6 @@ class CanvasView(QGraphicsView):
         """Let the cards follow a run live (the controller's ``snapshot_received``)."""
         self.canvas_scene.insight.attach_training(controller)
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        # the window builds its training controller after this view (``window.training``)
-        controller = getattr(self.window(), "training", None)
-        if controller is not None:
-            self.attach_training(controller)
-
     def highlight_nodes(self, ids) -> None:
         """Glow the cards of ``ids`` (an empty list clears); used by the units plot hover."""
         self.canvas_scene.set_highlighted(ids)
