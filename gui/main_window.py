@@ -29,7 +29,7 @@ __all__ = ["MainWindow"]
 PROJECT_FILTER = "NetCanvas projects (*.ncproj *.json);;CSV data (*.csv);;All files (*)"
 PALETTE_WIDTH = 150           # default dock sizes (View → Reset layout restores them)
 PANELS_WIDTH = 310
-PLOTS_SHARE = 0.48            # of the window's height: four plots stay readable
+PLOTS_SHARE = 0.56            # of the window's height: four plots stay readable, the canvas fits a chain
 NO_DATA_REASON = "load data first (File → Import CSV)"
 
 

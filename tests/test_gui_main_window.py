@@ -16,6 +16,7 @@ from engine.project import load_project
 from gui.commands import SetParamsCommand
 from gui.examples import EXAMPLES, example_path
 from gui.main_actions import ACTION_NAMES
+from gui.main_window import PLOTS_SHARE
 
 B = QMessageBox.StandardButton
 
@@ -326,11 +327,11 @@ def _plots_share(w) -> float:
 
 
 @pytest.mark.parametrize("size", [(1400, 900), (1920, 1080)])
-def test_default_layout_gives_the_plots_half_the_height_and_a_readable_canvas(window, qtbot, size):
+def test_default_layout_gives_the_plots_over_half_the_height_and_a_readable_canvas(window, qtbot, size):
     w = window
     w.resize(*size)
     w.reset_layout()
-    qtbot.waitUntil(lambda: 0.42 <= _plots_share(w) <= 0.52)
+    qtbot.waitUntil(lambda: PLOTS_SHARE - 0.05 <= _plots_share(w) <= PLOTS_SHARE + 0.05)
     assert w.palette_dock.width() < 200 and w.canvas_view.width() > 0.6 * size[0]
     for index, least in ((0, 1.0), (1, 0.85), (4, 0.85)):
         w.io.open_example(index, ask=False)
@@ -342,14 +343,14 @@ def test_default_layout_gives_the_plots_half_the_height_and_a_readable_canvas(wi
 
 def test_reset_layout_puts_the_panels_back_and_fits_the_canvas(window, qtbot):
     w = window
-    qtbot.waitUntil(lambda: 0.42 <= _plots_share(w) <= 0.52)
+    qtbot.waitUntil(lambda: PLOTS_SHARE - 0.05 <= _plots_share(w) <= PLOTS_SHARE + 0.05)
     w.palette_dock.close()
     w.resizeDocks([w.plots_dock], [120], Qt.Orientation.Vertical)
     w.canvas_view.zoom_in()
     w.canvas_view.translate_view(300, 200)
     qtbot.waitUntil(lambda: _plots_share(w) < 0.4)        # as small as the plots allow
     w.actionResetLayout.trigger()
-    qtbot.waitUntil(lambda: 0.42 <= _plots_share(w) <= 0.52 and w.palette_dock.isVisible())
+    qtbot.waitUntil(lambda: PLOTS_SHARE - 0.05 <= _plots_share(w) <= PLOTS_SHARE + 0.05 and w.palette_dock.isVisible())
     view = w.canvas_view
     qtbot.waitUntil(lambda: view.mapToScene(view.viewport().rect()).boundingRect().contains(w.scene.nodes_rect()))
     assert view.auto_fit
