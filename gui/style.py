@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 __all__ = [
     "CATEGORY_COLORS", "CATEGORY_ORDER", "ERROR", "ACCENT", "HIGHLIGHT", "CANVAS_BG", "GRID_MINOR",
-    "GRID_MAJOR", "TEXT", "TEXT_MUTED", "EDGE", "category_color", "ui_font", "mono_font", "apply_style",
+    "GRID_MAJOR", "TEXT", "TEXT_MUTED", "TEXT_DISABLED", "EDGE", "category_color", "ui_font", "mono_font",
+    "light_palette", "apply_style",
 ]
 
 CATEGORY_ORDER = ("Data", "Layers", "Activations", "Structure")
@@ -29,6 +30,7 @@ GRID_MINOR = QColor("#eceef2")
 GRID_MAJOR = QColor("#dfe3e8")
 TEXT = QColor("#1f2937")
 TEXT_MUTED = QColor("#6b7280")
+TEXT_DISABLED = QColor("#9ca3af")     # greyed text of a control that cannot be used now
 EDGE = QColor("#64748b")
 
 
@@ -71,20 +73,33 @@ QTabWidget::pane { border: 1px solid #e5e7eb; }
 """
 
 
+def light_palette() -> QPalette:
+    """The light palette, with a greyed Disabled group: disabled text, buttons, line edits and
+    combos must look unavailable (setting a role without a group would paint them as enabled)."""
+    pal = QPalette()
+    G, R = QPalette.ColorGroup, QPalette.ColorRole
+    enabled = {
+        R.Window: QColor("#f9fafb"), R.Base: QColor("#ffffff"), R.AlternateBase: QColor("#f3f4f6"),
+        R.Text: TEXT, R.WindowText: TEXT, R.Button: QColor("#ffffff"), R.ButtonText: TEXT,
+        R.Highlight: ACCENT, R.HighlightedText: QColor("#ffffff"), R.ToolTipBase: QColor("#ffffff"),
+        R.ToolTipText: TEXT, R.PlaceholderText: QColor("#9ca3af"),
+    }
+    for group in (G.Active, G.Inactive):
+        for role, color in enabled.items():
+            pal.setColor(group, role, color)
+    disabled = dict(enabled)
+    disabled.update({
+        R.Text: TEXT_DISABLED, R.WindowText: TEXT_DISABLED, R.ButtonText: TEXT_DISABLED,
+        R.Base: QColor("#f3f4f6"), R.Button: QColor("#f3f4f6"), R.PlaceholderText: QColor("#c4c8cf"),
+        R.Highlight: QColor("#cbd5e1"), R.HighlightedText: QColor("#f9fafb"),
+    })
+    for role, color in disabled.items():
+        pal.setColor(G.Disabled, role, color)
+    return pal
+
+
 def apply_style(app: QApplication) -> None:
     """Fusion with a light palette and a small stylesheet; call once per application."""
     app.setStyle("Fusion")
-    pal = QPalette()
-    pal.setColor(QPalette.ColorRole.Window, QColor("#f9fafb"))
-    pal.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
-    pal.setColor(QPalette.ColorRole.AlternateBase, QColor("#f3f4f6"))
-    pal.setColor(QPalette.ColorRole.Text, TEXT)
-    pal.setColor(QPalette.ColorRole.WindowText, TEXT)
-    pal.setColor(QPalette.ColorRole.Button, QColor("#ffffff"))
-    pal.setColor(QPalette.ColorRole.ButtonText, TEXT)
-    pal.setColor(QPalette.ColorRole.Highlight, ACCENT)
-    pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-    pal.setColor(QPalette.ColorRole.ToolTipBase, QColor("#ffffff"))
-    pal.setColor(QPalette.ColorRole.ToolTipText, TEXT)
-    app.setPalette(pal)
+    app.setPalette(light_palette())
     app.setStyleSheet(_STYLESHEET)
