@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QToolBar, QToolButton
 
 from .icons import action_icon
 
-__all__ = ["create_actions", "create_menus", "create_toolbar", "ACTION_NAMES"]
+__all__ = ["create_actions", "create_menus", "create_toolbar", "ACTION_NAMES", "TRAIN_LABELS"]
+
+TRAIN_LABELS = ("Train", "Resume")       # the texts the Train action takes (gui/training_ui.py)
 
 K = QKeySequence.StandardKey
 
@@ -135,5 +137,19 @@ def create_toolbar(window) -> QToolBar:
         btn = tb.widgetForAction(act)
         if btn is not None:
             btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    train = tb.widgetForAction(w.actionTrain)
+    if train is not None:
+        # Train turns into Resume: a button as wide as the wider label keeps Pause and Step in place
+        train.setFixedWidth(_width_for_labels(train, TRAIN_LABELS))
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
     return tb
+
+
+def _width_for_labels(button: QToolButton, labels) -> int:
+    """The button's width with its widest label: its size hint for the current text plus the
+    difference in text advance (font metrics) to the widest of ``labels``."""
+    button.ensurePolished()
+    fm = button.fontMetrics()
+    shown = button.text().replace("&", "")
+    widest = max(fm.horizontalAdvance(t) for t in labels)
+    return button.sizeHint().width() + max(0, widest - fm.horizontalAdvance(shown))

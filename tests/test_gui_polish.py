@@ -3,7 +3,7 @@ put when Train turns into Resume, a small window stays usable, and the plots' la
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
@@ -70,3 +70,23 @@ def test_disabled_controls_are_greyed(styled, qtbot):
         e.show()
     qtbot.waitExposed(off)
     assert _darkest_text_pixel(off) > _darkest_text_pixel(on) + 60
+
+
+def test_toolbar_buttons_stay_put_when_train_becomes_resume(window, qtbot):
+    """Train → Pause: the Train button now reads "Resume", and Pause and Step have not moved, so a
+    second click lands where the first one did."""
+    w = window
+    train, pause = w.toolbar.widgetForAction(w.actionTrain), w.toolbar.widgetForAction(w.actionPause)
+    step = w.toolbar.widgetForAction(w.actionStep)
+    assert train.text() == "Train"
+    xs = (pause.x(), step.x())
+    with qtbot.waitSignal(w.training.state_changed, check_params_cb=lambda s: s == "running"):
+        qtbot.mouseClick(train, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(pause.isEnabled)
+    with qtbot.waitSignal(w.training.state_changed, check_params_cb=lambda s: s == "paused"):
+        qtbot.mouseClick(pause, Qt.MouseButton.LeftButton)
+    assert train.text() == "Resume"
+    QApplication.processEvents()
+    w.toolbar.layout().activate()
+    assert (pause.x(), step.x()) == xs
+    assert train.fontMetrics().horizontalAdvance("Resume") + train.iconSize().width() < train.width()
