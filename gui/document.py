@@ -123,9 +123,11 @@ class Document(QObject):
             self.mark_modified()
         self.config_changed.emit()
 
-    def set_results(self, weights: dict | None, history: dict | None) -> None:
+    def set_results(self, weights: dict | None, history: dict | None, mark: bool = True) -> None:
+        """Training results; ``mark=False`` when an undo command does it (see set_train_config)."""
         self.weights, self.history = weights, history
-        self.mark_modified()
+        if mark:
+            self.mark_modified()
         self.results_changed.emit()
 
     # -- modified state ---------------------------------------------------------

@@ -278,6 +278,8 @@ class MainWindow(QMainWindow):
             self.train_blocked_changed.emit(reason or "")
             if reason:
                 self.statusBar().showMessage(_elide(f"Cannot train: {reason}", 110), 6000)
+            elif self.statusBar().currentMessage().startswith("Cannot train"):
+                self.statusBar().clearMessage()     # the reason is gone: do not contradict "ready"
 
     def _update_edit_actions(self, *_) -> None:
         s, locked = self.document.undo_stack, self.training_locked

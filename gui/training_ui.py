@@ -33,7 +33,7 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication, QUndoCommand
 from PySide6.QtWidgets import QApplication, QStyle
 
 from engine.landscape import default_pair
@@ -70,6 +70,25 @@ _ACTIONS = {
 }
 
 
+class _ResetCommand(QUndoCommand):
+    """Reset weights as an undoable step: undo brings the trained weights and their history back
+    (Train then goes on from them, as after reopening a project)."""
+
+    def __init__(self, controller: "TrainingController") -> None:
+        super().__init__("Reset weights")
+        self.controller = controller
+        self.weights = self.history = None
+
+    def redo(self) -> None:
+        # what is discarded now (a redo after more training discards that training, and undo
+        # brings that back, not the older state)
+        self.weights, self.history = self.controller._results_now()
+        self.controller._reset()
+
+    def undo(self) -> None:
+        self.controller._restore(self.weights, self.history)
+
+
 def _weights_match(model: Model, weights: dict | None) -> bool:
     if not weights:
         return False
@@ -101,6 +120,9 @@ class TrainingController(QObject):
         self._jobs: list[BackgroundJob] = []
         self._epochs_seen: list[dict] = []
         self._last_loss: float | None = None
+        self._shown_data = None           # the dataset the loss plot's run was trained on
+        self._looks_paused = False        # stopped by a change made while paused: shown as paused
+        self._surface_stale = False       # the graph or data changed since the surface was drawn
         self._pending_surface_on_pause = False
         self.actions = self._make_actions(actions or {})
         self.panel = TrainingPanel(document, self.actions)
@@ -195,13 +217,24 @@ class TrainingController(QObject):
             return "Load data first (File → Import CSV)"
         return None
 
-    def _set_state(self, state: str) -> None:
+    def _goes_on(self) -> bool:
+        """Whether Train would go on with the current run (same network and data, not over)."""
+        tr = self.trainer
+        return (tr is not None and self._key is not None and self._key[:2] == self._build_key()[:2]
+                and tr.diverged_at is None and not tr.finished)
+
+    def _set_state(self, state: str, label: str | None = None) -> None:
+        if state != "stopped":
+            self._looks_paused = False
+        if state == "stopped" and self._looks_paused and label is None:
+            label = ("Paused — the change applies when you resume" if self._goes_on()
+                     else "Paused — Train starts the changed network")
         self.state = state
         a = self.actions
         blocked = self._blocked()
         running = state == "running"
         a["train"].setEnabled(not running and blocked is None)
-        a["train"].setText("&Resume" if state in ("paused", "stopped") else "&Train")
+        a["train"].setText("&Resume" if state in ("paused", "stopped") and self._goes_on() else "&Train")
         a["pause"].setEnabled(running)
         a["step"].setEnabled(blocked is None)
         a["step_epoch"].setEnabled(blocked is None)
@@ -212,7 +245,7 @@ class TrainingController(QObject):
                   "running": "Training…", "paused": "Paused", "stopped": "Stopped",
                   "finished": "Diverged" if self.trainer is not None and self.trainer.diverged_at is not None
                   else "Finished"}
-        self.panel.show_state(labels.get(state, state))
+        self.panel.show_state(label or labels.get(state, state))
         self.state_changed.emit(state)
 
     def _build_key(self):
@@ -381,6 +414,7 @@ class TrainingController(QObject):
                 if not comparable:
                     self.loss_plot.clear_previous()
         self._clear_plots()
+        self._shown_data = self.document.dataset
         self._describe_run(tr)
         if going_on:
             self._show_history(tr)
@@ -440,21 +474,39 @@ class TrainingController(QObject):
         self._stop_worker()
         self._drain()
         self._write_results()
+        self._looks_paused = False
         self._set_state("stopped")
         if self.trainer is not None:
             self._status(f"Stopped after {self.trainer.updates:,} updates; Train continues")
             self._request_idle_surface()
 
     def reset(self) -> None:
-        """Fresh weights from the seed, empty history, empty plots."""
+        """Fresh weights from the seed, empty history, empty plots; an undoable step when
+        there was something trained (Edit → Undo brings it back)."""
+        weights, history = self._results_now()
+        if weights is None and history is None:
+            self._reset()                       # nothing to lose: no undo step
+            return
+        self.document.undo_stack.push(_ResetCommand(self))
+
+    def _results_now(self) -> tuple[dict | None, dict | None]:
+        """The trained weights and history as of now (a run is stopped and written first)."""
+        self._stop_worker()
+        tr = self.trainer
+        if tr is not None and tr.updates and self._key == self._build_key():
+            self._write_results()
+        return self.document.weights, self.document.history
+
+    def _reset(self) -> None:
         self._stop_worker()
         self._cancel_jobs()
         self.trainer = None
         self._key = None
         self.loss_plot.keep_as_previous("before Reset")
         self._clear_plots()
+        self._shown_data = self.document.dataset
         if self.document.weights is not None or self.document.history is not None:
-            self.document.set_results(None, None)
+            self.document.set_results(None, None, mark=False)
         if self._blocked() is None:
             try:
                 self.trainer = self._new_trainer(None)
@@ -468,7 +520,23 @@ class TrainingController(QObject):
             self.surface_plot.append_path(0, tr.trajectory.view(), tuple(tr.config.track))
             self._request_idle_views(tr.model)
             self._request_idle_surface()
-        self._status("Weights reset from the seed")
+        self._status("Weights reset from the seed (Edit → Undo brings the trained ones back)")
+
+    def _restore(self, weights: dict | None, history: dict | None) -> None:
+        """Undo of Reset: the trained weights and their history, shown as a reopened project's."""
+        self._stop_worker()
+        self._cancel_jobs()
+        self.trainer = None
+        self._key = None
+        self._clear_plots()
+        self.loss_plot.clear_previous()
+        self.document.set_results(weights, history, mark=False)
+        self._show_document_results()
+        self._set_state("idle")
+        self._surface_stale = True
+        self._preview_timer.start()
+        n = len((history or {}).get("update_loss") or [])
+        self._status(f"Trained weights back ({n:,} updates); Train goes on from them")
 
     def shutdown(self) -> None:
         """Stop everything that runs in the background (window closing, app quitting)."""
@@ -723,12 +791,15 @@ class TrainingController(QObject):
     def _invalidate(self) -> None:
         """The graph, data or settings changed under a trainer that is not running."""
         if self.worker is not None and self.state != "running":
+            was_paused = self.state == "paused"
             self._stop_worker()
             self._write_results()
+            self._looks_paused = was_paused     # to the person it is still paused, with a change
             self._set_state("stopped")
 
     def _on_graph_changed(self) -> None:
         self._invalidate()
+        self._surface_stale = True
         self._set_state(self.state)
         if self.state != "running":
             self._preview_timer.start()
@@ -736,6 +807,14 @@ class TrainingController(QObject):
     def _on_dataset_changed(self) -> None:
         self._invalidate()
         ds = self.document.dataset
+        self._surface_stale = True
+        shown = self._shown_data
+        if self.worker is None and shown is not None and ds is not shown:
+            # the curves, scores and surface were of other data: they go (the weights stay in the
+            # document, and Train still starts from them when they fit)
+            self._clear_plots()
+            self.loss_plot.clear_previous()
+        self._shown_data = ds
         dtype = np.dtype(self.document.train_config.dtype)
         try:
             self.ctx = make_context(ds, dtype) if ds is not None else None
@@ -767,12 +846,18 @@ class TrainingController(QObject):
         self._clear_plots()
         self.loss_plot.clear_previous()                 # another project's run is no comparison
         self.surface_plot.set_parameters([], ("", ""))   # a new project: its own ``track`` setting picks
+        self._shown_data = None                          # its data, when it has loaded, is the run's
+        self._show_document_results()
+        self._set_state("idle")
+
+    def _show_document_results(self) -> None:
+        """The plots show the document's saved run (a reopened project, an undone Reset)."""
         self._describe_document()
         h = self.document.history
         if h:
             self.loss_plot.set_history(h.get("update_loss"), h.get("epochs"))
             self._epochs_seen = list(h.get("epochs") or [])
-        self._set_state("idle")
+            self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, None)
 
     def _preview(self) -> None:
         """While idle: show what the current (or fresh) weights predict, off the GUI thread."""
@@ -791,7 +876,8 @@ class TrainingController(QObject):
                 model.set_weights(doc.weights)
             self.surface_plot.set_parameters(model.scalar_names(), self._surface_pair(model))
         self._request_idle_views(model)
-        if self.surface_plot.surface is None:      # a project or example just opened: show its surface
+        if self.surface_plot.surface is None or self._surface_stale:    # just opened, or changed
+            self._surface_stale = False
             self._request_idle_surface()
 
 

@@ -175,3 +175,83 @@ def test_a_graph_edit_after_training_starts_a_new_history(qtbot):
         assert prev["label"] == "previous network" and list(prev["val"]) == old_val
     finally:
         win.training.shutdown()
+
+
+def test_reset_is_undone_from_the_edit_menu_and_train_goes_on(qtbot, tmp_path, monkeypatch):
+    win, _ = _main_window(qtbot, tmp_path, monkeypatch)
+    ctl, panel = win.training, win.training.panel
+    panel.epochs_edit.selectAll()
+    qtbot.keyClicks(panel.epochs_edit, "2")
+    _train_to_the_end(qtbot, ctl)
+    trained = {k: v.copy() for k, v in win.document.weights.items()}
+    n = ctl.trainer.updates
+    with qtbot.waitSignal(ctl.views_updated, timeout=10000):
+        win.actionReset.trigger()
+    assert win.document.weights is None and ctl.loss_plot.update_count() == 0
+    assert win.actionUndo.text().replace("&", "") == "Undo Reset weights" and win.actionUndo.isEnabled()
+    win.actionUndo.trigger()
+    for k, w in trained.items():
+        np.testing.assert_array_equal(win.document.weights[k], w)
+    assert ctl.loss_plot.update_count() == n and ctl.loss_plot.epoch_count() == 2
+    assert ctl.loss_plot.previous() is None                  # the run is back, not a "previous" one
+    _train_to_the_end(qtbot, ctl)                            # goes on: 2 more epochs
+    assert ctl.trainer.epoch == 4 and ctl.loss_plot.update_count() == 2 * n
+    four = {k: v.copy() for k, v in win.document.weights.items()}
+    win.actionRedo.trigger()                                 # Reset again: it discards the 4 epochs ...
+    assert win.document.weights is None
+    win.actionUndo.trigger()                                 # ... and undo brings those back, not the 2
+    assert ctl.loss_plot.update_count() == 2 * n
+    for k, w in four.items():
+        np.testing.assert_array_equal(win.document.weights[k], w)
+    win.document.mark_saved()
+    win.close()
+
+
+def test_new_data_clears_the_old_runs_curves_and_scores(qtbot, window):
+    from tests.test_gui_training import xy_dataset
+    ctl = window.training
+    _train_to_the_end(qtbot, ctl)
+    assert ctl.loss_plot.update_count() and "validation" in ctl.panel.metrics_label.text()
+    other = xy_dataset()
+    window.document.set_data(None, other.spec, other)
+    assert ctl.loss_plot.update_count() == 0 and ctl.loss_plot.epoch_count() == 0
+    assert "R²" not in ctl.panel.metrics_label.text()
+
+
+def test_a_change_while_paused_says_what_train_will_do(qtbot, window):
+    ctl, panel, doc = window.training, window.training.panel, window.document
+    snaps: list[Snapshot] = []
+    ctl.snapshot_received.connect(snaps.append)
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].updates > 10, timeout=20000)
+    click(qtbot, panel.pause_button)
+    qtbot.waitUntil(lambda: snaps[-1].state == "paused", timeout=10000)
+    panel.lr_edit.selectAll()
+    qtbot.keyClicks(panel.lr_edit, "0.02")
+    assert ctl.actions["train"].text() == "&Resume"
+    assert panel.state_label.text() == "Paused — the change applies when you resume"
+    dense = next(n for n in doc.graph.nodes.values() if n.kind == "dense" and n.params.get("units") == 8)
+    doc.graph.set_params(dense.id, {"units": 9})
+    assert ctl.actions["train"].text() == "&Train"
+    assert panel.state_label.text() == "Paused — Train starts the changed network"
+    # the surface is drawn again for the changed network (it showed the old one)
+    with qtbot.waitSignal(ctl.surface_updated, timeout=30000):
+        pass
+    assert ctl.surface_plot.surface is not None
+
+
+def test_the_loss_plots_hover_line_goes_with_the_mouse_and_with_a_reset(qtbot, window):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtWidgets import QApplication
+    ctl = window.training
+    _train_to_the_end(qtbot, ctl)
+    lp = ctl.loss_plot
+    vb = lp.plot.getPlotItem().getViewBox()
+    lp._on_mouse_moved((vb.mapViewToScene(QPointF(50, 0)),))
+    assert lp.cursor.isVisible() and lp.dot.isVisible()
+    QApplication.sendEvent(lp.plot.viewport(), QEvent(QEvent.Type.Leave))   # what Qt sends as the mouse leaves
+    assert not lp.cursor.isVisible() and not lp.dot.isVisible()
+    lp._on_mouse_moved((vb.mapViewToScene(QPointF(50, 0)),))
+    assert lp.cursor.isVisible()
+    click(qtbot, ctl.panel.reset_button)
+    assert not lp.cursor.isVisible() and not lp.dot.isVisible()

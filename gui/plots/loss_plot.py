@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from . import style
@@ -108,6 +108,7 @@ class LossPlot(QWidget):
         self.ranges = style.RangeKeeper(self.plot)
         self.log_box.toggled.connect(self._on_log_toggled)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+        self.plot.viewport().installEventFilter(self)      # leaving the plot ends the hover
 
         self._x = _Buffer()
         self._y = _Buffer()
@@ -134,7 +135,20 @@ class LossPlot(QWidget):
         self.legend.setText(style.legend_html(entries))
 
     # -- data ------------------------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self._end_hover()
+        return False
+
+    def _end_hover(self) -> None:
+        self.cursor.hide()
+        self.dot.hide()
+        if self._hovering:
+            self._hovering = False
+            self.readout.hover_ended()
+
     def clear(self) -> None:
+        self._end_hover()
         self._x.truncate(0)
         self._y.truncate(0)
         self._epochs = []
@@ -306,10 +320,7 @@ class LossPlot(QWidget):
         pos = event[0]
         vb = self.plot.getPlotItem().vb
         if not vb.sceneBoundingRect().contains(pos) or self._y.n == 0:
-            self.cursor.hide()
-            self.dot.hide()
-            self._hovering = False
-            self.readout.hover_ended()
+            self._end_hover()
             return
         self._hovering = True
         x = vb.mapSceneToView(pos).x()
