@@ -27,9 +27,14 @@ from .training_ui import install_training
 __all__ = ["MainWindow"]
 
 PROJECT_FILTER = "NetCanvas projects (*.ncproj *.json);;CSV data (*.csv);;All files (*)"
-PALETTE_WIDTH = 150           # default dock sizes (View → Reset layout restores them)
-PANELS_WIDTH = 310
-PLOTS_SHARE = 0.56            # of the window's height: four plots stay readable, the canvas fits a chain
+PALETTE_WIDTH = 150           # default dock sizes (View → Reset layout restores them) from 1400 px wide;
+PANELS_WIDTH = 310            # a smaller window narrows them towards the _SMALL widths at 1024 px,
+PALETTE_WIDTH_SMALL = 128     # so the canvas keeps a readable zoom and the plots their labels
+PANELS_WIDTH_SMALL = 240
+SMALL_WINDOW, LARGE_WINDOW = 1024, 1400
+PLOTS_SHARE = 0.56            # of the window's height: four plots stay readable, the canvas fits a chain;
+PLOTS_SHARE_SMALL = 0.58      # up to this in a 700 px high window, where the canvas's zoom is set by its
+SMALL_HEIGHT, LARGE_HEIGHT = 700, 900     # width and the plots need each pixel for their axes
 NO_DATA_REASON = "load data first (File → Import CSV)"
 
 
@@ -92,7 +97,7 @@ class MainWindow(QMainWindow):
         self.plots_dock.hide()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.palette_dock, self.properties_dock], [PALETTE_WIDTH, PANELS_WIDTH],
+        self.resizeDocks([self.palette_dock, self.properties_dock], list(self._side_widths()),
                          Qt.Orientation.Horizontal)
 
         create_actions(self)
@@ -199,7 +204,7 @@ class MainWindow(QMainWindow):
         """A dock on the right, tabbed with Properties."""
         name = f"{widget.objectName() or title.replace(' ', '')}Dock"
         # an explicit minimum keeps one long label in a panel from widening the whole window
-        widget.setMinimumWidth(min(widget.minimumSizeHint().width(), 240))
+        widget.setMinimumWidth(min(widget.minimumSizeHint().width(), PANELS_WIDTH_SMALL))
         dock = self._dock(widget, title, name, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.properties_dock, dock)
         self.properties_dock.raise_()
@@ -401,10 +406,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._initial_dock_sizes)      # once the window has its size
 
     def _plots_height(self) -> int:
-        return int(self.height() * PLOTS_SHARE)
+        t = _ramp(self.height(), SMALL_HEIGHT, LARGE_HEIGHT)
+        return int(self.height() * (PLOTS_SHARE_SMALL + t * (PLOTS_SHARE - PLOTS_SHARE_SMALL)))
+
+    def _side_widths(self) -> tuple[int, int]:
+        """The palette's and the right panels' default widths for this window's width."""
+        t = _ramp(self.width(), SMALL_WINDOW, LARGE_WINDOW)
+        return (round(PALETTE_WIDTH_SMALL + t * (PALETTE_WIDTH - PALETTE_WIDTH_SMALL)),
+                round(PANELS_WIDTH_SMALL + t * (PANELS_WIDTH - PANELS_WIDTH_SMALL)))
 
     def _initial_dock_sizes(self) -> None:
-        self.resizeDocks([self.palette_dock, self.properties_dock], [PALETTE_WIDTH, PANELS_WIDTH],
+        self.resizeDocks([self.palette_dock, self.properties_dock], list(self._side_widths()),
                          Qt.Orientation.Horizontal)
         if not self.plots_dock.isHidden():
             self.resizeDocks([self.plots_dock], [self._plots_height()], Qt.Orientation.Vertical)
@@ -449,6 +461,11 @@ def _action_tip(act) -> str:
     text = act.text().replace("&", "").rstrip("…")
     keys = act.shortcut().toString()
     return f"{text} ({keys})" if keys else text
+
+
+def _ramp(x: float, x0: float, x1: float) -> float:
+    """0 up to ``x0``, 1 from ``x1``, linear between."""
+    return min(max((x - x0) / (x1 - x0), 0.0), 1.0)
 
 
 def _elide(text: str, n: int) -> str:

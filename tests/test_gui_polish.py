@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from gui.style import apply_style
@@ -90,3 +90,47 @@ def test_toolbar_buttons_stay_put_when_train_becomes_resume(window, qtbot):
     w.toolbar.layout().activate()
     assert (pause.x(), step.x()) == xs
     assert train.fontMetrics().horizontalAdvance("Resume") + train.iconSize().width() < train.width()
+
+
+def _axis_texts(axis) -> list[str]:
+    """The tick labels an axis draws now."""
+    img = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(img)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [t[2] for t in specs[2]] if specs else []
+
+
+def test_a_1024_by_700_window_stays_usable(styled, window, qtbot):
+    """A small laptop window: narrower side panels give the canvas a readable zoom, the plots keep
+    their month labels and the error surface's pickers show whole parameter names."""
+    from gui.main_window import PANELS_WIDTH, PANELS_WIDTH_SMALL
+    w = window
+    w.resize(1024, 700)
+    w.reset_layout()
+    qtbot.waitUntil(lambda: w.properties_dock.width() <= PANELS_WIDTH_SMALL + 10)
+    assert w.palette_dock.width() <= 140
+    ctl = w.training
+    w.io.open_example(1, ask=False)           # 2. One hidden layer of sigmoids: a 5-node chain
+    qtbot.waitUntil(lambda: ctl.fit_plot.mode == "series" and ctl.surface_plot.combo_a.name() != "")
+    qtbot.waitUntil(lambda: w.canvas_view.zoom() >= 0.58)    # was 0.52 with the 1400 px panels
+    view = w.canvas_view
+    assert view.mapToScene(view.viewport().rect()).boundingRect().contains(w.scene.nodes_rect())
+    fit_axis = ctl.fit_plot.plot.getPlotItem().getAxis("bottom")
+    assert ctl.fit_plot.plot.width() < 360
+    months = [t for t in _axis_texts(fit_axis) if t.isalpha()]
+    assert len(months) >= 3, months                 # a year of days, still named by its months
+    picker = ctl.surface_plot.combo_a
+    edit = picker.lineEdit()
+    edit.selectAll()
+    qtbot.keyClicks(edit, "dense1.W[6,3]")
+    with qtbot.waitSignal(picker.picked):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert edit.text() == "dense1.W[6,3]"
+    assert edit.fontMetrics().horizontalAdvance(edit.text()) <= edit.contentsRect().width() - 4
+    assert picker.minimumContentsLength() >= len("dense1.W[6,3]")     # never squeezed below a name
+    w.resize(1400, 900)                       # and back: the large window's layout as it was
+    w.reset_layout()
+    qtbot.waitUntil(lambda: abs(w.properties_dock.width() - PANELS_WIDTH) <= 10)

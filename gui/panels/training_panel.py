@@ -203,6 +203,7 @@ class TrainingPanel(QWidget):
         self.summary_label.setToolTip("One update per batch; one epoch = every training example once")
         settings = QGroupBox("Settings")
         sl = QVBoxLayout(settings)
+        sl.setContentsMargins(6, 6, 6, 6)        # a narrow dock (230 px) keeps its width for the fields
         sl.addLayout(form)
         # under the form, across the box: "Validation: 291 rows (20%, chronological)" wraps here
         # (a wrapped label in a form row was given one line and cut off)
@@ -230,8 +231,10 @@ class TrainingPanel(QWidget):
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             if i < 3:
                 buttons.addWidget(b, 0, 2 * i, 1, 2)
+            elif b is self.stop_button:             # "Stop" is short, "Reset Weights" is not
+                buttons.addWidget(b, 1, 0, 1, 2)
             else:
-                buttons.addWidget(b, 1, 3 * (i - 3), 1, 3)
+                buttons.addWidget(b, 1, 2, 1, 4)
         self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_button.shift))
         self.speed_combo = QComboBox()
         self.speed_combo.setObjectName("speedCombo")
@@ -292,6 +295,7 @@ class TrainingPanel(QWidget):
         ll.addWidget(self.metrics_label, 2, 0)
 
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(settings)
         lay.addWidget(self.summary_label)
         lay.addLayout(buttons)

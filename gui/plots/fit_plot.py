@@ -79,7 +79,7 @@ class FitPlot(QWidget):
         self.last_view = None
         self._texts = []
         self.pred_curve = self.train_items = self.val_items = self.image = None
-        axis = {"bottom": pg.DateAxisItem()} if ctx is not None and ctx.x_is_date else None
+        axis = {"bottom": style.DateAxis()} if ctx is not None and ctx.x_is_date else None
         self.plot = style.make_plot_widget(axis_items=axis)
         self._layout.addWidget(self.plot, 1)
         self.readout.attach(self.plot)

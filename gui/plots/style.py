@@ -7,9 +7,11 @@ training data, orange the validation data, near-black the model's output.
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.DateAxisItem import MONTH_SPACING, TickSpec, ZoomLevel
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QWidget
@@ -58,7 +60,7 @@ def make_plot_widget(x_label: str = "", y_label: str = "", axis_items=None, grid
     p.layout.setContentsMargins(2, 2, 6, 2)
     set_labels(w, x_label, y_label)
     p.setMenuEnabled(True)
-    w.setMinimumSize(200, 120)
+    w.setMinimumSize(160, 80)      # with its legend above it still fits a 700 px high window
     return w
 
 
@@ -216,6 +218,33 @@ class LogAxis(pg.AxisItem):
             mant = real / 10.0 ** math.floor(math.log10(real)) if real > 0 else 0
             out.append(f"{real:g}" if any(abs(mant - m) < 1e-6 for m in (1, 2, 5)) else "")
         return out
+
+
+def _month_stepper(val, n: int, first: bool) -> float:
+    """Month ticks every ``n`` months, on quarter / half-year boundaries (Jan, Apr, Jul, Oct)."""
+    if not _MIN_TIME <= val <= _MAX_TIME:
+        return np.inf
+    d = datetime.fromtimestamp(val, timezone.utc)
+    m = d.year * 12 + d.month - 1 + (1 if first else n)       # months since year 0, 0-based
+    if first:
+        m += -m % n
+    return datetime(m // 12, m % 12 + 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+_MIN_TIME = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
+_MAX_TIME = datetime(9998, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+class DateAxis(pg.DateAxisItem):
+    """Dates along x that stay labelled in a narrow plot: at the year/month zoom the months thin
+    out to every 2nd, 3rd, 6th or 12th (pyqtgraph's own axis shows all twelve or, when they do not fit,
+    none at all — a 300 px plot of one year lost its month names)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        years = self.zoomLevels[np.inf].tickSpecs[0]
+        self.zoomLevels[np.inf] = ZoomLevel(
+            [years, TickSpec(MONTH_SPACING, _month_stepper, "%b", autoSkip=[1, 2, 3, 6, 12])], "Mar")
 
 
 def legend_html(entries) -> str:

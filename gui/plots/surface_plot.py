@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRectF, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QComboBox, QCompleter, QGraphicsItem, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
@@ -32,6 +32,7 @@ MAX_PATH_POINTS = 4000     # a long path is thinned to this many points for draw
 SMOOTH_PATH_POINTS = 1500  # antialiased only up to this many (a long jittery path stroked
                            # antialiased over the whole plot costs 100+ ms per frame)
 HINT = "The loss over two parameters; red: the optimizer's path"
+MIN_CHARS, MAX_CHARS = 9, 14   # a picker's width in characters: its longest name, within these
 
 
 def _banded(cmap: pg.ColorMap, n: int) -> pg.ColorMap:
@@ -100,6 +101,9 @@ class _ParamListModel(QAbstractListModel):
         self.endResetModel()
         return where
 
+    def header_texts(self) -> list[str]:
+        return [text for text, name in self._rows if name is None]
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
@@ -138,8 +142,9 @@ class ParamPicker(QComboBox):
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(24)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(11)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setMinimumContentsLength(MIN_CHARS)
+        # the two pickers share the row's width: a whole "dense1.W[6,3]" shows, not "ense1.W[6,3]"
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._model = _ParamListModel(self)
         self.setModel(self._model)
         self.view().setUniformItemSizes(True)     # thousands of rows: lay out without asking each
@@ -168,10 +173,23 @@ class ParamPicker(QComboBox):
             self._names = list(names)
             self._rows = self._model.set_names(self._names)
             self._completions.setStringList(self._names)
+            longest = max((len(n) for n in self._names), default=0)
+            self.setMinimumContentsLength(min(max(longest, MIN_CHARS), MAX_CHARS))
+            self._fit_popup()
             self._current = ""
             self.setCurrentIndex(-1)
         finally:
             self.blockSignals(False)
+
+    def _fit_popup(self) -> None:
+        """The list at least as wide as its longest row, so "dense2  (17 parameters)" is not cut
+        to "dense2 …meters)" (the popup is otherwise as narrow as the picker)."""
+        rows = self._model.header_texts() + sorted(self._names, key=len)[-3:]
+        bold = QFont(self.view().font())
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        need = max((fm.horizontalAdvance("   " + t) for t in rows), default=0)
+        self.view().setMinimumWidth(need + 2 * self.view().frameWidth() + 28)     # + a scroll bar
 
     def names(self) -> list[str]:
         return list(self._names)
@@ -247,8 +265,7 @@ class SurfacePlot(QWidget):
         for w in (QLabel("x"), self.combo_a, QLabel("y"), self.combo_b, self.recompute_button):
             if isinstance(w, QLabel):
                 w.setStyleSheet("font-size: 8.5pt; color: #555;")
-            top.addWidget(w)
-        top.addStretch(1)
+            top.addWidget(w, 1 if isinstance(w, ParamPicker) else 0)
         self.plot = style.make_plot_widget("", "", grid=False)
         p = self.plot.getPlotItem()
         lay = QVBoxLayout(self)

@@ -86,8 +86,8 @@ class UnitsPlot(QWidget):
         self.data_items, self._data_bounds, self._series_data = [], None, None
         self._drawn_window = None
         date = ctx is not None and ctx.x_is_date
-        self.sum_plot = self._pane({"bottom": pg.DateAxisItem()} if date else None, 50)
-        self.plot = self._pane({"bottom": pg.DateAxisItem()} if date else None, 60)
+        self.sum_plot = self._pane({"bottom": style.DateAxis()} if date else None, 50)
+        self.plot = self._pane({"bottom": style.DateAxis()} if date else None, 60)
         self.sum_plot.setObjectName("unitsSumPane")
         self.plot.setObjectName("unitsCurvesPane")
         self._layout.addWidget(self.sum_plot, TOP_STRETCH)
