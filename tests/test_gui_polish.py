@@ -3,7 +3,7 @@ put when Train turns into Resume, a small window stays usable, and the plots' la
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
@@ -134,3 +134,32 @@ def test_a_1024_by_700_window_stays_usable(styled, window, qtbot):
     w.resize(1400, 900)                       # and back: the large window's layout as it was
     w.reset_layout()
     qtbot.waitUntil(lambda: abs(w.properties_dock.width() - PANELS_WIDTH) <= 10)
+
+
+def test_confusion_matrix_fills_its_plot_with_readable_class_names(window, qtbot):
+    """Iris: three names under three columns that do not run into each other, a matrix as wide as
+    the plot, and hovering a cell says what it counts."""
+    w = window
+    fit = w.training.fit_plot
+    w.io.open_example(4, ask=False)           # 5. Iris classifier
+    qtbot.waitUntil(lambda: fit.mode == "classes")
+    p = fit.plot.getPlotItem()
+    vb = p.getViewBox()
+    qtbot.waitUntil(lambda: fit.plot.isVisible() and vb.width() > 200)
+    image = fit.image.mapRectToScene(fit.image.boundingRect())
+    assert image.width() >= 0.95 * vb.sceneBoundingRect().width()       # not a small square
+    img = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(img)
+    try:
+        texts = p.getAxis("bottom").generateDrawSpecs(painter)[2]
+    finally:
+        painter.end()
+    assert [t[2] for t in texts] == ["setosa", "versicolor", "virginica"]
+    rects = [t[0] for t in texts]
+    assert all(not a.intersects(b) for a, b in zip(rects, rects[1:]))
+    cell = vb.mapViewToScene(QPointF(2.5, 1.5))          # predicted virginica, actual versicolor
+    pos = fit.plot.mapFromScene(cell)
+    qtbot.mouseMove(fit.plot.viewport(), pos - QPoint(20, 0))        # arrive from the left
+    qtbot.mouseMove(fit.plot.viewport(), pos)
+    qtbot.waitUntil(fit.readout.isVisible)
+    assert fit.readout.text().startswith("actual versicolor, predicted virginica")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from . import style
@@ -26,6 +26,7 @@ __all__ = ["FitPlot", "SERIES_WINDOWS"]
 SERIES_WINDOWS = (("last 120 days", 120), ("last year", 365), ("validation", -1), ("all", 0))
 DEFAULT_WINDOW = 1
 DAY = 86400.0
+CLASS_LABEL_MAX_PX = 90     # class names along the confusion matrix's y axis are cut to this
 
 
 class FitPlot(QWidget):
@@ -63,6 +64,7 @@ class FitPlot(QWidget):
         self.train_items = self.val_items = None
         self.image = None
         self._texts: list = []
+        self._class_names: list[str] = []
         self.last_view: dict | None = None
         self._build(None)
 
@@ -171,16 +173,16 @@ class FitPlot(QWidget):
             p.getViewBox().disableAutoRange()
 
     def _build_classes(self, p) -> None:
+        """A K×K matrix that fills the plot (cells need not be square), the class names along both
+        axes shortened to fit a cell, the counts inside."""
         ctx = self.ctx
         K = max(len(ctx.classes), 2)
         names = ctx.classes or ["0", "1"]
+        self._class_names = [str(n) for n in names]
         p.showGrid(x=False, y=False)
-        p.setAspectLocked(True)
         p.invertY(True)
+        p.getViewBox().setMouseEnabled(x=False, y=False)
         style.set_labels(self.plot, "predicted class", "actual class")
-        ticks = [[(i + 0.5, n) for i, n in enumerate(names)]]
-        p.getAxis("bottom").setTicks(ticks)
-        p.getAxis("left").setTicks(ticks)
         self.image = pg.ImageItem(np.zeros((K, K)))
         self.image.setRect(QRectF(0, 0, K, K))
         self.image.setColorMap(pg.colormap.get("CET-L12") if "CET-L12" in pg.colormap.listMaps()
@@ -198,8 +200,26 @@ class FitPlot(QWidget):
                 p.addItem(t)
                 row.append(t)
             self._texts.append(row)
-        p.setRange(xRange=(0, K), yRange=(0, K), padding=0.02)
+        p.setRange(xRange=(0, K), yRange=(0, K), padding=0.0)
+        p.getViewBox().sigResized.connect(self._fit_class_ticks)
+        self._fit_class_ticks()
         self.legend.setText("Confusion matrix: the diagonal counts the correct answers")
+
+    def _fit_class_ticks(self, *_args) -> None:
+        """Class names that fit: along x each one within its column ("setosa versicolor virginica",
+        not "setoversicolvirginica"), along y within a readable width; hovering a cell names both."""
+        if self.mode != "classes" or self.plot is None:
+            return
+        p = self.plot.getPlotItem()
+        names = self._class_names
+        K = max(len(names), 2)
+        bottom, left = p.getAxis("bottom"), p.getAxis("left")
+        fm = QFontMetrics(bottom.style.get("tickFont") or self.plot.font())
+        cell = p.getViewBox().width() / K
+        shown_x = [fm.elidedText(n, Qt.TextElideMode.ElideRight, max(int(cell) - 8, 12)) for n in names]
+        shown_y = [fm.elidedText(n, Qt.TextElideMode.ElideRight, CLASS_LABEL_MAX_PX) for n in names]
+        bottom.setTicks([[(i + 0.5, n) for i, n in enumerate(shown_x)]])
+        left.setTicks([[(i + 0.5, n) for i, n in enumerate(shown_y)]])
 
     # -- series window -------------------------------------------------------------
     def show_window(self) -> None:
@@ -274,8 +294,23 @@ class FitPlot(QWidget):
                                 f" · confusion matrix of the {which} rows")
 
     # -- hover -------------------------------------------------------------------
+    def _cell_text(self, i: int, j: int) -> str:
+        """What the confusion matrix's cell (actual ``i``, predicted ``j``) counts, in words."""
+        names, v = self._class_names, self.last_view
+        if not (0 <= i < len(names) and 0 <= j < len(names)):
+            return ""
+        text = f"actual {names[i]}, predicted {names[j]}"
+        if v is not None:
+            use_val = v["val_confusion"].sum() > 0
+            cm = v["val_confusion"] if use_val else v["train_confusion"]
+            n, total = int(cm[i, j]), int(cm[i].sum())
+            which = "validation" if use_val else "training"
+            text += f": {n:,} of the {total:,} {which} rows of {names[i]}"
+        return text
+
+
     def _on_mouse_moved(self, event) -> None:
-        if self.ctx is None or self.plot is None or self.mode == "classes":
+        if self.ctx is None or self.plot is None:
             return
         pos = event[0]
         if not self.plot.getPlotItem().vb.sceneBoundingRect().contains(pos):
@@ -283,6 +318,13 @@ class FitPlot(QWidget):
             return
         pt = self.plot.getPlotItem().vb.mapSceneToView(pos)
         ctx, v = self.ctx, self.last_view
+        if self.mode == "classes":
+            text = self._cell_text(int(np.floor(pt.y())), int(np.floor(pt.x())))
+            if text:
+                self.readout.show_text(text)
+            else:
+                self.readout.hover_ended()
+            return
         if self.mode == "xy":
             text = f"{ctx.x_label} = {style.fmt(pt.x())}"
             if v is not None:
