@@ -209,7 +209,9 @@ def test_units_plot_explains_why_it_is_empty(qtbot, table):
     p = shown(qtbot, UnitsPlot())
     p.set_context(ctx)
     p.show_view(compute_views(tr.model, ctx)["units"])
-    assert "one input feature or a series" in p.readout.text()
+    # one sentence in place of the panes (not a note over empty axes and a full legend)
+    assert "one input or a series" in p.note_label.text() and "2 inputs" in p.note_label.text()
+    assert p.note_label.isVisible() and not p.plot.isVisible() and not p.readout.isVisible()
 
 
 def test_surface_plot_shows_grid_and_path(qtbot):

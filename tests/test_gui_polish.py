@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
+from gui.plots.surface_plot import NAME_ROLE
 from gui.style import apply_style
 
 B = QMessageBox.StandardButton
@@ -163,3 +164,69 @@ def test_confusion_matrix_fills_its_plot_with_readable_class_names(window, qtbot
     qtbot.mouseMove(fit.plot.viewport(), pos)
     qtbot.waitUntil(fit.readout.isVisible)
     assert fit.readout.text().startswith("actual versicolor, predicted virginica")
+
+
+def _raise_dock_of(widget) -> None:
+    from PySide6.QtWidgets import QDockWidget
+    dock = widget.parentWidget()
+    while not isinstance(dock, QDockWidget):
+        dock = dock.parentWidget()
+    dock.raise_()
+
+
+def test_words_say_what_the_numbers_are(window, qtbot):
+    """Example 1 (temperatures, standardized target): the surface's header reads "loss here … ·
+    lowest … at (…)", the parameter list's layer headers are not cut, the losses carry
+    "(standardized)" with a tooltip that gives the scale, and one update per epoch is "1 update"."""
+    import re
+    from gui.panels.training_panel import count
+    w = window
+    ctl, panel, sp = w.training, w.training.panel, w.training.surface_plot
+    qtbot.waitUntil(lambda: sp.surface is not None and "lowest" in sp.info.text(), timeout=30000)
+    assert re.fullmatch(r"loss here \d+\.\d+ · lowest \d+\.\d+ at \(-?[\d.]+, -?[\d.]+\)( · .*)?",
+                        sp.info.text()), sp.info.text()
+    here, lowest = (float(v) for v in re.findall(r"(?:here|lowest) (\d+\.\d+)", sp.info.text()))
+    assert lowest <= here * 1.001
+    picker = sp.combo_a
+    bold = QFont(picker.view().font())
+    bold.setBold(True)
+    headers = [picker.itemText(i) for i in range(picker.count()) if picker.itemData(i, NAME_ROLE) is None]
+    assert headers and all(QFontMetrics(bold).horizontalAdvance(h) < picker.view().minimumWidth() - 20
+                           for h in headers)
+
+    _raise_dock_of(panel)
+    qtbot.waitUntil(panel.step_button.isVisible)
+    with qtbot.waitSignal(ctl.snapshot_received, timeout=20000):
+        qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: "train" in panel.metrics_label.text())
+    assert "(standardized)" in panel.metrics_label.text()
+    sd = float(w.document.dataset.y_std[0])
+    panel._on_metrics_link_hovered("train_loss")          # what hovering "train loss" shows
+    assert f"standardized target (1 = {sd:.4g} temp_max" in panel.metrics_label.toolTip()
+    assert "MAE and RMSE are in temp_max" in panel.metrics_label.toolTip()
+
+    with qtbot.waitSignal(ctl.state_changed, timeout=10000):
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    edit = panel.batch_edit
+    qtbot.waitUntil(edit.isEnabled)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "5000")                  # more than the 1,163 examples: one batch
+    assert panel.summary_label.text() == "1,163 examples, 1,163 per batch → 1 update per epoch"
+    assert (count(1, "example"), count(2, "row"), count(1163, "update")) == \
+        ("1 example", "2 rows", "1,163 updates")
+
+
+def test_units_plot_says_in_one_sentence_why_it_is_empty(window, qtbot):
+    """Iris is a classification: no empty axes and legend, one sentence saying what the plot is for."""
+    w = window
+    units = w.training.units_plot
+    w.io.open_example(4, ask=False)
+    qtbot.waitUntil(lambda: units.ctx is not None and units.ctx.mode == "classes")
+    qtbot.waitUntil(units.note_label.isVisible)
+    assert not units.plot.isVisible() and not units.sum_plot.isVisible() and not units.legend.isVisible()
+    note = units.note_label.text()
+    assert "b + Σ cᵢ·aᵢ(x)" in note and "classification" in note and "3 classes" in note
+    w.io.open_example(0, ask=False)               # a series again: the panes come back
+    qtbot.waitUntil(lambda: units.ctx is not None and units.ctx.mode == "series")
+    qtbot.waitUntil(units.plot.isVisible)
+    assert not units.note_label.isVisible() and units.legend.isVisible()

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
+
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
@@ -28,7 +30,7 @@ from engine.trainer import ConfigError, TrainConfig
 from ..commands import SetTrainConfigCommand
 
 __all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
-           "SCORE_TIPS", "AUTO", "auto_rate"]
+           "SCORE_TIPS", "AUTO", "auto_rate", "count"]
 
 # updates per second (0 = as fast as the computer can; AUTO = see auto_rate). The default makes
 # the examples take a few seconds (example 1: 60 epochs × 37 updates ≈ 7 s), slow enough to watch
@@ -117,6 +119,11 @@ def _parse_int(text: str, what: str, lo: int) -> int:
     if v < lo:
         raise ConfigError(f"{what} must be at least {lo}")
     return v
+
+
+def count(n: int, word: str) -> str:
+    """"1 update", "37 updates", "1,163 examples": a number and its noun in the right number."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def divergence_word(message: str) -> str:
@@ -282,6 +289,7 @@ class TrainingPanel(QWidget):
         self.metrics_label.linkHovered.connect(self._on_metrics_link_hovered)
         self.metrics_label.linkActivated.connect(self._on_metrics_link_activated)
         self._score_tips: dict[str, str] = {}
+        self._all_score_tips = ""
         self._hovered_score = ""
         self.message_label = QLabel("")
         self.message_label.setObjectName("trainingMessage")
@@ -504,13 +512,13 @@ class TrainingPanel(QWidget):
         n = len(ds.X_train)
         b = min(cfg.batch_size, n) if n else cfg.batch_size
         u = -(-n // b) if n else 0
-        self._set_summary(f"{n:,} examples, {b:,} per batch → {u:,} updates per epoch")
+        self._set_summary(f"{count(n, 'example')}, {b:,} per batch → {count(u, 'update')} per epoch")
         spec = getattr(ds, "spec", None)
         nv = len(ds.X_val)
         if spec is not None:
-            self.split_label.setText(f"Validation: {nv:,} rows ({spec.val_fraction:.0%}, {spec.split})")
+            self.split_label.setText(f"Validation: {count(nv, 'row')} ({spec.val_fraction:.0%}, {spec.split})")
         else:
-            self.split_label.setText(f"Validation: {nv:,} rows")
+            self.split_label.setText(f"Validation: {count(nv, 'row')}")
 
     def make_summary_badge(self) -> QLabel:
         """A second view of the summary line for the status bar (so it is in view whatever panel
@@ -537,7 +545,7 @@ class TrainingPanel(QWidget):
             text = (f"Epoch {(d - 1) // upe + 1}{of} · stopped at update {d:,}: its loss was "
                     f"{divergence_word(snap.message)}; {u:,} update{'s' if u != 1 else ''} done")
         elif snap.finished:
-            text = f"Epoch {snap.epoch}{of} · {u:,} updates · done"
+            text = f"Epoch {snap.epoch}{of} · {count(u, 'update')} · done"
         elif u == 0:
             text = f"Epoch 1{of} · no update yet ({upe:,} per epoch)"
         else:
@@ -551,6 +559,17 @@ class TrainingPanel(QWidget):
         name = getattr(ds, "target_name", "") if ds is not None and ds.task == "regression" else ""
         return name if name and getattr(ds, "n_outputs", 1) == 1 else ""
 
+    def target_scale(self) -> float | None:
+        """The target's standard deviation when the loss is measured on the standardized target
+        (a regression with standard normalization), else None (the loss is in the target's units,
+        or a classification's)."""
+        ds = self.document.dataset
+        spec = getattr(ds, "spec", None) if ds is not None else None
+        if ds is None or ds.task != "regression" or getattr(spec, "normalize", "none") != "standard":
+            return None
+        y_std = np.ravel(getattr(ds, "y_std", [1.0]))
+        return float(y_std[0]) if len(y_std) == 1 else None
+
     def show_metrics(self, last: dict | None, current_loss: float | None) -> None:
         """The last batch's loss and the last epoch's losses and scores (an epoch record of the
         trainer: ``train_loss``, ``val_loss``, ``val_r2``, ``val_mae``, ``val_rmse`` or
@@ -558,6 +577,13 @@ class TrainingPanel(QWidget):
         history is left out). Each score's name carries its one-sentence tooltip."""
         unit = self._unit()
         tips: dict[str, str] = {}
+        sd = self.target_scale()
+        note = ""
+        if sd is not None:           # "MSE 0.173" beside "RMSE 2.999 temp_max" must not look like a contradiction
+            one = f"1 = {sd:.4g} {unit}" if unit else "1 = one standard deviation"
+            note = (f"The losses are measured on the standardized target ({one}, the training rows' "
+                    f"standard deviation), as the model learns it; MAE and RMSE are in "
+                    f"{unit or 'the target’s own units'}.")
 
         def name(key: str, text: str, color: str = "#202124") -> str:
             tips[key] = SCORE_TIPS[key].format(unit=unit or "the target's own units")
@@ -568,6 +594,10 @@ class TrainingPanel(QWidget):
             return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "–"
 
         in_unit = f"&nbsp;{unit}" if unit else ""        # a score and its unit wrap as one
+        scaled = ""
+        if note:
+            scaled = ("&nbsp;<a href='standardized' style='color:#6b7280; text-decoration:none'>"
+                      "(standardized)</a>")
         losses, scores = [], []
         if current_loss is not None and math.isfinite(current_loss):
             losses.append(f"{name('batch_loss', 'batch&nbsp;loss')}&nbsp;<b>{current_loss:.4g}</b>")
@@ -589,15 +619,24 @@ class TrainingPanel(QWidget):
                               f"<b>{num('val_accuracy', '{:.1%}')}</b>")
                 if "val_f1" in last:
                     scores.append(f"validation&nbsp;{name('f1', 'F1')}&nbsp;<b>{num('val_f1', '{:.3f}')}</b>")
+        all_tips = "\n".join(tips.values())
+        if losses and scaled:
+            losses[-1] += scaled
+            all_tips += "\n" + note
+            tips["standardized"] = note
+            for key in ("batch_loss", "train_loss", "val_loss"):     # a loss's own sentence says it too
+                if key in tips:
+                    tips[key] += " " + note
         lines = [" · ".join(part) for part in (losses, scores) if part]
         self.metrics_label.setText("<br>".join(lines))
         self._score_tips = tips
-        self.metrics_label.setAccessibleDescription("\n".join(tips.values()))
+        self._all_score_tips = all_tips
+        self.metrics_label.setAccessibleDescription(all_tips)
         self.metrics_label.setToolTip(self._score_tip())      # the numbers change under a resting mouse
 
     def _score_tip(self) -> str:
         """Over a score's name its own sentence; elsewhere on the lines, all of them."""
-        return self._score_tips.get(self._hovered_score) or "\n".join(self._score_tips.values())
+        return self._score_tips.get(self._hovered_score) or self._all_score_tips
 
     def _on_metrics_link_hovered(self, key: str) -> None:
         self._hovered_score = key
@@ -627,4 +666,5 @@ class TrainingPanel(QWidget):
         self.metrics_label.setText("")
         self.metrics_label.setToolTip("")
         self._score_tips = {}
+        self._all_score_tips = ""
         self.show_message("")

@@ -10,8 +10,6 @@ surface", or training pausing or ending asks for a new grid
 from __future__ import annotations
 
 import collections
-
-
 import math
 
 import numpy as np
@@ -68,6 +66,31 @@ def _upsample(Z: np.ndarray, k: int) -> np.ndarray:
     c = np.linspace(0, Z.shape[1] - 1, (Z.shape[1] - 1) * k + 1)
     rows = np.array([np.interp(c, np.arange(Z.shape[1]), z) for z in Z])
     return np.array([np.interp(r, np.arange(Z.shape[0]), col) for col in rows.T]).T
+
+
+def _num(v: float) -> str:
+    """Three significant digits, trailing zeros kept, so two losses side by side read alike
+    ("1.83 … 1.70", not "1.83 … 1.7")."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "–"
+    if v == 0 or not 1e-3 <= abs(v) < 1e5:
+        return f"{v:.2e}" if v else "0"
+    return f"{v:.{max(0, 2 - math.floor(math.log10(abs(v))))}f}"
+
+
+def _at(a: np.ndarray, b: np.ndarray, Z: np.ndarray, point) -> float:
+    """``Z`` (rows along ``b``, columns along ``a``) read at ``point`` = (a, b), bilinearly."""
+    x, y = float(point[0]), float(point[1])
+    if len(a) < 2 or len(b) < 2 or not (a[0] <= x <= a[-1] and b[0] <= y <= b[-1]):
+        return float("nan")
+    fi = np.interp(x, a, np.arange(len(a)))
+    fj = np.interp(y, b, np.arange(len(b)))
+    i0, j0 = min(int(fi), len(a) - 2), min(int(fj), len(b) - 2)
+    ti, tj = fi - i0, fj - j0
+    top = Z[j0, i0] * (1 - ti) + Z[j0, i0 + 1] * ti
+    bottom = Z[j0 + 1, i0] * (1 - ti) + Z[j0 + 1, i0 + 1] * ti
+    return float(top * (1 - tj) + bottom * tj)
 
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -439,13 +462,18 @@ class SurfacePlot(QWidget):
         self._label_colorbar()
         self.plot.getPlotItem().setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.0)
         i, j = np.unravel_index(np.nanargmin(np.where(finite, Z, np.inf)), Z.shape)
-        when = getattr(surface, "updates", None)
-        when = f"as of update {when:,}" if when is not None else "now"
-        self.info.setText(f"loss {when} · lowest {style.fmt(Z[i, j], 3)} "
-                          f"at ({style.fmt(a[j], 3)}, {style.fmt(b[i], 3)})")
+        updates = getattr(surface, "updates", None)
+        when = f"as of update {updates:,}" if updates is not None else "now"
+        here = _at(a, b, Z, surface.center) if getattr(surface, "center", None) is not None else None
+        text = f"loss here {_num(here)} · " if here is not None and math.isfinite(here) else ""
+        text += f"lowest {_num(Z[i, j])} at ({style.fmt(a[j], 3)}, {style.fmt(b[i], 3)})"
+        if updates is not None:
+            text += f" · {when}"
+        self.info.setText(text)
         self.info.setToolTip(f"The loss over {surface.names[0]} and {surface.names[1]}, every other parameter "
-                             f"held at its value {when}; {N_LEVELS} colour bands over the shown range "
-                             f"({'log scale' if self._log_scale else 'linear'} colour scale), dark = low. "
+                             f"held at its value {when}; “here” is at their values then (the red dot), "
+                             f"“lowest” the lowest point of this window. {N_LEVELS} colour bands over the shown "
+                             f"range ({'log scale' if self._log_scale else 'linear'} colour scale), dark = low. "
                              "Red: the optimizer's path; white dot: where it started.")
 
     def _on_mouse_moved(self, event) -> None:

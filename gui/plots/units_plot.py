@@ -25,16 +25,28 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from . import style
 
-__all__ = ["UnitsPlot"]
+__all__ = ["UnitsPlot", "not_shown_note"]
 
 HOVER_PIXELS = 7
 LEFT_AXIS_WIDTH = 48       # both panes: the same width, so their x axes line up
 MAX_DATA_DOTS = 3000       # the data in the top pane (a fixed subset of a large table)
 TOP_STRETCH, BOTTOM_STRETCH = 2, 3
+
+
+def not_shown_note(ctx) -> str:
+    """Why the units plot is not drawn for this data ("" when it is), in one sentence that says
+    what the plot is for."""
+    if ctx is None or ctx.mode in ("xy", "series"):
+        return ""
+    what = ("The units plot shows a fitted curve as b + Σ cᵢ·aᵢ(x), one term per hidden unit, "
+            "for a regression on one input or a series")
+    if ctx.mode == "classes":
+        return f"{what}; it is not drawn for a classification (this data has {len(ctx.classes)} classes)."
+    return f"{what}; it is not drawn for this data, which has {len(ctx.feature_names)} inputs."
 
 
 class UnitsPlot(QWidget):
@@ -49,6 +61,15 @@ class UnitsPlot(QWidget):
         self._layout.setSpacing(0)
         self.legend = style.legend_strip([])
         self._layout.addWidget(self.legend)
+        # data the picture does not fit (classes, several inputs): one sentence instead of empty axes
+        self.note_label = QLabel("")
+        self.note_label.setObjectName("unitsNote")
+        self.note_label.setWordWrap(True)
+        self.note_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.note_label.setStyleSheet("color: #555; font-size: 9pt; padding: 8px 16px;")
+        self.note_label.hide()
+        self._layout.addWidget(self.note_label, 1)
         self.readout = style.Readout(self)
         self._legend_key = None
         self.plot = None            # bottom pane: the unit curves cᵢ·aᵢ
@@ -92,6 +113,12 @@ class UnitsPlot(QWidget):
         self.plot.setObjectName("unitsCurvesPane")
         self._layout.addWidget(self.sum_plot, TOP_STRETCH)
         self._layout.addWidget(self.plot, BOTTOM_STRETCH)
+        note = not_shown_note(ctx)
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+        self.legend.setVisible(not note)
+        for pane in (self.sum_plot, self.plot):
+            pane.setVisible(not note)
         top, p = self.sum_plot.getPlotItem(), self.plot.getPlotItem()
         ax = top.getAxis("bottom")        # the x axis is the bottom pane's; keep only the grid here
         ax.setStyle(showValues=False)
@@ -109,6 +136,9 @@ class UnitsPlot(QWidget):
             self.legend.setText("")
             self.sum_curve = self.const_line = self.without_curve = None
             self.readout.note("Load data with one input feature or a series to see the units add up.")
+            return
+        if note:
+            self.sum_curve = self.const_line = self.without_curve = None
             return
         # no x label: the ticks (and the fit plot beside) say what x is; the height goes to the curves
         style.set_labels(self.plot, "", "cᵢ·aᵢ")
@@ -275,7 +305,7 @@ class UnitsPlot(QWidget):
         if self.ctx is None or view is None:
             return
         if view.get("mode") != self.ctx.mode:
-            if view.get("mode") == "none":
+            if view.get("mode") == "none" and not self.note_label.isVisibleTo(self):
                 self.readout.note(view.get("message", ""))
             return
         self.last_view = view

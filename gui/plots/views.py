@@ -188,10 +188,10 @@ def _fit_view(model, ctx: PlotContext) -> dict:
 
 def _units_view(model, ctx: PlotContext) -> dict:
     if ctx.mode not in ("xy", "series"):
-        why = ("classification" if ctx.mode == "classes" else
-               f"{len(ctx.feature_names)} input features")
-        return {"mode": "none", "message": f"The units view needs one input feature or a series "
-                                           f"(this data has {why})."}
+        why = ("is a classification" if ctx.mode == "classes" else
+               f"has {len(ctx.feature_names)} inputs")
+        return {"mode": "none", "message": f"The units plot is drawn for a regression on one input or a "
+                                           f"series (this data {why})."}
     parts = output_decomposition(model)
     if parts is None:
         return {"mode": "none", "message": "The units view needs a Dense layer feeding the Output."}
