@@ -16,7 +16,14 @@ classification. A date feature is ONE number, the decimal year, named
 ``"<column> (year)"`` — an exported model takes that number. A
 date column is never a target. A row whose target or a feature is missing (or
 not a date) is dropped and counted under its reason, e.g. "missing value in
-<column>" or "not a date in <column>".
+<column>" or "not a date in <column>"; a row the table kept empty because it had
+the wrong number of fields (``DataSpec.skip_bad_lines``) under "wrong number of
+fields (lines 3, 17, …)".
+
+A dataset a network cannot learn from is refused with a DataError saying what to
+change: fewer than 2 training examples, no validation example while the
+validation fraction is above 0 (e.g. lags K that leave one window), or a
+constant target.
 """
 from __future__ import annotations
 
@@ -31,13 +38,15 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import pandas as pd
 
-from .table import (NA_VALUES, Cancelled, Column, DataError, Table, decimal_years, guess_date_format,
-                    is_number, read_csv, sniff_csv)
+from .table import (NA_VALUES, PLACEHOLDER_WORDS, Cancelled, Column, DataError, RaggedRowsError, Table,
+                    decimal_years, guess_date_format, is_number, is_placeholder, placeholder_note, plural,
+                    read_csv, sniff_csv)
 
 __all__ = [
-    "Cancelled", "Column", "DataError", "DataSpec", "Dataset", "Table", "NA_VALUES",
-    "build_dataset", "category_label", "decimal_years", "guess_date_format", "infer_task", "is_number",
-    "load_dataset", "read_csv", "sniff_csv",
+    "Cancelled", "Column", "DataError", "DataSpec", "Dataset", "RaggedRowsError", "Table", "NA_VALUES",
+    "PLACEHOLDER_WORDS", "build_dataset", "category_label", "decimal_years", "guess_date_format",
+    "infer_task", "is_number", "is_placeholder", "load_dataset", "max_lags", "min_examples", "placeholder_note",
+    "plural", "read_csv", "sniff_csv",
 ]
 
 MAX_CLASSES_AUTO = 10          # infer_task: at most this many integer values → classes
@@ -73,6 +82,7 @@ class DataSpec:
     encoding: str | None = None          # None: UTF-8 (with or without BOM)
     header: bool = True                  # False: the first line is data
     categorical: list[str] = field(default_factory=list)   # number columns read as categories
+    skip_bad_lines: bool = False         # rows with the wrong number of fields: skipped (counted), not an error
 
     def __post_init__(self):
         if not isinstance(self.target, str) or not self.target:
@@ -116,8 +126,9 @@ class DataSpec:
                 codecs.lookup(self.encoding)
             except LookupError:
                 raise DataError(f"unknown text encoding {self.encoding!r}") from None
-        if not isinstance(self.header, bool):
-            raise DataError(f"header must be true or false, not {self.header!r}")
+        for name in ("header", "skip_bad_lines"):
+            if not isinstance(getattr(self, name), bool):
+                raise DataError(f"{name} must be true or false, not {getattr(self, name)!r}")
         vf = self.val_fraction
         if isinstance(vf, bool) or not isinstance(vf, (int, float)) or not 0 <= vf < 1:
             raise DataError(f"val_fraction must be at least 0 and below 1, not {vf!r}")
@@ -177,6 +188,8 @@ class Dataset:
     onehot: dict[str, list[str]]   # text or categorical feature column -> categories, in one-hot order
     skipped_columns: dict[str, str] = field(default_factory=dict)  # column -> why not a feature
     date_features: list[str] = field(default_factory=list)  # date columns fed as decimal years
+    placeholders: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {"?": cells read as missing}
+    bad_lines: list[int] = field(default_factory=list)   # 1-based lines of rows skipped for their field count
 
     @property
     def n_train(self) -> int:
@@ -229,9 +242,11 @@ class Dataset:
         s = self.spec
         n_dropped = sum(self.dropped.values())
         lines = [f"Rows read: {self.n_rows_read}"]
+        note = placeholder_note(self.placeholders)
+        if note:
+            lines.append(f"Read as missing: {note}")
         if n_dropped:
-            lines.append(f"Dropped: {n_dropped} " + ("example" if s.series else "row")
-                         + ("s" if n_dropped != 1 else ""))
+            lines.append(f"Dropped: {plural(n_dropped, 'example' if s.series else 'row')}")
             lines += [f"  {reason}: {n}" for reason, n in self.dropped.items()]
         for col, why in self.skipped_columns.items():
             lines.append(f"Not used: {col!r} ({why})")
@@ -294,6 +309,34 @@ def _drop(keep: np.ndarray, bad: np.ndarray, reason: str, dropped: dict[str, int
 
 def _n_val(n: int, fraction: float) -> int:
     return min(max(n - 1, 0), math.ceil(n * fraction - 1e-9))
+
+
+MIN_TRAIN = 2            # fewer training examples cannot be trained on (nor standardized)
+
+
+def min_examples(val_fraction: float) -> int:
+    """The fewest examples that leave MIN_TRAIN to train on and, when
+    ``val_fraction`` > 0, at least one to validate on (3 for 20 %, 20 for 90 %)."""
+    m = MIN_TRAIN
+    while True:
+        n_val = _n_val(m, val_fraction)
+        if m - n_val >= MIN_TRAIN and (val_fraction == 0 or n_val >= 1):
+            return m
+        m += 1
+
+
+def _need_text(val_fraction: float) -> str:
+    if val_fraction == 0:
+        return f"at least {MIN_TRAIN} are needed to train"
+    return (f"with {val_fraction * 100:.0f} % validation at least {min_examples(val_fraction)} are needed "
+            f"({MIN_TRAIN} or more to train, 1 or more to validate)")
+
+
+def _lines_text(lines) -> str:
+    """[3, 17] → "lines 3, 17"; at most 5 shown, then "…"."""
+    lines = [int(v) for v in lines]
+    shown = ", ".join(str(v) for v in lines[:5]) + (", …" if len(lines) > 5 else "")
+    return f"line{'s' if len(lines) != 1 else ''} {shown}"
 
 
 def _split(n: int, spec: DataSpec, y_class: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -550,8 +593,10 @@ def _series_features(table: Table, spec: DataSpec):
     if K < 1:
         raise DataError(f"lags K={K} must be at least 1")
     if K >= n:
+        best = max_lags(table, spec)
         raise DataError(f"lags K={K} is larger than the series ({n} values); "
-                        f"use at most {n - 1}")
+                        + (f"use at most {best}" if best else
+                           f"{_need_text(spec.val_fraction)}, and {_too_short()}"))
     windows, bad = [], np.zeros(n - K, bool)
     for name in lagged:
         a = table.numbers(name)         # a date column: its decimal years
@@ -567,6 +612,101 @@ def _series_features(table: Table, spec: DataSpec):
         return names, {}, fill
 
     return np.arange(K, n), [("window contains a missing value", bad)], encoder
+
+
+def _series_usable(table: Table, spec: DataSpec):
+    """``usable(K)``: how many examples lags K leave in series mode — windows with no
+    missing value and no skipped row, whose target is there (O(rows) per call)."""
+    n = table.n_rows
+    lagged = [spec.series] + [f for f in (spec.features or []) if f != spec.series]
+    gap = np.zeros(n, bool)
+    gap[table.bad_rows] = True
+    target_ok = ~(_missing(table, spec.target) | gap)
+    for name in lagged:
+        gap |= ~np.isfinite(table.numbers(name))
+    gaps = np.concatenate([[0], np.cumsum(gap)])
+
+    def usable(K: int) -> int:
+        if K < 1 or K >= n:
+            return 0
+        t = np.arange(K, n)
+        return int(np.count_nonzero(target_ok[K:] & (gaps[t] == gaps[t - K])))
+    return usable
+
+
+def max_lags(table: Table, spec: DataSpec) -> int | None:
+    """The largest K that leaves a dataset to train on in series mode (see
+    :func:`min_examples`), or None when even K = 1 does not. Fewer lags never
+    leave fewer examples, so a binary search finds it."""
+    usable = _series_usable(table, spec)
+    need = min_examples(spec.val_fraction)
+    lo, hi = 1, table.n_rows - 1
+    if hi < 1 or usable(1) < need:
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if usable(mid) >= need:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _too_short() -> str:
+    return "even K=1 leaves too few; use a longer series (or one with fewer gaps)"
+
+
+def _check_enough(table: Table, spec: DataSpec, n_examples: int, dropped: dict[str, int]) -> None:
+    """DataError saying what to change when ``n_examples`` leave fewer than MIN_TRAIN
+    training examples, or none to validate on while the validation fraction is > 0."""
+    vf = spec.val_fraction
+    n_val = _n_val(n_examples, vf)
+    if n_examples - n_val >= MIN_TRAIN and (vf == 0 or n_val >= 1):
+        return
+    left = plural(n_examples, "example")
+    lost = "; ".join(f"{r}: {c:,}" for r, c in dropped.items())
+    if spec.series is not None:
+        K = spec.lags
+        how = f"{table.n_rows:,} values − {K:,}" + (f", then {sum(dropped.values()):,} dropped: {lost}"
+                                                  if dropped else "")
+        best = max_lags(table, spec)
+        fix = f"use K at most {best}" if best else _too_short()
+        raise DataError(f"lags K={K} leave {left} ({how}); {_need_text(vf)}: {fix}")
+    how = f"{plural(table.n_rows, 'row')} read" + (f", {sum(dropped.values()):,} dropped: {lost}"
+                                                   if dropped else "")
+    fix = "use a file with more rows"
+    if vf > 0 and n_examples > MIN_TRAIN:       # ceil(m·f) ≤ m − 2 keeps two to train
+        fix = f"set validation to {math.floor(100 * (n_examples - MIN_TRAIN) / n_examples)} % or less, or {fix}"
+    elif vf > 0 and n_examples == MIN_TRAIN:
+        fix = f"set validation to 0 %, or {fix}"
+    raise DataError(f"only {left} left ({how}); {_need_text(vf)}: {fix}")
+
+
+def _bad_field_rows(table: Table, spec: DataSpec, rows: np.ndarray) -> np.ndarray | None:
+    """Which examples ``rows`` touch a row the table kept empty for its field count
+    (series mode: in the window or as the target); None when the file had none."""
+    if not len(table.bad_rows):
+        return None
+    mark = np.zeros(table.n_rows, bool)
+    mark[table.bad_rows] = True
+    if spec.series is None:
+        return mark[rows]
+    K = spec.lags
+    marks = np.concatenate([[0], np.cumsum(mark)])
+    return mark[rows] | (marks[rows] != marks[rows - K])
+
+
+def _constant_target(table: Table, spec: DataSpec, target: np.ndarray) -> None:
+    first = target[0]
+    if table.column(spec.target).kind == "number":
+        same = bool(np.all(target == first))
+        shown = category_label(first)
+    else:
+        same = len(pd.unique(target)) == 1
+        shown = repr(first)
+    if same:
+        raise DataError(f"target {spec.target!r} is constant (every value is {shown}): "
+                        "there is nothing to predict")
 
 
 _pages_lock = threading.Lock()
@@ -644,6 +784,9 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
     # drop examples with gaps: target first, then each feature reason, each counted
     dropped: dict[str, int] = {}
     keep = np.ones(len(rows), bool)
+    skipped_rows = _bad_field_rows(table, spec, rows)
+    if skipped_rows is not None:            # first: their cells are all missing
+        _drop(keep, skipped_rows, f"wrong number of fields ({_lines_text(table.bad_lines)})", dropped)
     _drop(keep, _missing(table, spec.target)[rows], "missing target", dropped)
     for reason, bad in bads:
         _drop(keep, bad, reason, dropped)
@@ -651,9 +794,11 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
         why = "; ".join(f"{r}: {c}" for r, c in dropped.items())
         raise DataError(f"no examples left to train on: all {len(rows)} dropped ({why})")
     rows = rows[keep] if not keep.all() else rows
+    _check_enough(table, spec, len(rows), dropped)
+    target = table.frame[spec.target].to_numpy()[rows]
+    _constant_target(table, spec, target)
     names, onehot, fill = encoder(rows)
 
-    target = table.frame[spec.target].to_numpy()[rows]
     classes: list[str] = []
     if task == "regression":
         y = target.astype(np.float64).reshape(-1, 1)
@@ -667,9 +812,6 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
             values = np.unique(target.astype(np.float64))
             classes = [category_label(v) for v in values]
             y = np.searchsorted(values, target.astype(np.float64)).astype(np.int64)
-        if len(classes) < 2:
-            raise DataError(f"target {spec.target!r} has a single class {classes[0]!r}; "
-                            "classification needs at least two")
         if len(classes) > MAX_CLASSES:
             hint = "; choose task regression" if target_col.kind == "number" else ""
             raise DataError(f"target {spec.target!r} has {len(classes)} distinct values: too many classes "
@@ -700,12 +842,14 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
         index_train=rows[tr].astype(np.int64), index_val=rows[va].astype(np.int64),
         time_values=time_values, n_rows_read=n, dropped=dropped, spec=spec,
         onehot=onehot, skipped_columns=skipped,
-        date_features=[f for f in used if table.column(f).kind == "date"])
+        date_features=[f for f in used if table.column(f).kind == "date"],
+        placeholders=table.placeholders, bad_lines=[int(v) for v in table.bad_lines])
 
 
 def load_dataset(path, spec) -> Dataset:
-    """read_csv (with the spec's delimiter, encoding and header) + build_dataset."""
+    """read_csv (with the spec's delimiter, encoding, header and skip_bad_lines) + build_dataset."""
     if isinstance(spec, dict):
         spec = DataSpec.from_dict(spec)
-    table = read_csv(path, delimiter=spec.delimiter, encoding=spec.encoding, header=spec.header)
+    table = read_csv(path, delimiter=spec.delimiter, encoding=spec.encoding, header=spec.header,
+                     skip_bad_lines=spec.skip_bad_lines)
     return build_dataset(table, spec)

@@ -16,6 +16,22 @@ values as decimal years in ``Table.dates`` (1970-01-01 → 1970.0,
 2012-07-02 → 2012.5). Cells that are missing or do not read as a date in the
 column's format count as missing values.
 
+Placeholders for a missing number: a column whose cells are all numbers except
+some written as a placeholder — a cell of punctuation only (``?``, ``-``,
+``--``, ``.``, ``*``, ``***``, ``—``) or one of the words in
+:data:`PLACEHOLDER_WORDS` (``na``, ``n.a.``, ``missing``, ``unknown``, ``#VALUE!``,
+… in any case) — is a number column with those cells missing. The column says
+so (``Column.placeholders``, counted in ``Column.missing``) and
+:meth:`Table.placeholder_note` words it for a person ("'?' read as missing in
+horsepower (6 cells)"). A column with any other word in it stays text. The
+UCI Auto-MPG file writes its missing horsepower as ``?``.
+
+Rows with the wrong number of fields: ``read_csv(..., skip_bad_lines=True)``
+reads the file without them and keeps each as a row whose every cell is
+missing (so a series keeps its spacing); ``Table.bad_rows`` / ``Table.bad_lines``
+name them and :func:`engine.data.build_dataset` drops them, counted with
+their line numbers. Without it such a file raises :class:`RaggedRowsError`.
+
 A big file is parsed as pieces on all cores, as ``pandas.read_csv`` does for
 a path, but through watched reads that report progress and stop on Cancel
 (see :func:`read_csv` and bench/csv_load.py).
@@ -27,6 +43,7 @@ import csv
 import io
 import os
 import re
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable
@@ -38,12 +55,21 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "Cancelled", "Column", "DataError", "Table", "NA_VALUES", "decimal_years",
-    "guess_date_format", "is_number", "read_csv", "sniff_csv",
+    "Cancelled", "Column", "DataError", "RaggedRowsError", "Table", "NA_VALUES", "PLACEHOLDER_WORDS",
+    "decimal_years", "guess_date_format", "is_number", "is_placeholder", "placeholder_note", "plural",
+    "read_csv", "sniff_csv",
 ]
 
 # Cell texts read as "missing" (plus whitespace-only cells in text columns).
 NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A"]
+# Words that stand for a missing number in a column of numbers (compared in lower
+# case, after stripping); a cell of punctuation only (?, -, --, ., *, #, —) is one too.
+PLACEHOLDER_WORDS = frozenset({
+    "na", "n/a", "n.a.", "n.a", "nan", "null", "none", "nil", "missing", "unknown", "empty",
+    "#n/a", "#na", "#value!", "#div/0!", "#num!", "#ref!", "#null!", "#name?",
+})
+_PUNCTUATION = re.compile(r"[^\w\s]+")     # no letter, digit, underscore or space
+_PLACEHOLDER_SAMPLE = 200                   # values that decide whether a text column is worth a look
 DELIMITERS = (",", ";", "\t")
 _SNIFF_BYTES = 1 << 20         # preview reads at most this much
 DATE_SAMPLE = 500              # values of a text column that decide whether it holds dates
@@ -63,6 +89,15 @@ class Cancelled(DataError):
     """Loading was stopped by the caller's ``cancel()`` callback."""
 
 
+class RaggedRowsError(DataError):
+    """A data row has more or fewer fields than the header (``line`` is 1-based);
+    ``read_csv(..., skip_bad_lines=True)`` reads the file without such rows."""
+
+    def __init__(self, message: str, line: int, fields: int, expected: int) -> None:
+        super().__init__(message)
+        self.line, self.fields, self.expected = line, fields, expected
+
+
 # --------------------------------------------------------------------------- table
 
 @dataclass
@@ -73,6 +108,7 @@ class Column:
     distinct: int | None = None       # distinct non-missing values; None: count on first use
     date_format: str | None = None    # "date": the strptime format its values were read with
     not_dates: int = 0                # "date": cells with text that is not a date (in `missing`)
+    placeholders: dict[str, int] = field(default_factory=dict)   # "number": "?" -> cells (in `missing`)
     values: np.ndarray | None = field(default=None, repr=False, compare=False)   # numbers to count
 
     @property
@@ -97,10 +133,21 @@ class Table:
     delimiter: str = ","
     encoding: str = "utf-8"
     dates: dict[str, np.ndarray] = field(default_factory=dict)
+    bad_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))   # rows kept empty
+    bad_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # their 1-based lines
 
     @property
     def n_rows(self) -> int:
         return len(self.frame)
+
+    @property
+    def placeholders(self) -> dict[str, dict[str, int]]:
+        """Number columns that had placeholders → {"?": cells read as missing}."""
+        return {c.name: dict(c.placeholders) for c in self.columns if c.placeholders}
+
+    def placeholder_note(self) -> str:
+        """"'?' read as missing in a (12 cells), c (3 cells)"; "" when no column had any."""
+        return placeholder_note(self.placeholders)
 
     @property
     def names(self) -> list[str]:
@@ -124,16 +171,83 @@ class Table:
     def from_frame(cls, frame: pd.DataFrame, path: str | None = None,
                    delimiter: str = ",", encoding: str = "utf-8") -> Table:
         """Type an in-memory frame the way :func:`read_csv` types a file."""
-        frame = _normalize_frame(frame.copy())
+        placeholders: dict[str, dict[str, int]] = {}
+        frame = _normalize_frame(frame.copy(), placeholders=placeholders)
         dates = _find_dates(frame)
-        return cls(None if path is None else str(path), frame, _describe(frame, dates),
+        return cls(None if path is None else str(path), frame, _describe(frame, dates, placeholders),
                    delimiter, encoding, {n: d[0] for n, d in dates.items()})
 
 
-def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False) -> pd.DataFrame:
+def plural(n: int, word: str) -> str:
+    """"1 example", "2 examples", "1,461 rows"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def placeholder_note(placeholders: dict[str, dict[str, int]]) -> str:
+    """{"a": {"?": 12}, "c": {"?": 3, "-": 1}} → "'?' read as missing in a (12 cells), c (3 cells);
+    '-' read as missing in c (1 cell)": one clause per spelling; "" for none."""
+    by_token: dict[str, list[str]] = {}
+    for name, counts in placeholders.items():
+        for token, n in counts.items():
+            by_token.setdefault(token, []).append(f"{name} ({plural(n, 'cell')})")
+    return "; ".join(f"{token!r} read as missing in {', '.join(where)}" for token, where in by_token.items())
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a cell's text stands for a missing number: punctuation only
+    (``?``, ``-``, ``--``, ``.``, ``*``) or a word of :data:`PLACEHOLDER_WORDS`, any case."""
+    t = text.strip()
+    return bool(t) and (t.lower() in PLACEHOLDER_WORDS or _PUNCTUATION.fullmatch(t) is not None)
+
+
+def _number_like(text: str, decimal_comma: bool) -> bool:
+    return (is_number(text) or (decimal_comma and is_number(text.replace(",", ".")))
+            or _GROUPED[decimal_comma].fullmatch(text) is not None)
+
+
+def _as_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    """Stripped text (NA already missing) as float64 when every value is a number —
+    plain, with a decimal comma (``decimal_comma``) or with thousands separators; else None."""
+    candidates = [text]
+    if decimal_comma:
+        candidates.append(text.str.replace(",", ".", regex=False))
+    for c in candidates:
+        try:
+            return pd.to_numeric(c).astype(np.float64)
+        except (ValueError, TypeError):
+            pass
+    return _without_thousands(text, decimal_comma)
+
+
+def _without_placeholders(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series, dict[str, int]] | None:
+    """A text column of numbers and placeholders (see :func:`is_placeholder`) as
+    float64 with the placeholders missing, and the count of each placeholder
+    spelling; None when any other text is in it (a real text column).
+
+    A real text column costs a look at its first values: it stops at the first word."""
+    present = text.dropna()
+    if present.empty or not all(is_placeholder(v) or _number_like(v, decimal_comma)
+                                for v in present.iloc[:_PLACEHOLDER_SAMPLE]):
+        return None
+    plain = present.str.replace(",", ".", regex=False) if decimal_comma else present
+    odd = present[pd.to_numeric(plain, errors="coerce").isna().to_numpy()]   # grouped numbers too
+    marked = odd.str.fullmatch(_PUNCTUATION.pattern) | odd.str.lower().isin(PLACEHOLDER_WORDS)
+    counts = odd[marked.to_numpy(dtype=bool)].value_counts()
+    if counts.empty or int(counts.sum()) == len(present):       # no placeholder, or no number
+        return None
+    numbers = _as_numbers(text.where(~text.isin(counts.index)), decimal_comma)
+    if numbers is None:
+        return None
+    return numbers, {str(k): int(v) for k, v in counts.items()}
+
+
+def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False,
+                     placeholders: dict[str, dict[str, int]] | None = None) -> pd.DataFrame:
     """Numbers → float64; text → stripped str with NA texts as missing; bools → text.
 
-    With ``decimal_comma`` (a ;-separated file) text like "1,5" is read as 1.5."""
+    With ``decimal_comma`` (a ;-separated file) text like "1,5" is read as 1.5.
+    A column of numbers and placeholders ("?", "-", "n.a.") becomes numbers; the
+    placeholders it had are put in ``placeholders[column]`` ({"?": 6})."""
     names, seen = [], set()
     for c in frame.columns:
         base = name = str(c).lstrip("\ufeff").strip() or "Unnamed"
@@ -154,20 +268,14 @@ def _normalize_frame(frame: pd.DataFrame, decimal_comma: bool = False) -> pd.Dat
         else:
             text = s.astype("str" if _HAS_STR_DTYPE else object).str.strip()
             text = text.where(~(text.isin(NA_VALUES) | text.isna()))
-            frame[name] = text
-            candidates = [text]         # e.g. " NA" made a number column look like text
-            if decimal_comma:
-                candidates.append(text.str.replace(",", ".", regex=False))
-            for c in candidates:
-                try:
-                    frame[name] = pd.to_numeric(c).astype(np.float64)
-                    break
-                except (ValueError, TypeError):
-                    pass
-            else:
-                grouped = _without_thousands(text, decimal_comma)
-                if grouped is not None:
-                    frame[name] = grouped
+            numbers = _as_numbers(text, decimal_comma)    # e.g. " NA" made a number column look like text
+            if numbers is None:
+                found = _without_placeholders(text, decimal_comma)
+                if found is not None:
+                    numbers, counts = found
+                    if placeholders is not None:
+                        placeholders[name] = counts
+            frame[name] = text if numbers is None else numbers
     return frame
 
 
@@ -308,13 +416,15 @@ def _find_dates(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, str, int]]:
     return out
 
 
-def _describe(frame: pd.DataFrame, dates: dict | None = None) -> list[Column]:
+def _describe(frame: pd.DataFrame, dates: dict | None = None,
+              placeholders: dict[str, dict[str, int]] | None = None) -> list[Column]:
     cols = []
     for name in frame.columns:
         s = frame[name]
         if s.dtype == np.float64:
             a = s.to_numpy()
-            cols.append(Column(name, "number", int(np.count_nonzero(np.isnan(a))), values=a))
+            cols.append(Column(name, "number", int(np.count_nonzero(np.isnan(a))), values=a,
+                               placeholders=(placeholders or {}).get(name, {})))
         elif dates and name in dates:
             years, fmt, n_bad = dates[name]
             cols.append(Column(name, "date", int(np.count_nonzero(np.isnan(years))),
@@ -469,9 +579,9 @@ def _header_width(path: Path, delimiter: str, encoding: str) -> int:
     return len(_first_record(path, delimiter, encoding))
 
 
-def _ragged_error(path: Path, line: int, got: int, n_cols: int) -> DataError:
-    return DataError(f"{_display(path)} line {line} has {got} fields but the header has "
-                     f"{n_cols}; every row needs the same number of fields")
+def _ragged_error(path: Path, line: int, got: int, n_cols: int) -> RaggedRowsError:
+    return RaggedRowsError(f"{_display(path)} line {line} has {got} fields but the header has "
+                           f"{n_cols}; every row needs the same number of fields", line, got, n_cols)
 
 
 PARALLEL_MIN_BYTES = 8 << 20    # smaller files are read in one piece (threads would cost more)
@@ -662,18 +772,25 @@ def _mixed_columns(frame: pd.DataFrame) -> list[str]:
 
 def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
              progress: Callable[[float], object] | None = None,
-             cancel: Callable[[], bool] | None = None, header: bool = True) -> Table:
+             cancel: Callable[[], bool] | None = None, header: bool = True,
+             skip_bad_lines: bool = False) -> Table:
     """Read a CSV file with a header row into a typed :class:`Table`.
 
     ``header=False`` reads a file whose first line is already data; its
     columns are named ``column 1``, ``column 2``, ….
 
     The delimiter (, ; tab) and encoding (UTF-8 with or without BOM) are detected
-    unless given. Empty cells and NA/N/A/NaN/null/None are missing. A text column
-    whose values read as dates in one format becomes a "date" column (see the
-    module docstring; only text columns are checked: numbers cost nothing). The file is
+    unless given. Empty cells and NA/N/A/NaN/null/None are missing; so are
+    placeholders such as "?" in a column of numbers (see the module docstring).
+    A text column whose values read as dates in one format becomes a "date"
+    column (only text columns are checked: numbers cost nothing). The file is
     parsed in one pandas C-engine read; ``progress(fraction)`` is called as it
     goes and ``cancel() -> bool`` stops it (:class:`Cancelled`).
+
+    A row with more or fewer fields than the header raises :class:`RaggedRowsError`
+    naming its line — unless ``skip_bad_lines``: then every such row is kept as a
+    row of missing cells, listed in ``Table.bad_rows`` and ``Table.bad_lines``
+    (the file is read once more, by Python's csv module, only when it has such rows).
     """
     path = Path(path)
     if encoding is not None:
@@ -700,14 +817,66 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     if not header:
         width = _header_width(path, delimiter, encoding)
         kw.update(header=None, names=[f"column {i + 1}" for i in range(width)])
+    rising = _rising(progress)
+    bad_rows = bad_lines = np.zeros(0, np.int64)
+    try:
+        frame = _read_checked(path, path, kw, rising, cancel, header)
+    except RaggedRowsError:
+        if not skip_bad_lines:
+            raise
+        with tempfile.TemporaryDirectory(prefix="netcanvas-csv-") as tmp:
+            clean = Path(tmp) / "rows.csv"
+            try:
+                bad_rows, bad_lines, n_good = _copy_good_records(path, clean, delimiter, encoding,
+                                                                 header, cancel)
+            except UnicodeDecodeError:
+                raise _not_utf8(path) if codecs.lookup(encoding).name.startswith("utf-8") else \
+                    DataError(f"{_display(path)} cannot be decoded as {encoding}") from None
+            if n_good == 0:
+                raise DataError(f"every data row of {_display(path)} has a different number of fields "
+                                f"than the header; check the delimiter") from None
+            frame = _read_checked(path, clean, dict(kw, encoding="utf-8"), rising, cancel, header)
+        frame = _with_empty_rows(frame, bad_rows)
+
+    placeholders: dict[str, dict[str, int]] = {}
+    frame = _normalize_frame(frame, decimal_comma=delimiter == ";", placeholders=placeholders)
+    dates = _find_dates(frame)
+    table = Table(str(path), frame, _describe(frame, dates, placeholders), delimiter, encoding,
+                  {n: d[0] for n, d in dates.items()}, bad_rows, bad_lines)
+    if progress is not None:
+        progress(1.0)
+    return table
+
+
+def _rising(progress):
+    """``progress`` called only with fractions above the last one (a second read
+    after a ragged row is found does not make the bar go back)."""
+    if progress is None:
+        return None
+    shown = [-1.0]
+
+    def report(fraction: float) -> None:
+        if fraction > shown[0]:
+            shown[0] = fraction
+            progress(fraction)
+    return report
+
+
+def _read_checked(path: Path, source: Path, kw: dict, progress, cancel, header: bool) -> pd.DataFrame:
+    """The frame of ``source`` (``path`` itself, or a copy of it without its ragged
+    rows), every record checked to have the header's number of fields.
+    Messages name ``path``."""
+    delimiter, encoding = kw["sep"], kw["encoding"]
     try:
         try:
-            frame = _read_frame(path, kw, progress, cancel)
+            frame = _read_frame(source, kw, progress, cancel)
         except pd.errors.DtypeWarning:      # only when warnings are errors
-            frame = pd.read_csv(path, low_memory=False, **kw)
+            frame = pd.read_csv(source, low_memory=False, **kw)
         mixed = _mixed_columns(frame)
         if mixed:                           # re-read those columns as the text they are
-            frame = pd.read_csv(path, dtype={m: str for m in mixed}, **kw)
+            frame = pd.read_csv(source, dtype={m: str for m in mixed}, **kw)
+    except Cancelled:
+        raise Cancelled(f"loading {_display(path)} was cancelled") from None
     except UnicodeDecodeError:
         if codecs.lookup(encoding).name.startswith("utf-8"):
             raise _not_utf8(path) from None
@@ -715,8 +884,8 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     except pd.errors.EmptyDataError:
         raise DataError(f"{_display(path)} is empty") from None
     except pd.errors.ParserError as e:
-        n_cols = _header_width(path, delimiter, encoding)
-        found = _ragged_line(path, delimiter, encoding, n_cols)
+        n_cols = _header_width(source, delimiter, encoding)
+        found = _ragged_line(source, delimiter, encoding, n_cols)
         if found:
             raise _ragged_error(path, found[0], found[1], n_cols) from None
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
@@ -731,7 +900,7 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
     idx = frame.index
     if not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1):
         # pandas took a first column as the index: the first data row has an extra field
-        found = _ragged_line(path, delimiter, encoding, n_cols)
+        found = _ragged_line(source, delimiter, encoding, n_cols)
         line, got = found if found else (2, n_cols + 1)
         raise _ragged_error(path, line, got, n_cols)
     if len(frame) == 0:
@@ -740,18 +909,65 @@ def read_csv(path, delimiter: str | None = None, encoding: str | None = None,
         # pandas fills short rows with missing cells; tell them apart from empty cells
         short = np.flatnonzero(frame.iloc[:, -1].isna().to_numpy())
         if len(short):
-            found = _ragged_line(path, delimiter, encoding, n_cols,
+            found = _ragged_line(source, delimiter, encoding, n_cols,
                                  last_row=int(short[-1]) + (0 if header else 1))
             if found:
                 raise _ragged_error(path, found[0], found[1], n_cols)
+    return frame
 
-    frame = _normalize_frame(frame, decimal_comma=delimiter == ";")
-    dates = _find_dates(frame)
-    table = Table(str(path), frame, _describe(frame, dates), delimiter, encoding,
-                  {n: d[0] for n, d in dates.items()})
-    if progress is not None:
-        progress(1.0)
-    return table
+
+def _copy_good_records(path: Path, dest: Path, delimiter: str, encoding: str, header: bool,
+                       cancel) -> tuple[np.ndarray, np.ndarray, int]:
+    """Copy ``path`` to ``dest`` (UTF-8) without the records whose number of fields
+    differs from the first record's (the header, or the first data row).
+
+    Returns (data-row positions of the left-out records, the 1-based line each
+    starts on, how many data records were kept). Python's csv module reads the
+    records, so a quoted field may span lines; blank lines are kept (pandas skips them).
+    """
+    bad_rows: list[int] = []
+    bad_lines: list[int] = []
+    with open(path, encoding=encoding, newline="") as src, \
+            open(dest, "w", encoding="utf-8", newline="") as out:
+        pending: list[str] = []
+
+        def lines():
+            for line in src:
+                pending.append(line)
+                yield line
+        reader = csv.reader(lines(), delimiter=delimiter)
+        n_cols, row, start, kept = None, 0, 1, 0
+        for rec in reader:
+            text = "".join(pending)
+            pending.clear()
+            if _blank(rec):
+                out.write(text)
+            elif n_cols is None:                    # the header, or the first data row
+                n_cols = len(rec)
+                out.write(text)
+                if not header:
+                    row, kept = 1, 1
+            else:
+                if len(rec) == n_cols:
+                    out.write(text)
+                    kept += 1
+                else:
+                    bad_rows.append(row)
+                    bad_lines.append(start)
+                row += 1
+                if cancel is not None and row % 4096 == 0 and cancel():
+                    raise Cancelled(f"loading {_display(path)} was cancelled")
+            start = reader.line_num + 1
+    return np.asarray(bad_rows, np.int64), np.asarray(bad_lines, np.int64), kept
+
+
+def _with_empty_rows(frame: pd.DataFrame, bad_rows: np.ndarray) -> pd.DataFrame:
+    """``frame`` with an all-missing row put back at each of ``bad_rows`` (positions in the file)."""
+    n = len(frame) + len(bad_rows)
+    good = np.ones(n, bool)
+    good[bad_rows] = False
+    frame.index = np.flatnonzero(good)
+    return frame.reindex(pd.RangeIndex(n))
 
 
 def is_number(text: str) -> bool:

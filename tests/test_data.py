@@ -408,7 +408,7 @@ def test_series_windows_with_gaps_are_dropped_and_counted():
 
 
 @pytest.mark.parametrize("lags, message", [
-    (2000, r"lags K=2000 is larger than the series \(1461 values\)"),
+    (2000, r"lags K=2000 is larger than the series \(1461 values\); use at most 1458"),
     (0, "lags K=0 must be at least 1"),
 ])
 def test_series_lags_out_of_range(lags, message):
@@ -442,7 +442,8 @@ def test_iris_is_multiclass():
     (DataSpec(target="nope"), r"unknown column 'nope'; available: x, w, t, y"),
     (DataSpec(target="y", features=["x", "zz"]), "unknown column 'zz'"),
     (DataSpec(target="w", task="regression"), "target 'w' is text; choose task classification"),
-    (DataSpec(target="t", task="classification"), "single class 'same'"),
+    (DataSpec(target="t", task="classification"),
+     r"target 't' is constant \(every value is 'same'\): there is nothing to predict"),
     (DataSpec(target="y", features=["y"]), "cannot also be a feature"),
     (DataSpec(target="y", features=["t"], time_column="t"), "cannot also be a feature"),
     (DataSpec(target="y", series="w"), "'w' is text"),
