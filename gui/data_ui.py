@@ -22,7 +22,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog
 
-from engine.data import DataError, DataSpec, load_dataset
+from engine.data import DataError, DataSpec, load_dataset, plural
 from engine.graph import ACTIVATION_KINDS
 from engine.losses import losses_for_task
 from engine.trainer import default_loss
@@ -114,8 +114,8 @@ class DataController(QObject):
         self.dock.raise_()
         if hasattr(self.window, "add_recent"):
             self.window.add_recent(path)
-        self._status(f"Using {os.path.basename(path)}: {dataset.n_train + dataset.n_val:,} examples, "
-                     f"{dataset.n_features} features")
+        self._status(f"Using {os.path.basename(path)}: {plural(dataset.n_train + dataset.n_val, 'example')}, "
+                     f"{plural(dataset.n_features, 'feature')}")
         self.data_applied.emit()
 
     def _on_dialog_finished(self, dlg: ImportDialog) -> None:
@@ -161,7 +161,7 @@ class DataController(QObject):
             size = 0
         if size <= SYNC_LOAD_BYTES:
             try:
-                dataset = load_dataset(path, spec)     # the spec's delimiter, encoding, header
+                dataset = load_dataset(path, spec)     # the spec's delimiter, encoding, header, skipping
             except DataError as exc:
                 self._project_problem(f"The project's data could not be loaded: {exc}")
                 self.project_data_loaded.emit(False)
@@ -187,7 +187,7 @@ class DataController(QObject):
             self.project_data_loaded.emit(False)
         loader.load_failed.connect(failed)
         loader.build_failed.connect(failed)
-        loader.load(path, spec.delimiter, spec.encoding, spec.header)
+        loader.load(path, spec.delimiter, spec.encoding, spec.header, spec.skip_bad_lines)
 
     def _project_data_ready(self, path: str, spec: DataSpec, dataset) -> None:
         doc = self.document
@@ -195,7 +195,7 @@ class DataController(QObject):
             return                      # another project or import replaced it meanwhile
         doc.set_data(path, spec, dataset)
         self.panel.show_problem("")
-        self._status(f"Loaded {os.path.basename(path)}: {dataset.n_train + dataset.n_val:,} examples")
+        self._status(f"Loaded {os.path.basename(path)}: {plural(dataset.n_train + dataset.n_val, 'example')}")
         self.project_data_loaded.emit(True)
 
     def _project_problem(self, message: str) -> None:

@@ -243,14 +243,20 @@ class CsvLoader(QObject):
         self._build_idle.set()
         self.loading = False
         self.building = False
+        self.last_error: DataError | None = None    # why the last load failed
 
     # -- reading ---------------------------------------------------------------------
     def load(self, path: str, delimiter: str | None = None, encoding: str | None = None,
-             header: bool | None = None) -> int:
+             header: bool | None = None, skip_bad_lines: bool = False) -> int:
         """Read ``path`` in the background; returns the job's ticket.
 
-        ``header`` None: detect (a first line made only of numbers is data)."""
+        ``header`` None: detect (a first line made only of numbers is data).
+        ``skip_bad_lines``: rows with the wrong number of fields are kept empty and
+        counted (``Table.bad_lines``) instead of failing the read. After
+        ``load_failed``, :attr:`last_error` holds the DataError (e.g. a
+        :class:`~engine.data.RaggedRowsError` naming the line)."""
         self.cancel()
+        self.last_error = None
         self._load_ticket += 1
         ticket = self._load_ticket
         stop = threading.Event()
@@ -258,7 +264,7 @@ class CsvLoader(QObject):
         self._build_asked.clear()
         self.loading = True
         self.load_started.emit(str(path))
-        self._start(self._run_load, ticket, str(path), delimiter, encoding, header, stop)
+        self._start(self._run_load, ticket, str(path), delimiter, encoding, header, bool(skip_bad_lines), stop)
         return ticket
 
     def cancel(self) -> None:
@@ -273,7 +279,7 @@ class CsvLoader(QObject):
             call_in_gui(handler, *args, owner=self)
         return report
 
-    def _run_load(self, ticket: int, path: str, delimiter, encoding, header,
+    def _run_load(self, ticket: int, path: str, delimiter, encoding, header, skip_bad_lines: bool,
                   stop: threading.Event) -> None:
         emit = self._safe(self._on_load_event)
         t0 = time.perf_counter()
@@ -295,8 +301,8 @@ class CsvLoader(QObject):
                     shown[0] = pct
                     emit(ticket, "progress", fraction)
 
-            table = read_csv(path, delimiter=delimiter, encoding=encoding,
-                             progress=progress, cancel=stop.is_set, header=header)
+            table = read_csv(path, delimiter=delimiter, encoding=encoding, progress=progress,
+                             cancel=stop.is_set, header=header, skip_bad_lines=skip_bad_lines)
             if stop.is_set():
                 raise Cancelled("cancelled")
             emit(ticket, "table", table)
@@ -310,7 +316,7 @@ class CsvLoader(QObject):
         except Cancelled:
             emit(ticket, "cancelled", None)
         except DataError as exc:
-            emit(ticket, "failed", str(exc))
+            emit(ticket, "failed", exc)
         except MemoryError:
             emit(ticket, "failed", f"{path} is too large to load into memory")
         except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
@@ -333,7 +339,8 @@ class CsvLoader(QObject):
             elif event == "cancelled":
                 self.load_cancelled.emit()
             else:
-                self.load_failed.emit(payload)
+                self.last_error = payload if isinstance(payload, DataError) else None
+                self.load_failed.emit(str(payload))
 
     # -- building --------------------------------------------------------------------
     def build(self, table: Table, spec: DataSpec) -> int:

@@ -254,7 +254,11 @@ BAD_FILES = {
     "ragged": ("a,b,y\n1,2,3\n4,5,6,7\n8,9,10\n", "line 3 has 4 fields"),
     "binary": (b"\x00\x01\x02\x03binary\x00junk\xff\xfe" * 20, "binary file"),
     "not_utf8": ("name,x,y\n".encode() + "café,1,2\n".encode("latin-1") * 3, "not UTF-8"),
-    "one_class": ("x1,x2,label\n1,2,a\n3,4,a\n5,6,a\n7,8,a\n", "single class"),
+    "one_class": ("x1,x2,label\n1,2,a\n3,4,a\n5,6,a\n7,8,a\n",
+                  "target 'label' is constant (every value is 'a'): there is nothing to predict"),
+    "constant_number": ("x,y\n" + "".join(f"{i},5\n" for i in range(40)),
+                        "target 'y' is constant (every value is 5): there is nothing to predict"),
+    "too_few": ("x,y\n1,2\n3,4\n", "only 2 examples left (2 rows read); with 20 % validation at least 3"),
     "all_dropped": ("a,b,y\n,1,1\n2,,2\n,3,3\n4,,4\n", "no examples left"),
 }
 

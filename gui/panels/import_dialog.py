@@ -9,6 +9,11 @@ the target mean classification); whole-number columns with few values get a hint
 (1970-01-01 → 1970.0), never the target; in series mode it can be the time
 column (the plots' x-axis).
 Series mode turns one number column into "previous K values → next value".
+A column of numbers with placeholders for missing values ("?", "-", "n.a.") is
+read as numbers; the summary says which cells were read as missing. A file
+whose rows have the wrong number of fields names the first such line and offers
+“Skip rows with the wrong number of fields”; the summary's Dropped section then
+lists them with their line numbers.
 Reading and building run in :class:`gui.loading.CsvLoader` threads; a change
 of any setting rebuilds the summary after a short pause (debounced), and OK is
 enabled only when the dataset shown in the summary was built from exactly the
@@ -33,7 +38,8 @@ from PySide6.QtWidgets import (
 import numpy as np
 import pandas as pd
 
-from engine.data import NA_VALUES, Column, DataError, DataSpec, category_label, guess_date_format, is_number
+from engine.data import (NA_VALUES, Column, DataError, DataSpec, RaggedRowsError, category_label,
+                         guess_date_format, is_number, is_placeholder, plural)
 from gui.loading import TOP_CATEGORIES, ColumnProfile, CsvLoader, LoadedTable
 from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate, kind_color
 
@@ -92,11 +98,13 @@ class ImportDialog(QDialog):
         self._rows: dict[str, int] = {}                 # column name -> row in the columns table
         self._target_is_default = False
         self._user_delimiter = self._user_encoding = self._user_header = None
+        self._user_skip = False                 # skip rows with the wrong number of fields
         self._header_used = True
         if self._initial_spec is not None:      # Edit import…: read the file as it was read
             self._user_delimiter = self._initial_spec.delimiter
             self._user_encoding = self._initial_spec.encoding
             self._user_header = self._initial_spec.header
+            self._user_skip = self._initial_spec.skip_bad_lines
 
         self._build_ui()
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -144,6 +152,11 @@ class ImportDialog(QDialog):
                                      "line is already data; columns are named “column 1”, “column 2”, …\n"
                                      "Detected when the file is opened (a first line of numbers only is data).")
         self.header_check.clicked.connect(self._on_header_clicked)
+        self.skip_check = QCheckBox("Skip rows with the wrong number of fields", objectName="skipBadLinesCheck")
+        self.skip_check.setToolTip("Read the file without the rows that have more or fewer fields than the "
+                                   "header; the summary lists them (count and line numbers) under Dropped")
+        self.skip_check.setVisible(False)       # offered when a row has the wrong number of fields
+        self.skip_check.clicked.connect(self._on_skip_clicked)
         self.file_info = QLabel(objectName="importFileInfo")
         self.file_info.setStyleSheet("color: #6b7280;")
         top.addWidget(QLabel("File:"), 0, 0)
@@ -156,6 +169,7 @@ class ImportDialog(QDialog):
         top.addWidget(self.encoding_combo, 1, 3)
         top.addWidget(self.header_check, 1, 4)
         top.addWidget(self.file_info, 1, 5, 1, 3, Qt.AlignmentFlag.AlignRight)
+        top.addWidget(self.skip_check, 2, 4, 1, 2)
         top.setColumnStretch(5, 1)
         outer.addLayout(top)
 
@@ -319,7 +333,10 @@ class ImportDialog(QDialog):
         self.file_label.setToolTip(self.path)
         self.setWindowTitle(f"Import CSV — {os.path.basename(self.path)}")
         self.loader.forget_builds()
-        self.loader.load(self.path, self._user_delimiter, self._user_encoding, self._user_header)
+        with QSignalBlocker(self.skip_check):
+            self.skip_check.setChecked(self._user_skip)
+        self.loader.load(self.path, self._user_delimiter, self._user_encoding, self._user_header,
+                         self._user_skip)
 
     def loader_cancel(self) -> None:
         self.loader.cancel()
@@ -330,6 +347,7 @@ class ImportDialog(QDialog):
         if path:
             self.path = os.path.abspath(path)
             self._user_delimiter = self._user_encoding = self._user_header = None
+            self._user_skip = False
             self._user_roles.clear()
             self._user_types.clear()
             self._reload()
@@ -345,6 +363,11 @@ class ImportDialog(QDialog):
         self._user_encoding = self.encoding_combo.currentData()
         self._user_roles.clear()
         self._user_types.clear()
+        self._reload()
+
+    def _on_skip_clicked(self, checked: bool) -> None:
+        """Same columns either way: the roles the person chose stay."""
+        self._user_skip = bool(checked)
         self._reload()
 
     def _on_header_clicked(self, checked: bool) -> None:
@@ -368,6 +391,9 @@ class ImportDialog(QDialog):
         self.mode_box.setEnabled(False)
         self.train_box.setEnabled(False)
         self.summary_label.setText("")
+        self._fill_preview([], [])              # never the previous file's rows under a new error
+        self.skip_check.setVisible(self._user_skip)
+        self._reset_auto_task()
         try:
             size = os.path.getsize(path)
             self.file_info.setText(_size_text(size))
@@ -404,7 +430,8 @@ class ImportDialog(QDialog):
                 for j in range(n_cols):
                     item = QTableWidgetItem("" if j >= len(r) else r[j].strip())
                     item.setBackground(ragged)
-                    item.setToolTip(f"this row has {len(r)} fields; the header has {len(header)}")
+                    item.setToolTip(f"this row has {len(r)} fields; the header has {len(header)}"
+                                    + ("; skipped" if self._user_skip else ""))
                     t.setItem(i, j, item)
                 continue
             for j, cell in enumerate(r):
@@ -414,10 +441,36 @@ class ImportDialog(QDialog):
                     item.setForeground(grey)
                     item.setToolTip("missing value")
                 t.setItem(i, j, item)
-        self.preview_title.setText(f"First {len(rows)} rows" if rows else "First rows")
+        self.preview_title.setText(f"First {plural(len(rows), 'row')}" if rows else "First rows")
         t.resizeColumnsToContents()
         for j in range(n_cols):
             t.setColumnWidth(j, min(t.columnWidth(j), 220))
+
+    def _mark_preview_placeholders(self, table) -> None:
+        """Cells of the preview that the whole read took as missing placeholders ("?" in
+        a number column) look like the other missing cells: grey, with a tooltip."""
+        t = self.preview_table
+        headers = [t.horizontalHeaderItem(j).text() if t.horizontalHeaderItem(j) else "" for j in range(t.columnCount())]
+        grey = QColor("#9ca3af")
+        for j, name in enumerate(headers):
+            try:
+                col = table.column(name)
+            except DataError:
+                continue
+            if not col.placeholders:
+                continue
+            for i in range(t.rowCount()):
+                item = t.item(i, j)
+                if item is not None and item.text() in col.placeholders:
+                    item.setForeground(grey)
+                    item.setToolTip(f"read as missing: {name} holds numbers, and {item.text()!r} stands "
+                                    "for a missing one")
+
+    def _reset_auto_task(self) -> None:
+        """"Auto" again: the "(regression)" / "(classification)" it showed was for a
+        dataset that is no longer there."""
+        with QSignalBlocker(self.task_combo):
+            self.task_combo.setItemText(0, "Auto")
 
     def _on_loader_progress_changed(self, fraction: float) -> None:
         self.progress.setValue(int(round(fraction * 100)))
@@ -428,6 +481,10 @@ class ImportDialog(QDialog):
             message += " — or choose the file's encoding (e.g. Latin-1) under Encoding above"
         if "no header row" in message:
             message += " — uncheck “First row holds the column names” above"
+        if isinstance(self.loader.last_error, RaggedRowsError):
+            self.skip_check.setVisible(True)
+            message += (" — or check “Skip rows with the wrong number of fields” above to read the file "
+                        "without them (they are counted under Dropped)")
         self._mark_unread()
         self._set_blocked(message)
 
@@ -457,6 +514,8 @@ class ImportDialog(QDialog):
         self._apply_spec(self._initial_spec)
         self._apply_types()
         self._apply_user_roles()
+        self.skip_check.setVisible(self._user_skip or len(table.bad_rows) > 0)
+        self._mark_preview_placeholders(table)
         self.mode_box.setEnabled(True)
         self.train_box.setEnabled(True)
         self._set_blocked("Building the dataset…", error=False)
@@ -528,8 +587,12 @@ class ImportDialog(QDialog):
             if p.missing:
                 miss.setForeground(QColor("#b45309"))
                 bad = getattr(p, "not_dates", 0)
+                written = getattr(p, "placeholders", None) or {}
+                skipped = len(self.loaded.table.bad_rows) if self.loaded is not None and not guessed else 0
                 miss.setToolTip(f"{p.missing:,} of {n_rows:,} cells are missing ({share:.1f} %)"
                                 + (f", {bad:,} of them text that is not a date" if bad else "")
+                                + "".join(f", {n:,} written as {tok!r}" for tok, n in written.items())
+                                + (f", {skipped:,} in rows skipped for their number of fields" if skipped else "")
                                 + "; rows missing a used value are dropped"
                                 + (" (in the first rows; the whole file is still being read)" if guessed else ""))
             t.setItem(i, _C_MISSING, miss)
@@ -794,8 +857,7 @@ class ImportDialog(QDialog):
         if spec is None:
             target = self.default_target()
             self._target_is_default = len(names) > 1
-            if len(names) > 1:
-                self._set_role_quiet(target, "target")
+            self._set_role_quiet(target, "target")  # a single column too: nothing is left to be a feature
             with QSignalBlocker(self.mode_columns), QSignalBlocker(self.mode_series):
                 self.mode_columns.setChecked(True)
             self._refresh_role_look()
@@ -848,7 +910,7 @@ class ImportDialog(QDialog):
         features = [n for n, r in roles.items() if r == "feature"]
         t = self.loaded.table
         common = dict(task=self.task_combo.currentData(),
-                      delimiter=t.delimiter, header=self._header_used,
+                      delimiter=t.delimiter, header=self._header_used, skip_bad_lines=self._user_skip,
                       encoding=None if t.encoding.replace("_", "-").lower().startswith("utf-8") else t.encoding,
                       split="chronological" if self.split_chrono.isChecked() else "random",
                       val_fraction=self.val_spin.value() / 100.0, seed=self.seed_spin.value(),
@@ -934,6 +996,7 @@ class ImportDialog(QDialog):
             spec = self.current_spec()
         except DataError as exc:
             self.loader.forget_builds()
+            self._reset_auto_task()
             self.summary_label.setText(self._summary_header())
             self._set_blocked(str(exc))
             return
@@ -951,6 +1014,7 @@ class ImportDialog(QDialog):
 
     def _on_loader_build_failed(self, message: str) -> None:
         self.dataset = None
+        self._reset_auto_task()
         self.summary_label.setText(self._summary_header())
         self._set_blocked(message)
 
@@ -958,16 +1022,36 @@ class ImportDialog(QDialog):
         if self.loaded is None:
             return ""
         t = self.loaded.table
-        return f"<b>Rows read:</b> {t.n_rows:,}<br>"
+        return f"<b>Rows read:</b> {t.n_rows:,}<br>" + "".join(line + "<br>" for line in
+                                                              self._reading_notes(t, skipped_rows=True))
+
+    def _reading_notes(self, table, skipped_rows: bool) -> list[str]:
+        """What reading did that a person should know: placeholders read as missing and,
+        with ``skipped_rows`` (no dataset lists them under Dropped), rows skipped for
+        their number of fields."""
+        notes = []
+        note = table.placeholder_note()
+        if note:
+            notes.append(f"<span style='color:#b45309'>{_esc(note)}</span>")
+        if len(table.bad_lines) and skipped_rows:
+            notes.append(f"<span style='color:#b45309'>wrong number of fields: "
+                         f"{plural(len(table.bad_lines), 'row')} skipped ({_lines(table.bad_lines)})</span>")
+        return notes
 
     def _summary_html(self, ds) -> str:
         s = ds.spec
         lines = [f"<b>Rows read:</b> {ds.n_rows_read:,}"]
+        lines += self._reading_notes(self.loaded.table, skipped_rows=False) if self.loaded is not None else []
         n_dropped = sum(ds.dropped.values())
         unit = "example" if s.series else "row"
         if n_dropped:
-            lines.append(f"<b>Dropped:</b> {n_dropped:,} {unit}{'s' if n_dropped != 1 else ''}")
-            lines += [f"&nbsp;&nbsp;• {_esc(reason)}: {n:,}" for reason, n in ds.dropped.items()]
+            lines.append(f"<b>Dropped:</b> {plural(n_dropped, unit)}")
+            for reason, n in ds.dropped.items():
+                if reason.startswith("wrong number of fields") and ds.bad_lines:
+                    where = f"rows at {_lines(ds.bad_lines)}" if s.series else _lines(ds.bad_lines)
+                    lines.append(f"&nbsp;&nbsp;• wrong number of fields: {plural(n, unit)} ({where})")
+                else:
+                    lines.append(f"&nbsp;&nbsp;• {_esc(reason)}: {n:,}")
         else:
             lines.append("<b>Dropped:</b> none")
         if s.series:
@@ -1037,7 +1121,8 @@ class ImportDialog(QDialog):
         self.ok_button.setEnabled(True)
         self.ok_button.setToolTip("Use this dataset: sets the Input width and the Output task (undoable)")
         ds = self.dataset
-        self.message_label.setText(f"Ready: {ds.n_train + ds.n_val:,} examples × {ds.n_features} features.")
+        self.message_label.setText(f"Ready: {plural(ds.n_train + ds.n_val, 'example')} × "
+                                   f"{plural(ds.n_features, 'feature')}.")
         self.message_label.setStyleSheet("color: #166534; background: #f0fdf4; border: 1px solid #bbf7d0;"
                                          " border-radius: 4px; padding: 6px;")
         self.summary_updated.emit()
@@ -1067,10 +1152,21 @@ def _guess_columns(preview: dict) -> list[Column]:
     for j, name in enumerate(preview["header"]):
         cells = [r[j].strip() if j < len(r) else "" for r in preview["rows"]]
         present = [c for c in cells if c not in missing]
-        number = bool(present) and all(is_number(c.replace(",", ".") if comma else c) for c in present)
-        kind = "number" if number else "date" if present and guess_date_format(present) else "text"
+        values = [c for c in present if not is_placeholder(c)]     # "?" in a column of numbers
+        number = bool(values) and all(is_number(c.replace(",", ".") if comma else c) for c in values)
+        if number:
+            out.append(Column(name, "number", len(cells) - len(values), len(set(values))))
+            continue
+        kind = "date" if present and guess_date_format(present) else "text"
         out.append(Column(name, kind, len(cells) - len(present), len(set(present))))
     return out
+
+
+def _lines(lines) -> str:
+    """[3, 17] → "lines 3, 17"; at most 8 shown, then "…"."""
+    lines = [int(v) for v in lines]
+    shown = ", ".join(str(v) for v in lines[:8]) + (", …" if len(lines) > 8 else "")
+    return f"line{'s' if len(lines) != 1 else ''} {shown}"
 
 
 def _titled(title, widget: QWidget) -> QWidget:
