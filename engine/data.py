@@ -244,7 +244,7 @@ class Dataset:
         lines = [f"Rows read: {self.n_rows_read}"]
         note = placeholder_note(self.placeholders)
         if note:
-            lines.append(f"Read as missing: {note}")
+            lines.append(note)
         if n_dropped:
             lines.append(f"Dropped: {plural(n_dropped, 'example' if s.series else 'row')}")
             lines += [f"  {reason}: {n}" for reason, n in self.dropped.items()]

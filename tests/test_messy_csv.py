@@ -43,7 +43,7 @@ def test_question_marks_in_a_number_column_are_missing_and_said(tmp_path):
     ds = build_dataset(t, DataSpec(target="t", val_fraction=0))
     assert ds.feature_names == ["a", "b", "c"]           # no one-hot: numbers
     assert ds.placeholders == {"a": {"?": 1}, "b": {"?": 1}, "c": {"-": 1, "--": 1}}
-    assert "Read as missing: '?' read as missing in a (1 cell), b (1 cell)" in ds.summary()
+    assert "\n'?' read as missing in a (1 cell), b (1 cell); " in ds.summary()
 
 
 def test_the_play_files_with_question_marks(tmp_path):
