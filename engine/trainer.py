@@ -330,7 +330,7 @@ class Trainer:
     def summary(self) -> str:
         """'N examples, B per batch → U updates per epoch'."""
         u = self.updates_per_epoch
-        return (f"{self.n_train} examples, {self.batch_size} per batch → "
+        return (f"{self.n_train} example{'s' if self.n_train != 1 else ''}, {self.batch_size} per batch → "
                 f"{u} update{'s' if u != 1 else ''} per epoch")
 
     # -- training ------------------------------------------------------------

@@ -282,7 +282,14 @@ class TrainingController(QObject):
         """The loss's name on the loss plot's axis and the error surface's colour bar ("MSE")."""
         short = _SHORT_LOSS.get(name, name)
         title = LOSSES[name].title.lower() if name in LOSSES else name
-        self.loss_plot.set_loss_name(title, short)
+        ds = self.document.dataset
+        if ds is not None and ds.task == "regression" and float(np.ravel(ds.y_std)[0]) != 1.0:
+            # the loss is of the standardized target: say so, and what 1 is in its own units
+            self.loss_plot.set_loss_name(f"{title} on the standardized {ds.target_name} "
+                                         f"(1 = {float(np.ravel(ds.y_std)[0]):.3g} {ds.target_name})",
+                                         f"{short} (standardized)")
+        else:
+            self.loss_plot.set_loss_name(title, short)
         self.surface_plot.set_loss_name(short)
 
     def _describe_run(self, tr: Trainer) -> None:
