@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from .data import DataError, DataSpec, load_dataset
+from .data import DataError, DataSpec, load_dataset, placeholder_note
 from .graph import ACTIVATION_KINDS, Graph, GraphError, sequential
 from .model import ModelError
 from .trainer import ConfigError, TrainConfig, Trainer, default_loss, evaluate
@@ -79,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--categorical", metavar="COL[,COL...]",
                      help="number columns that hold codes or groups (e.g. cylinders): one-hot encoded as "
                           "features, classes as the target")
+    src.add_argument("--skip-bad-lines", action="store_true",
+                     help="skip rows with the wrong number of fields (they are counted, with their line numbers)")
     src.add_argument("--series", help="series column: features are its previous --lags values")
     src.add_argument("--lags", type=int, help="with --series: number of previous values (default 7)")
     src.add_argument("--time-column", help="with --series: time column (for plots; never a feature)")
@@ -118,6 +120,8 @@ def _data_spec(args, base: dict | None) -> DataSpec:
         d["target"] = args.target
     if args.features is not None:
         d["features"] = [f.strip() for f in args.features.split(",") if f.strip()] or None
+    if args.skip_bad_lines:
+        d["skip_bad_lines"] = True
     if args.categorical is not None:
         d["categorical"] = [c.strip() for c in args.categorical.split(",") if c.strip()]
     if args.series is not None:
@@ -272,8 +276,10 @@ def _run(argv: list[str]) -> int:
     dropped = sum(dataset.dropped.values())
     log(f"{os.path.basename(csv)}: {dataset.n_rows_read} rows, {dataset.n_train} train / {dataset.n_val} "
         f"validation examples, {dataset.n_features} features, {dataset.task}"
-        + (f" ({dropped} dropped: " + "; ".join(f"{r} {n}" for r, n in dataset.dropped.items()) + ")"
+        + (f" ({dropped} dropped: " + "; ".join(f"{r}: {n}" for r, n in dataset.dropped.items()) + ")"
            if dropped else ""))
+    if dataset.placeholders:
+        log(placeholder_note(dataset.placeholders))     # "'?' read as missing in horsepower (6 cells)"
 
     if args.hidden is not None or project is None:
         hidden = parse_hidden(args.hidden if args.hidden is not None else "32:sigmoid")
@@ -378,7 +384,8 @@ def _train(trainer: Trainer, metric: str, log) -> None:
             r = trainer.epochs[-1]
             log(f"epoch {r['epoch']}/{trainer.config.epochs}  train loss {r['train_loss']:.5g}  "
                 f"val loss {r['val_loss']:.5g}  {metric.split('_')[1]} {r.get(metric, math.nan):.4f}  "
-                f"({trainer.updates} updates, {trainer.updates / max(trainer.seconds, 1e-9):,.0f}/s)")
+                f"({trainer.updates:,} update{'s' if trainer.updates != 1 else ''}, "
+                f"{trainer.updates / max(trainer.seconds, 1e-9):,.0f}/s)")
 
 
 def _score(trainer: Trainer) -> dict:

@@ -400,3 +400,18 @@ def test_categorical_number_columns_are_one_hot_features(capsys, tmp_path):
     code, out, err = run(capsys, "--csv", str(AUTO), "--target", "Miles_per_Gallon", "--categorical", "Nope",
                          "--epochs", "1")
     assert code == 2 and "unknown column 'Nope'" in one_error_line(err)
+
+
+def test_skip_bad_lines_and_placeholders_are_reported(capsys, tmp_path):
+    """--skip-bad-lines reads a ragged file and names the skipped lines; '?' cells are missing
+    values, and the log says so."""
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("x,y,z\n" + "".join(f"{i},{i + 1},{2 * i}\n" for i in range(12)).replace("3,4,6\n", "3,4\n"))
+    code, out, err = run(capsys, "--csv", str(ragged), "--target", "z", "--epochs", "1")
+    assert code == 2 and "line 5 has 2 fields" in one_error_line(err)
+    code, out, err = run(capsys, "--csv", str(ragged), "--target", "z", "--epochs", "1", "--skip-bad-lines")
+    assert code == 0 and "wrong number of fields (line 5): 1" in err
+    marks = tmp_path / "marks.csv"
+    marks.write_text("a,y\n" + "".join(f"{'?' if i == 4 else i},{i}\n" for i in range(12)))
+    code, out, err = run(capsys, "--csv", str(marks), "--target", "y", "--epochs", "1")
+    assert code == 0 and "'?' read as missing in a (1 cell)" in err and "missing value in a: 1" in err
