@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import engine.table as table
+import engine.csv_read as csv_read
 from engine.data import DataSpec
 from engine.project import Project
 from gui.loading import CsvLoader
@@ -51,7 +51,7 @@ def hold_reads(monkeypatch, after_first_block: bool = False) -> threading.Event:
     """Make the CSV reader wait (before its first block, or after it) until the returned
     event is set: a read of a few MB is over before a test can act "while it reads"."""
     gate = threading.Event()
-    real_read = table._WatchedFile.readinto
+    real_read = csv_read._WatchedFile.readinto
 
     def held_read(self, b):
         if not after_first_block:
@@ -60,7 +60,7 @@ def hold_reads(monkeypatch, after_first_block: bool = False) -> threading.Event:
         if after_first_block:
             gate.wait(TIMEOUT / 1000)
         return n
-    monkeypatch.setattr(table._WatchedFile, "readinto", held_read)
+    monkeypatch.setattr(csv_read._WatchedFile, "readinto", held_read)
     return gate
 
 

@@ -10,27 +10,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import engine.table as table
+import engine.csv_read as csv_read
 from engine.table import Cancelled, DataError, read_csv
 
 
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Cut files of a few kilobytes into many pieces, as a 100 MB file would be."""
-    monkeypatch.setattr(table, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(table, "PART_BYTES", 2_000)
-    monkeypatch.setattr(table, "MAX_PARTS", 16)
-    monkeypatch.setattr(table.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(csv_read, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(csv_read, "PART_BYTES", 2_000)
+    monkeypatch.setattr(csv_read, "MAX_PARTS", 16)
+    monkeypatch.setattr(csv_read.os, "cpu_count", lambda: 4)
 
 
 def whole(path, **kw):
     """The reference: the same file read in one piece."""
-    old = table.PARALLEL_MIN_BYTES
-    table.PARALLEL_MIN_BYTES = 1 << 62
+    old = csv_read.PARALLEL_MIN_BYTES
+    csv_read.PARALLEL_MIN_BYTES = 1 << 62
     try:
         return read_csv(path, **kw)
     finally:
-        table.PARALLEL_MIN_BYTES = old
+        csv_read.PARALLEL_MIN_BYTES = old
 
 
 def write(tmp_path, text: str, name: str = "f.csv", encoding: str = "utf-8"):
@@ -42,13 +42,13 @@ def write(tmp_path, text: str, name: str = "f.csv", encoding: str = "utf-8"):
 def pieces_used(monkeypatch) -> list:
     """Record the frames the pieces produced (empty when the file was read whole)."""
     got = []
-    real = table._read_parts
+    real = csv_read._read_parts
 
     def spy(*a, **k):
         frame = real(*a, **k)
         got.append(frame)
         return frame
-    monkeypatch.setattr(table, "_read_parts", spy)
+    monkeypatch.setattr(csv_read, "_read_parts", spy)
     return got
 
 
@@ -106,7 +106,7 @@ def test_a_ragged_row_in_a_later_piece_is_named_by_its_line(tmp_path, small_piec
 def test_a_longer_first_row_of_a_piece_is_not_taken_as_an_index(tmp_path, small_pieces, monkeypatch):
     lines = [f"{i},{i}" for i in range(3000)]
     p = write(tmp_path, "a,b\n" + "\n".join(lines) + "\n")
-    cuts = table._cut_points(p, p.stat().st_size, 4)
+    cuts = csv_read._cut_points(p, p.stat().st_size, 4)
     with open(p, "rb") as f:                       # the line that starts the second piece
         data = f.read()
     start = cuts[1]
@@ -161,7 +161,7 @@ def test_cancel_stops_every_piece(tmp_path, small_pieces):
 def test_cut_points_end_after_a_newline_and_cover_the_file(tmp_path):
     p = write(tmp_path, "a\n" + "".join(f"{'x' * (i % 50)}\n" for i in range(5000)))
     size = p.stat().st_size
-    cuts = table._cut_points(p, size, 7)
+    cuts = csv_read._cut_points(p, size, 7)
     data = p.read_bytes()
     assert cuts[0] == 0 and cuts[-1] == size and cuts == sorted(set(cuts))
     assert all(data[c - 1:c] == b"\n" for c in cuts[1:-1])
