@@ -25,6 +25,10 @@ state where they still apply; after reopening a project from its saved weights
 and history. Only Reset (or a new graph or data, or a diverged run) starts
 the history afresh. While a run goes the project counts as modified, and Save
 writes the weights and history as of the latest update.
+
+Its parts: the actions (:mod:`gui.training_actions`), what the plots show of a
+run (:mod:`gui.training_view`) and the work done while idle
+(:mod:`gui.training_idle`).
 """
 from __future__ import annotations
 
@@ -32,12 +36,11 @@ import math
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QUndoCommand
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QUndoCommand
+from PySide6.QtWidgets import QApplication
 
 from engine.landscape import default_pair
-from engine.losses import LOSSES
 from engine.model import Model
 from engine.trainer import ConfigError, Trainer
 
@@ -45,29 +48,17 @@ from .plots.fit_plot import FitPlot
 from .plots.loss_plot import LossPlot
 from .plots.surface_plot import SurfacePlot
 from .plots.units_plot import UnitsPlot
-from .plots.views import compute_views, make_context
+from .plots.views import make_context
 from .panels.training_panel import AUTO, TrainingPanel, auto_rate, divergence_word, fmt_r2
 from . import workers
-from .workers import BackgroundJob, compute_surface, make_worker, retrack
+from .training_actions import make_training_actions, shift_held
+from .training_idle import IdleWorkMixin, weights_match
+from .training_view import RunViewMixin
+from .workers import BackgroundJob, make_worker, retrack
 
 __all__ = ["TrainingController", "install_training", "LOCK_REASON"]
 
-_SHORT_LOSS = {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "BCE", "ce": "cross-entropy"}
-
 LOCK_REASON = "Training is running — pause or stop to edit"
-_ACTIONS = {
-    "train": ("actionTrain", "&Train", "F5", QStyle.StandardPixmap.SP_MediaPlay,
-              "Start training (or resume)"),
-    "pause": ("actionPause", "&Pause", "F6", QStyle.StandardPixmap.SP_MediaPause, "Pause training"),
-    "step": ("actionStep", "&Step", "F10", QStyle.StandardPixmap.SP_MediaSeekForward,
-             "One update (one batch); Shift-click the Step button for one epoch"),
-    "step_epoch": ("actionStepEpoch", "Step one &epoch", "Shift+F10", QStyle.StandardPixmap.SP_MediaSkipForward,
-                   "Train until the end of the current epoch"),
-    "stop": ("actionStop", "St&op", "Shift+F5", QStyle.StandardPixmap.SP_MediaStop,
-             "Stop training (the weights so far are kept)"),
-    "reset": ("actionReset", "&Reset weights", "", QStyle.StandardPixmap.SP_BrowserReload,
-              "Fresh random weights from the seed; clears the plots"),
-}
 
 
 class _ResetCommand(QUndoCommand):
@@ -89,17 +80,7 @@ class _ResetCommand(QUndoCommand):
         self.controller._restore(self.weights, self.history)
 
 
-def _weights_match(model: Model, weights: dict | None) -> bool:
-    if not weights:
-        return False
-    try:
-        return set(weights) == set(model.params) and all(
-            np.shape(weights[k]) == p.shape for k, p in model.params.items())
-    except Exception:
-        return False
-
-
-class TrainingController(QObject):
+class TrainingController(RunViewMixin, IdleWorkMixin, QObject):
     state_changed = Signal(str)
     snapshot_received = Signal(object)      # gui.workers.Snapshot
     training_finished = Signal(str)         # stop reason: epochs | early_stopping | diverged | error
@@ -124,7 +105,7 @@ class TrainingController(QObject):
         self._looks_paused = False        # stopped by a change made while paused: shown as paused
         self._surface_stale = False       # the graph or data changed since the surface was drawn
         self._pending_surface_on_pause = False
-        self.actions = self._make_actions(actions or {})
+        self.actions = make_training_actions(actions or {}, window, self)
         self.panel = TrainingPanel(document, self.actions)
         self.loss_plot = LossPlot()
         self.fit_plot = FitPlot()
@@ -135,7 +116,7 @@ class TrainingController(QObject):
         a = self.actions
         a["train"].triggered.connect(self.start)
         a["pause"].triggered.connect(self.pause)
-        a["step"].triggered.connect(lambda: self.step(self._shift_held()))
+        a["step"].triggered.connect(lambda: self.step(shift_held()))
         a["step_epoch"].triggered.connect(lambda: self.step(True))
         a["stop"].triggered.connect(self.stop)
         a["reset"].triggered.connect(self.reset)
@@ -163,31 +144,6 @@ class TrainingController(QObject):
             app.aboutToQuit.connect(self.shutdown)
         self._on_dataset_changed()
         self._on_replaced()
-
-    # -- actions -----------------------------------------------------------------
-    def _make_actions(self, given: dict[str, QAction]) -> dict[str, QAction]:
-        style = QApplication.style()
-        out = {}
-        for key, (name, text, shortcut, icon, tip) in _ACTIONS.items():
-            act = given.get(key)
-            if act is None and self.window is not None:
-                act = getattr(self.window, name, None)
-            if act is None:
-                act = QAction(text, self.window if self.window is not None else self)
-                act.setObjectName(name)
-                if shortcut:
-                    act.setShortcut(shortcut)
-            if act.icon().isNull() and style is not None:
-                act.setIcon(style.standardIcon(icon))
-            if not act.toolTip() or act.toolTip() == act.text().replace("&", ""):
-                act.setToolTip(tip)
-            act.setStatusTip(tip)
-            out[key] = act
-        return out
-
-    @staticmethod
-    def _shift_held() -> bool:
-        return bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
 
     # -- helpers -------------------------------------------------------------------
     def _status(self, text: str, ms: int = 6000) -> None:
@@ -270,43 +226,13 @@ class TrainingController(QObject):
         doc = self.document
         cfg = replace(doc.train_config, track=[])
         trainer = Trainer(doc.graph, doc.dataset, cfg)
-        if _weights_match(trainer.model, weights):
+        if weights_match(trainer.model, weights):
             trainer.set_weights(weights)
         pair = self._surface_pair(trainer.model)
         self.surface_plot.set_parameters(trainer.model.scalar_names(), pair)
         retrack(trainer, pair)
         self._key = self._build_key()
         return trainer
-
-    def _set_loss_name(self, name: str) -> None:
-        """The loss's name on the loss plot's axis and the error surface's colour bar ("MSE")."""
-        short = _SHORT_LOSS.get(name, name)
-        title = LOSSES[name].title.lower() if name in LOSSES else name
-        ds = self.document.dataset
-        if ds is not None and ds.task == "regression" and float(np.ravel(ds.y_std)[0]) != 1.0:
-            # the loss is of the standardized target: say so, and what 1 is in its own units
-            self.loss_plot.set_loss_name(f"{title} on the standardized {ds.target_name} "
-                                         f"(1 = {float(np.ravel(ds.y_std)[0]):.3g} {ds.target_name})",
-                                         f"{short} (standardized)")
-        else:
-            self.loss_plot.set_loss_name(title, short)
-        self.surface_plot.set_loss_name(short)
-
-    def _describe_run(self, tr: Trainer) -> None:
-        """Tell the loss plot the loss's name and how long the run is (its x axis spans the run)."""
-        self._set_loss_name(tr.config.loss)
-        left = max(0, tr.epoch_goal - tr.epoch) * tr.updates_per_epoch if tr.epoch_goal else 0
-        self.loss_plot.set_run(tr.updates_per_epoch, tr.updates + left if left else 0)
-
-    def _describe_document(self) -> None:
-        """Before any run: the plots name the document's loss and span its run (as ``_describe_run``
-        will), so a reopened project reads "MSE" as it did after training, with its own axes."""
-        cfg = self.document.train_config
-        self._set_loss_name(cfg.loss)
-        ds = self.document.dataset
-        n = len(ds.X_train) if ds is not None else 0
-        upe = -(-n // min(cfg.batch_size, n)) if n and cfg.batch_size > 0 else 0
-        self.loss_plot.set_run(upe, cfg.epochs * upe)
 
     def _max_rate(self) -> float | None:
         """The speed limit for the worker in updates per second (None: full speed)."""
@@ -324,38 +250,6 @@ class TrainingController(QObject):
         """Updates per second (0 = full speed) for this and later runs; ``remember`` saves it as the
         preference (benchmarks and tests leave the person's preference alone)."""
         self.panel.set_speed(rate, remember=remember)
-
-    def _link_plots(self) -> None:
-        """For a series the units plot shows the same stretch of time as the fit plot."""
-        fp, up = self.fit_plot, self.units_plot
-        if self.ctx is not None and self.ctx.mode == "series" and fp.plot is not None and up.plot is not None:
-            a, b = fp.plot.getPlotItem().getViewBox(), up.plot.getPlotItem().getViewBox()
-            busy = []
-
-            def follow(src, dst):
-                def on_range(*_args):
-                    if busy:
-                        return
-                    busy.append(1)
-                    try:
-                        dst.setXRange(*src.viewRange()[0], padding=0.0)
-                    finally:
-                        busy.clear()
-                return on_range
-            a.sigXRangeChanged.connect(follow(a, b))
-            b.sigXRangeChanged.connect(follow(b, a))
-            fp.show_window()
-            b.setXRange(*a.viewRange()[0], padding=0.0)
-
-    def _clear_plots(self) -> None:
-        self._pending = {}
-        self.loss_plot.clear()
-        self.fit_plot.clear_prediction()
-        self.units_plot.clear_prediction()
-        self.surface_plot.clear()
-        self._epochs_seen = []
-        self._last_loss = None
-        self.panel.clear_live()
 
     # -- commands ------------------------------------------------------------------
     def start(self) -> None:
@@ -409,7 +303,7 @@ class TrainingController(QObject):
                 going_on = True
             else:                                  # another loss: its curve starts afresh
                 tr.set_weights(weights)
-        elif old is None and weights is not None and _weights_match(tr.model, weights) \
+        elif old is None and weights is not None and weights_match(tr.model, weights) \
                 and self.document.history:        # a reopened project: its saved run goes on
             tr.adopt_history(self.document.history)
             going_on = True
@@ -426,19 +320,11 @@ class TrainingController(QObject):
         if going_on:
             self._show_history(tr)
             self._status(f"Going on from update {tr.updates:,} (Reset for fresh weights)")
-        elif _weights_match(tr.model, weights):
+        elif weights_match(tr.model, weights):
             self._status("Continuing from the trained weights (Reset for fresh ones)")
         elif diverged:
             self._status("The last run diverged: training starts again from fresh weights")
         return True
-
-    def _show_history(self, tr: Trainer) -> None:
-        """The plots show ``tr``'s run so far (the worker sends only what comes next)."""
-        self.loss_plot.set_history(tr.update_loss.view(), tr.epochs)
-        self._epochs_seen = [dict(r) for r in tr.epochs]
-        if tr.update_loss.n:
-            self._last_loss = float(tr.update_loss.view()[-1])
-        self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
 
     def _on_about_to_save(self) -> None:
         """Save during a run: the weights and history as of the latest update go into the project."""
@@ -594,67 +480,6 @@ class TrainingController(QObject):
         if snap.state in ("finished", "error"):
             self._on_worker_ended(snap)
 
-    def _show_snapshot(self, snap) -> None:
-        """Take in a snapshot. While running, plots are redrawn one per frame tick (see
-        ``_on_frame``) so one event-loop turn never paints all four; otherwise at once."""
-        live = snap.state == "running"
-        self.loss_plot.append(snap.loss_start, snap.loss_new, snap.epochs_new, draw=not live)
-        if snap.epochs_new:
-            self._epochs_seen.extend(snap.epochs_new)
-        if len(snap.loss_new):
-            self._last_loss = float(snap.loss_new[-1])
-        if snap.views is not None:
-            self._pending["fit"] = snap.views.get("fit")
-            self._pending["units"] = snap.views.get("units")
-        self.surface_plot.append_path(snap.path_start, snap.path_new, snap.track, draw=not live)
-        self._pending["loss"] = self._pending["path"] = True
-        if snap.surface is not None:
-            self.surface_plot.show_surface(snap.surface)
-            self.surface_updated.emit()
-        if live:
-            if not self._frame_timer.isActive():
-                self._frame_timer.start()
-        else:
-            self._flush_plots()
-        epochs = self.trainer.epoch_goal if self.trainer is not None else 0
-        self.panel.show_progress(snap, epochs)
-        if len(snap.loss_new) and live:
-            self.document.mark_modified()       # the project now differs from its file
-        self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
-        if snap.weights is not None and snap.state == "paused":
-            self.document.set_results(snap.weights, None if snap.history is None else snap.history)
-        self.snapshot_received.emit(snap)
-
-    def _on_frame(self) -> None:
-        """Redraw the next plot that has news (loss every other tick, the others in turn)."""
-        order = self._frame_order
-        for _ in range(len(order)):
-            key = order[self._frame_i % len(order)]
-            self._frame_i += 1
-            if self._pending.get(key) is not None and self._pending.get(key) is not False:
-                self._draw(key)
-                return
-        if self.state != "running":
-            self._frame_timer.stop()
-
-    def _draw(self, key: str) -> None:
-        value, self._pending[key] = self._pending.get(key), None
-        if key == "loss":
-            self.loss_plot.refresh()
-        elif key == "path":
-            self.surface_plot.redraw_path()
-        elif key == "fit":
-            self.fit_plot.show_view(value)
-            self.views_updated.emit()
-        elif key == "units":
-            self.units_plot.show_view(value)
-            self.views_updated.emit()
-
-    def _flush_plots(self) -> None:
-        for key in ("loss", "path", "fit", "units"):
-            if self._pending.get(key) is not None and self._pending.get(key) is not False:
-                self._draw(key)
-
     def _on_worker_ended(self, snap) -> None:
         self._stop_worker()
         if snap.state == "error":
@@ -692,107 +517,6 @@ class TrainingController(QObject):
             self._status(msg)
         self._set_state("finished")
         self.training_finished.emit(reason)
-
-    # -- idle work (no training thread) ----------------------------------------------
-    def _model_copy(self, model: Model) -> Model:
-        m = Model(model.graph, dtype=model.dtype)
-        m.set_weights(model.get_weights())
-        return m
-
-    def _run_job(self, fn, on_done) -> BackgroundJob:
-        job = BackgroundJob(fn, parent=self)
-        job.done.connect(on_done)
-        job.done.connect(lambda _r, j=job: self._forget(j))
-        job.failed.connect(lambda msg, j=job: (self._status(f"Could not draw the plots: {msg}"), self._forget(j)))
-        self._jobs.append(job)
-        return job.start()
-
-    def _forget(self, job) -> None:
-        self._jobs = [j for j in self._jobs if j is not job]
-
-    def _cancel_jobs(self, wait: bool = False) -> None:
-        for j in self._jobs:
-            j.cancel()
-        if wait:
-            for j in self._jobs:
-                j.wait()
-        self._jobs = [j for j in self._jobs if j.is_alive()]
-
-    def _request_idle_views(self, model: Model) -> None:
-        if self.ctx is None:
-            return
-        m, ctx = self._model_copy(model), self.ctx
-
-        def done(views):
-            if ctx is self.ctx and self.worker is None:
-                self.fit_plot.show_view(views.get("fit"))
-                self.units_plot.show_view(views.get("units"))
-                self.views_updated.emit()
-        self._run_job(lambda cancelled: compute_views(m, ctx), done)
-
-    def _scratch_trainer(self) -> Trainer | None:
-        """A trainer for idle work when there is no current one (nothing trained since the
-        project opened, or the graph, data or settings changed): the document's weights if they
-        fit, else fresh ones from the seed. It is not kept; Train builds its own."""
-        if self.worker is not None or self._blocked() is not None:
-            return None
-        doc = self.document
-        try:
-            tr = Trainer(doc.graph, doc.dataset, replace(doc.train_config, track=[]))
-        except Exception:
-            return None
-        if _weights_match(tr.model, doc.weights):
-            tr.set_weights(doc.weights)
-        return tr
-
-    def _request_idle_surface(self, pair=None) -> None:
-        pair = tuple(pair or self.surface_plot.pair())
-        if len(pair) != 2 or not pair[0]:
-            return
-        tr = self.trainer
-        if tr is not None and self._key == self._build_key():
-            path = tr.trajectory.view().copy() if tuple(tr.config.track) == pair else None
-        else:                      # no trainer yet (a project just opened, an example): its saved path
-            tr = self._scratch_trainer()
-            if tr is None:
-                blocked = self._blocked()
-                self.surface_plot.info.setText("The error surface appears once the network can be trained"
-                                               + (f": {blocked[:1].lower() + blocked[1:]}" if blocked else ""))
-                return
-            try:
-                here = [[tr.model.get_scalar(pair[0]), tr.model.get_scalar(pair[1])]]
-            except Exception:
-                return
-            h = self.document.history or {}
-            path = np.asarray(here, np.float64)
-            if list(h.get("track") or []) == list(pair) and len(h.get("trajectory") or []):
-                saved = np.asarray(h["trajectory"], np.float64).reshape(-1, 2)
-                if np.allclose(saved[-1], path[0], rtol=1e-5, atol=1e-7):
-                    path = saved
-            self.surface_plot.clear_path()
-            self.surface_plot.append_path(0, path, pair)
-        m = self._model_copy(tr.model)
-        X, y, loss = tr.X, tr.y, tr.loss
-
-        def done(surface):
-            if self.worker is None and surface is not None:
-                self.surface_plot.show_surface(surface)
-                self.surface_updated.emit()
-        self._run_job(lambda cancelled: compute_surface(m, loss, X, y, pair, path, cancel=cancelled), done)
-
-    def _on_surface_requested(self, pair) -> None:
-        cfg = self.document.train_config
-        if list(cfg.track) != list(pair):      # the choice is a setting: saved with the project
-            self.document.set_train_config(replace(cfg, track=list(pair)))
-        if self.worker is not None and self.worker.is_alive():
-            self.worker.request_surface(pair)
-            return
-        tr = self.trainer
-        if tr is not None and self._key == self._build_key() and tuple(tr.config.track) != tuple(pair):
-            retrack(tr, pair)
-            self.surface_plot.clear_path()
-            self.surface_plot.append_path(0, tr.trajectory.view(), tuple(pair))
-        self._request_idle_surface(pair)
 
     # -- document events ---------------------------------------------------------------
     def _invalidate(self) -> None:
@@ -856,37 +580,6 @@ class TrainingController(QObject):
         self._shown_data = None                          # its data, when it has loaded, is the run's
         self._show_document_results()
         self._set_state("idle")
-
-    def _show_document_results(self) -> None:
-        """The plots show the document's saved run (a reopened project, an undone Reset)."""
-        self._describe_document()
-        h = self.document.history
-        if h:
-            self.loss_plot.set_history(h.get("update_loss"), h.get("epochs"))
-            self._epochs_seen = list(h.get("epochs") or [])
-            self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, None)
-
-    def _preview(self) -> None:
-        """While idle: show what the current (or fresh) weights predict, off the GUI thread."""
-        if self.worker is not None or self._blocked() is not None:
-            return
-        doc = self.document
-        if self.trainer is not None and self._key is not None and self._key[0] == self._build_key()[0] \
-                and self._key[1] == self._build_key()[1]:
-            model = self.trainer.model
-        else:
-            try:
-                model = Model(doc.graph, dtype=doc.train_config.dtype, seed=doc.train_config.seed)
-            except Exception:
-                return
-            if _weights_match(model, doc.weights):
-                model.set_weights(doc.weights)
-            self.surface_plot.set_parameters(model.scalar_names(), self._surface_pair(model))
-        self._request_idle_views(model)
-        if self.surface_plot.surface is None or self._surface_stale:    # just opened, or changed
-            self._surface_stale = False
-            self._request_idle_surface()
-
 
 class _CloseWatcher(QObject):
     """Stops training once the window has really closed (a vetoed close changes nothing)."""
