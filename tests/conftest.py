@@ -21,3 +21,43 @@ def pytest_sessionfinish(session, exitstatus):
     app = QGuiApplication.instance()
     if app is not None:
         app.clipboard().clear()
+
+
+# -- shared GUI fixtures ---------------------------------------------------------------------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def isolated_settings(tmp_path, qapp):
+    """QSettings in a temporary folder, so tests neither read nor write the user's (the speed
+    preference, the window's geometry); modules use it with ``pytestmark``."""
+    from PySide6.QtCore import QCoreApplication, QSettings
+    QCoreApplication.setOrganizationName("NetCanvasTests")
+    QCoreApplication.setApplicationName("NetCanvasTests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+SIGMOID_EXAMPLE = 1          # "2_sigmoid_hidden_layer": input → dense1 → sigmoid1 → dense2 → output
+
+
+@pytest.fixture
+def sigmoid_example_window(qtbot, isolated_settings):
+    """The main window on example 2, shown, without modal dialogs; errors collect in ``errors``."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.main_window import MainWindow
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    w._show_error = lambda title, text: w.errors.append(text)
+    w.errors = []
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.io.open_example(SIGMOID_EXAMPLE, ask=False)
+    assert w.document.dataset is not None and w.actionTrain.isEnabled()
+    yield w
+    w.training.shutdown()
+    w.document.undo_stack.setClean()
+    w.document._extra_dirty = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QMessageBox, QToolBar
 
 from engine.graph import ACTIVATION_KINDS, NODE_SPECS, Edge, Graph, GraphError, sequential
@@ -60,31 +60,13 @@ def test_set_kind_refuses_a_kind_with_other_ports_and_leaves_the_graph_alone():
 
 # -- the window ---------------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, qapp):
-    """QSettings in a temporary folder, so tests neither read nor write the user's."""
-    QCoreApplication.setOrganizationName("NetCanvasTests")
-    QCoreApplication.setApplicationName("NetCanvasTests")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
+def _settings(isolated_settings):
+    """Every test here runs with QSettings in a temporary folder (see conftest)."""
 
 
 @pytest.fixture
-def window(qtbot):
-    from gui.main_window import MainWindow
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w._ask_unsaved = lambda: B.Discard
-    w._show_error = lambda title, text: w.errors.append(text)
-    w.errors = []
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.io.open_example(SIGMOID_EXAMPLE, ask=False)
-    assert w.document.dataset is not None and w.actionTrain.isEnabled()
-    yield w
-    w.training.shutdown()
-    w.document.undo_stack.setClean()
-    w.document._extra_dirty = False
+def window(sigmoid_example_window):
+    return sigmoid_example_window
 
 
 def click_card(w, qtbot, node_id: str) -> None:

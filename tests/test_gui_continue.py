@@ -16,7 +16,7 @@ from tests.test_gui_training import click, open_window, series_dataset, training
 
 # the training tests' fixtures: a series window, no thread left behind, isolated settings
 window = base.series_window
-no_thread_left, isolated_settings = base.no_thread_left, base.isolated_settings
+no_thread_left, _settings = base.no_thread_left, base._settings
 
 
 def _train_to_the_end(qtbot, ctl) -> None:

@@ -7,7 +7,7 @@ import json
 import os
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox
 
@@ -22,13 +22,8 @@ B = QMessageBox.StandardButton
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, qapp):
-    """QSettings in a temporary folder, so tests neither read nor write the user's."""
-    QCoreApplication.setOrganizationName("NetCanvasTests")
-    QCoreApplication.setApplicationName("NetCanvasTests")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
+def _settings(isolated_settings):
+    """Every test here runs with QSettings in a temporary folder (see conftest)."""
 
 
 @pytest.fixture

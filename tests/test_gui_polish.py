@@ -3,7 +3,7 @@ put when Train turns into Resume, a small window stays usable, and the plots' la
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
@@ -22,14 +22,6 @@ def styled(qapp):
     qapp.setStyleSheet(sheet)
     qapp.setStyle(style)
     qapp.setPalette(palette)
-
-
-@pytest.fixture
-def isolated_settings(tmp_path, qapp):
-    QCoreApplication.setOrganizationName("NetCanvasTests")
-    QCoreApplication.setApplicationName("NetCanvasTests")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
 @pytest.fixture

@@ -113,15 +113,9 @@ def no_thread_left():
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, qapp):
-    """QSettings in a temporary folder (the speed preference, the window's geometry), so tests
-    neither read nor write the user's; training runs at the default speed unless a test picks one."""
-    from PySide6.QtCore import QCoreApplication, QSettings
-    QCoreApplication.setOrganizationName("NetCanvasTests")
-    QCoreApplication.setApplicationName("NetCanvasTests")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
+def _settings(isolated_settings):
+    """QSettings in a temporary folder (conftest): tests neither read nor write the user's speed
+    preference or geometry; training runs at the default speed unless a test picks one."""
 
 
 def pick_speed(panel, rate) -> None:
