@@ -378,31 +378,21 @@ class PropertiesPanel(QScrollArea):
         return w
 
     def _apply(self, name: str, value) -> None:
-        if self.node_id is None:
-            return
-        if self.locked:
-            self._on_document_changed()
-            return
-        try:
-            cmd = SetParamsCommand(self.document, self.node_id, {name: value})
-        except GraphError as exc:
-            self._refusal = f"Not accepted: {exc}"
-            self._on_document_changed()
-            return
-        self._refusal = ""
-        if not cmd.isObsolete():
-            self.document.undo_stack.push(cmd)
-        else:
-            self._fill_info()
+        self._push(lambda: SetParamsCommand(self.document, self.node_id, {name: value}), self._fill_info)
 
     def _apply_kind(self, kind: str) -> None:
+        self._push(lambda: SetKindCommand(self.document, self.node_id, kind))
+
+    def _push(self, make_command, unchanged=None) -> None:
+        """Push the edit ``make_command()`` builds; a refusal (locked, or the engine says no)
+        puts the page back and shows why."""
         if self.node_id is None:
             return
         if self.locked:
             self._on_document_changed()
             return
         try:
-            cmd = SetKindCommand(self.document, self.node_id, kind)
+            cmd = make_command()
         except GraphError as exc:
             self._refusal = f"Not accepted: {exc}"
             self._on_document_changed()
@@ -410,6 +400,8 @@ class PropertiesPanel(QScrollArea):
         self._refusal = ""
         if not cmd.isObsolete():
             self.document.undo_stack.push(cmd)
+        elif unchanged is not None:
+            unchanged()
 
 
 def _set_value(w: QWidget, value) -> None:
