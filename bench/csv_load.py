@@ -69,7 +69,7 @@ def import_view_load(path: Path, spec: DataSpec):
     for OK); the charts' threads are joined after that, off the clock."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
-    from gui.loading import CsvLoader
+    from gui.data.loading import CsvLoader
     QCoreApplication.instance() or QCoreApplication([])
     loader = CsvLoader()
     loop = QEventLoop()

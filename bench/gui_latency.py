@@ -65,8 +65,8 @@ class Window(QMainWindow):
 
     def __init__(self, ds) -> None:
         super().__init__()
-        from gui.document import Document
-        from gui.training_ui import TrainingController
+        from gui.document.document import Document
+        from gui.training.controller import TrainingController
         self.document = Document(self)
         g = sequential(7, [(32, "sigmoid")])
         self.document.replace(g, {n: (0.0, 0.0) for n in g.nodes}, train_config=TrainConfig(**CONFIG))
@@ -92,7 +92,7 @@ def pump(app, seconds: float) -> None:
 
 
 def gui_run(app, ds, seconds: float, kind: str, switch: float | None) -> dict:
-    import gui.workers as workers
+    import gui.training.workers as workers
     workers.GIL_SWITCH_INTERVAL = switch
     workers.WORKER_KIND = kind
     win = Window(ds)

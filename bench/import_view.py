@@ -39,7 +39,7 @@ def make_csv(path: Path, rows: int, cols: int) -> None:
 
 
 def run_dialog(path: str) -> dict:
-    from gui.panels.import_dialog import ImportDialog
+    from gui.data.import_dialog import ImportDialog
     marks: dict[str, float] = {}
     gaps: list[float] = []
     last = [time.perf_counter()]

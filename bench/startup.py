@@ -30,7 +30,7 @@ from gui.app import make_app
 app = make_app()
 QSettings.setDefaultFormat(QSettings.Format.IniFormat)
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, os.environ["NC_SETTINGS"])
-from gui.main_window import MainWindow
+from gui.window.main_window import MainWindow
 marks["imported"] = time.time() - t0
 w = MainWindow()
 marks["window_built"] = time.time() - t0

@@ -32,8 +32,8 @@ ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leak
 # DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative
 # (measured as engine.export.verify_onnx does)
 ONNX_TOLERANCE = 1e-5
-# the window's auto-arrange spacing (gui/canvas/layout.py, which engine/ may not import)
-COLUMN_STEP, ROW_STEP = 210.0, 140.0     # as the window arranges cards (gui/canvas/layout.py)
+# the window's auto-arrange spacing (engine/layout.py, which engine/ may not import)
+COLUMN_STEP, ROW_STEP = 210.0, 140.0     # as the window arranges cards (engine/layout.py)
 # flags that mean something only in series mode (a project's series counts too)
 SERIES_ONLY = (("--lags", "lags"), ("--time-column", "time_column"))
 

@@ -18,7 +18,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("NetCanvas")
     app.setOrganizationDomain("netcanvas.local")
     app.setApplicationDisplayName("NetCanvas")
-    from .style import apply_style
+    from gui.common.style import apply_style
     apply_style(app)
     return app
 
@@ -32,7 +32,7 @@ def run(files: list[str]) -> int:
     if len(files) > 1:
         raise ValueError(f"give one file to open, not {len(files)}")
     app = make_app()
-    from .main_window import MainWindow
+    from gui.window.main_window import MainWindow
     window = MainWindow()
     window.show()
     if files:

@@ -47,7 +47,7 @@ def sigmoid_example_window(qtbot, isolated_settings):
     """The main window on example 2, shown, without modal dialogs; errors collect in ``errors``."""
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     w = MainWindow()
     qtbot.addWidget(w)
     w._ask_unsaved = lambda: QMessageBox.StandardButton.Discard

@@ -17,7 +17,7 @@ class HarnessWindow(QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
-        from gui.document import Document
+        from gui.document.document import Document
         self.document = Document(self)
         self.actionImportCsv = QAction("Import CSV…", self, objectName="actionImportCsv")
         self.actionExport = QAction("Export…", self, objectName="actionExport")
@@ -28,7 +28,7 @@ class HarnessWindow(QMainWindow):
         self.project_data_loader = None
         g = sequential(7, [(8, "sigmoid")])
         self.document.replace(g, {n: (i * 120.0, 0.0) for i, n in enumerate(g.nodes)})
-        from gui.data_ui import install_data
+        from gui.data.controller import install_data
         install_data(self)
 
     def add_panel_dock(self, widget, title: str) -> QDockWidget:
@@ -40,7 +40,7 @@ class HarnessWindow(QMainWindow):
 
 def make_window():
     try:
-        from gui.main_window import MainWindow
+        from gui.window.main_window import MainWindow
     except ImportError:
         return HarnessWindow()
     from PySide6.QtWidgets import QMessageBox

@@ -15,7 +15,7 @@ SCRIPT = textwrap.dedent("""
     import sys
     from PySide6.QtCore import QTimer
     import gui.app as app_module
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     def copy_and_quit(w):
         w.actionSelectAll.trigger()
@@ -30,8 +30,8 @@ SCRIPT = textwrap.dedent("""
             super().__init__()
             QTimer.singleShot(100, lambda: copy_and_quit(self))
 
-    import gui.main_window
-    gui.main_window.MainWindow = Scripted
+    import gui.window.main_window
+    gui.window.main_window.MainWindow = Scripted
     sys.exit(app_module.run([]))
 """)
 

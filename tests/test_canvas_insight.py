@@ -22,7 +22,7 @@ from engine.trainer import Trainer
 from gui.canvas.insight import MIN_INTERVAL, _num
 from gui.canvas.items import BAND_RECT
 from gui.canvas.view import CanvasView
-from gui.document import Document
+from gui.document.document import Document
 from tests.gui_data_helpers import choose
 
 B = QMessageBox.StandardButton

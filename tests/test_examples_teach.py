@@ -6,7 +6,7 @@ the validation loss must fall to a minimum early and then rise clearly while the
 training loss keeps falling, within a run a person watches at the "auto" speed;
 and every number its description states must be what that run shows. The other
 examples' descriptions are checked against their settings, and the project files
-and index against ``gui/examples.py`` (run ``resources/examples/make_examples.py``
+and index against ``gui/window/examples.py`` (run ``resources/examples/make_examples.py``
 after changing an example).
 """
 import dataclasses
@@ -20,7 +20,7 @@ from engine.data import load_dataset
 from engine.model import Model
 from engine.project import load_project
 from engine.trainer import Trainer
-from gui.examples import EXAMPLES, EXAMPLES_DIR, build_example, example_path
+from gui.window.examples import EXAMPLES, EXAMPLES_DIR, build_example, example_path
 
 DEEP = 3                     # index of "A deeper net that overfits"
 AUTO_RATE = 300              # updates per second at the app's default "auto" speed (small epochs)
@@ -167,7 +167,7 @@ def test_examples_descriptions_match_their_settings():
 
 
 def test_example_files_and_index_are_up_to_date():
-    """The .ncproj files and index.json are what make_examples.py writes from gui/examples.py."""
+    """The .ncproj files and index.json are what make_examples.py writes from gui/window/examples.py."""
     with open(f"{EXAMPLES_DIR}/index.json", encoding="utf-8") as f:
         index = json.load(f)
     assert index == [{"file": e.file, "name": e.name, "description": e.description} for e in EXAMPLES]

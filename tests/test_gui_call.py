@@ -6,7 +6,7 @@ import threading
 import shiboken6
 from PySide6.QtCore import QObject, QThread
 
-from gui.gui_call import call_in_gui, ensure_gui_caller
+from gui.common.gui_call import call_in_gui, ensure_gui_caller
 
 
 def test_calls_from_threads_run_on_the_gui_thread_in_order(qtbot, qapp):

@@ -11,8 +11,8 @@ from engine.graph import NODE_SPECS, Edge, Graph
 from gui.canvas.items import NODE_H, NODE_W
 from gui.canvas.palette import KIND_ROLE, NODE_KIND_MIME, PaletteView
 from gui.canvas.view import CanvasView
-from gui.document import Document
-from gui.panels.properties import PropertiesPanel
+from gui.document.document import Document
+from gui.canvas.properties import PropertiesPanel
 
 
 class Harness(QWidget):
@@ -369,7 +369,7 @@ def test_cut_is_one_undo_step(harness):
 # -- validation, properties ------------------------------------------------------------------------
 def test_width_mismatch_turns_the_node_red_with_the_reason(harness):
     h = harness
-    from gui.commands import SetParamsCommand
+    from gui.document.commands import SetParamsCommand
     h.stack.push(SetParamsCommand(h.document, "dense2", {"units": 3}))
     out = h.scene.nodes["output"]
     assert out.view.issues and "needs width 1" in out.view.issues[0]
@@ -439,7 +439,7 @@ def test_wheel_zooms_middle_drag_pans_and_fit_shows_everything(harness):
 
 def test_arrange_is_one_undo_step_and_lays_out_left_to_right(harness):
     h = harness
-    from gui.commands import MoveNodesCommand
+    from gui.document.commands import MoveNodesCommand
     h.stack.push(MoveNodesCommand(h.document, {"relu1": (h.document.positions["relu1"], (40.0, 500.0))}))
     assert h.view.editor.arrange()
     assert h.stack.undoText() == "Arrange nodes"
@@ -702,7 +702,7 @@ def test_arrange_draws_the_wired_part_and_puts_loose_cards_in_a_row_below(qtbot)
 
 
 def test_auto_layout_draws_separate_pieces_one_under_the_other_input_piece_first():
-    from gui.canvas.layout import auto_layout
+    from engine.layout import auto_layout
     g = Graph()
     for nid, kind in (("t", "tanh"), ("u", "relu"), ("i", "input"), ("d", "dense"), ("o", "output")):
         g.add_node(kind, {}, nid)
@@ -754,7 +754,7 @@ def test_a_card_dropped_flush_against_a_neighbour_keeps_its_ports_apart(qtbot):
 
 
 def test_cards_dropped_again_and_again_on_one_spot_fill_the_free_places_around_it(qtbot):
-    from gui.canvas.layout import COLUMN_STEP
+    from engine.layout import COLUMN_STEP
     h = empty_harness(qtbot)
     at = h.view.viewport().rect().center()
     target = h.view.mapToScene(at)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.graph import sequential
 from engine.project import load_project
-from gui.workers import Snapshot
+from gui.training.workers import Snapshot
 from tests import test_gui_training as base
 from tests.test_gui_training import click, open_window, series_dataset, training_threads
 
@@ -99,7 +99,7 @@ def test_reset_then_train_starts_afresh_and_keeps_the_last_run_to_compare(qtbot,
 
 
 def _main_window(qtbot, tmp_path, monkeypatch):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1400, 900)

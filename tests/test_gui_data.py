@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 import engine.csv_read as csv_read
 from engine.data import DataSpec
 from engine.project import Project
-from gui.loading import CsvLoader
-from gui.panels.import_dialog import ImportDialog
+from gui.data.loading import CsvLoader
+from gui.data.import_dialog import ImportDialog
 from tests.gui_data_helpers import choose, dataset_path, input_features, isolate_settings, make_window
 
 TIMEOUT = 15_000
@@ -220,7 +220,7 @@ def test_edit_import_reopens_with_current_settings(qtbot, window, monkeypatch):
     dlg._initial_spec = None
     dlg.done(0)
     from engine.data import load_dataset
-    from gui.commands import SetDataCommand
+    from gui.document.commands import SetDataCommand
     path = dataset_path("seattle_weather.csv")
     window.document.undo_stack.push(SetDataCommand(window.document, path, spec, load_dataset(path, spec)))
     panel = window.data_controller.panel
@@ -603,7 +603,7 @@ def test_weights_trained_on_other_data_are_dropped_by_an_import_and_back_on_undo
     def answer_no(parent, title, *rest, **kw):
         asked.append(title)
         return QMessageBox.StandardButton.No
-    monkeypatch.setattr("gui.export_ui.QMessageBox.question", answer_no)
+    monkeypatch.setattr("gui.data.export.QMessageBox.question", answer_no)
     out = tmp_path / "m.onnx"
     assert window.data_controller.exporter.export(path=str(out)) is False
     assert asked == ["Export an untrained model?"] and not out.exists()
@@ -620,7 +620,7 @@ def _row(dlg: ImportDialog, name: str) -> int:
 def test_auto_mpg_year_is_a_date_used_as_one_number(qtbot, window, monkeypatch):
     """Year ("1970-01-01" …) was text and became 12 one-hot features; now it is a date
     column, shown as one, fed as the decimal year."""
-    from gui.panels.column_chart import PROFILE_ROLE
+    from gui.data.column_chart import PROFILE_ROLE
     dlg = open_import(qtbot, window, monkeypatch, dataset_path("auto_mpg.csv"))
     set_role(qtbot, dlg, "Miles_per_Gallon", "target")
     i = _row(dlg, "Year")
@@ -672,7 +672,7 @@ def test_a_date_in_the_last_column_is_not_the_default_target(qtbot, window, monk
 
 
 def test_the_first_rows_already_show_a_date_type():
-    from gui.panels.import_dialog import _guess_columns
+    from gui.data.import_dialog import _guess_columns
     cols = _guess_columns({"delimiter": ",", "header": ["when", "v", "w"],
                            "rows": [["2012/01/0%d" % d, str(d), "x"] for d in range(1, 8)]})
     assert [c.kind for c in cols] == ["date", "number", "text"]
@@ -688,7 +688,7 @@ def _auto_mpg_cylinders_kept() -> list[str]:
 
 
 def test_auto_mpg_cylinders_switched_to_category_is_one_hot_and_kept(qtbot, window, monkeypatch, tmp_path):
-    from gui.panels.column_chart import PROFILE_ROLE
+    from gui.data.column_chart import PROFILE_ROLE
     labels = _auto_mpg_cylinders_kept()
     k = len(labels)
     dlg = open_import(qtbot, window, monkeypatch, dataset_path("auto_mpg.csv"))

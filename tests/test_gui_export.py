@@ -15,8 +15,8 @@ from engine.export import Preprocessing, engine_predict, load_npz
 from engine.graph import Edge, sequential
 from engine.model import Model
 from engine.trainer import TrainConfig, Trainer
-from gui.commands import SetDataCommand, SetParamsCommand
-from gui.export_ui import NPZ_FILTER, ONNX_FILTER
+from gui.document.commands import SetDataCommand, SetParamsCommand
+from gui.data.export import NPZ_FILTER, ONNX_FILTER
 from tests.gui_data_helpers import dataset_path, isolate_settings, make_window
 
 TIMEOUT = 20_000
@@ -123,7 +123,7 @@ def test_invalid_graph_is_refused_with_the_reason(qtbot, window, monkeypatch, tm
     use_data(window, "iris.csv", DataSpec(target="species"))
     train(window)
     doc = window.document
-    from gui.commands import DisconnectCommand
+    from gui.document.commands import DisconnectCommand
     edge = next(e for e in doc.graph.edges if e.dst == doc.graph.output_node())
     doc.undo_stack.push(DisconnectCommand(doc, Edge(edge.src, edge.dst)))
     calls = patch_save(monkeypatch, tmp_path / "x.onnx")
@@ -237,7 +237,7 @@ def test_onnxruntime_disagreeing_beyond_1e_5_relative_is_an_error(qtbot, window,
     """DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative. A file whose
     outputs are off by 5e-5 (accepted under the old 1e-4) is reported as an error in the window;
     2e-6 still passes."""
-    from gui.export_ui import TOLERANCE
+    from gui.data.export import TOLERANCE
     assert TOLERANCE == 1e-5
     use_data(window, "iris.csv", DataSpec(target="species"))
     train(window)

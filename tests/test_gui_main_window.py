@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 
 from engine.model import Model
 from engine.project import load_project
-from gui.commands import SetParamsCommand
-from gui.examples import EXAMPLES, example_path
-from gui.main_actions import ACTION_NAMES
-from gui.main_window import PLOTS_SHARE
+from gui.document.commands import SetParamsCommand
+from gui.window.examples import EXAMPLES, example_path
+from gui.window.actions import ACTION_NAMES
+from gui.window.main_window import PLOTS_SHARE
 
 B = QMessageBox.StandardButton
 
@@ -28,7 +28,7 @@ def _settings(isolated_settings):
 
 @pytest.fixture
 def window(qtbot):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     w = MainWindow()
     qtbot.addWidget(w)
     w._ask_unsaved = lambda: B.Discard           # no modal dialogs in tests unless a test says so
@@ -127,7 +127,7 @@ def test_edit_actions_undo_and_redo_every_kind_of_edit(window):
 
 
 def test_save_close_reopen_gives_the_same_project(window, qtbot, tmp_path):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     w = window
     w.editor.add_node("relu", (500.0, 400.0))
     path = str(tmp_path / "mine.ncproj")
@@ -428,7 +428,7 @@ def test_ctrl_z_in_a_properties_field_undoes_the_graph_edit(window, qtbot):
 
 
 def test_layout_and_geometry_are_remembered_for_the_next_start(window, qtbot):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     w = window
     w.palette_dock.hide()
     w.resize(1200, 800)

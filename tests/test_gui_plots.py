@@ -1,5 +1,5 @@
 """The four training plots on their own: fed from a model through the worker's pure
-functions (gui.plots.views), without a training thread."""
+functions (engine.views), without a training thread."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,13 +11,13 @@ from engine.graph import sequential
 from engine.landscape import default_pair
 from engine.model import Model
 from engine.trainer import ArrayData, TrainConfig, Trainer
-from gui.plots import style
+import gui.common.plot_style as style
 from gui.plots.fit_plot import FitPlot
 from gui.plots.loss_plot import LossPlot
 from gui.plots.surface_plot import SurfacePlot
 from gui.plots.units_plot import UnitsPlot
-from gui.plots.views import compute_views, make_context, peak_decimate
-from gui.train_loop import compute_surface
+from engine.views import compute_views, make_context, peak_decimate
+from engine.train_loop import compute_surface
 from tests.conftest import DATASETS
 
 

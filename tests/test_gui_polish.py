@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalett
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from gui.plots.surface_plot import NAME_ROLE
-from gui.style import apply_style
+from gui.common.style import apply_style
 
 B = QMessageBox.StandardButton
 
@@ -26,7 +26,7 @@ def styled(qapp):
 
 @pytest.fixture
 def window(qtbot, isolated_settings):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     w = MainWindow()
     qtbot.addWidget(w)
     w._ask_unsaved = lambda: B.Discard
@@ -99,7 +99,7 @@ def _axis_texts(axis) -> list[str]:
 def test_a_1024_by_700_window_stays_usable(styled, window, qtbot):
     """A small laptop window: narrower side panels give the canvas a readable zoom, the plots keep
     their month labels and the error surface's pickers show whole parameter names."""
-    from gui.main_window import PANELS_WIDTH, PANELS_WIDTH_SMALL
+    from gui.window.main_window import PANELS_WIDTH, PANELS_WIDTH_SMALL
     w = window
     w.resize(1024, 700)
     w.reset_layout()
@@ -171,7 +171,7 @@ def test_words_say_what_the_numbers_are(window, qtbot):
     lowest … at (…)", the parameter list's layer headers are not cut, the losses carry
     "(standardized)" with a tooltip that gives the scale, and one update per epoch is "1 update"."""
     import re
-    from gui.panels.training_panel import count
+    from gui.training.panel import count
     w = window
     ctl, panel, sp = w.training, w.training.panel, w.training.surface_plot
     qtbot.waitUntil(lambda: sp.surface is not None and "lowest" in sp.info.text(), timeout=30000)

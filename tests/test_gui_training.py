@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 from engine.data import DataSpec, build_dataset, read_csv
 from engine.graph import sequential
 from engine.trainer import TrainConfig, Trainer
-from gui.document import Document
-from gui.training_ui import LOCK_REASON, install_training
-from gui.workers import THREAD_NAME, Snapshot
+from gui.document.document import Document
+from gui.training.controller import LOCK_REASON, install_training
+from gui.training.workers import THREAD_NAME, Snapshot
 from tests.conftest import DATASETS
 
 
@@ -89,7 +89,7 @@ def open_window(qtbot, graph, dataset, **config) -> Harness:
 
 def training_threads() -> list:
     """Training threads and worker processes still alive."""
-    from gui.workers import live_worker_processes
+    from gui.training.workers import live_worker_processes
     return ([t for t in threading.enumerate() if t.name == THREAD_NAME and t.is_alive()]
             + live_worker_processes())
 
@@ -392,7 +392,7 @@ def test_snapshots_merge_when_the_gui_is_slow():
 
 
 def test_through_the_main_window(qtbot, monkeypatch):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()
@@ -417,7 +417,7 @@ def test_through_the_main_window(qtbot, monkeypatch):
 
 # -- through the real main window, as a person: the toolbar and the panel's own buttons ----------------
 def _main_window(qtbot, monkeypatch, epochs: int = 0):
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1400, 900)
@@ -499,7 +499,7 @@ def test_main_window_train_to_the_end_then_reset(qtbot, monkeypatch):
 
 def test_opening_the_hidden_layer_example_shows_the_output_pair(qtbot, monkeypatch):
     """Example 2 (one hidden layer): the surface is over the output's b and first w (the lecture's pair)."""
-    from gui.examples import EXAMPLES
+    from gui.window.examples import EXAMPLES
     win = _main_window(qtbot, monkeypatch)
     ctl = win.training
     idx = next(i for i, e in enumerate(EXAMPLES) if "sigmoid" in str(e).lower())
@@ -560,7 +560,7 @@ def test_a_reopened_project_shows_its_surface_and_saved_path(qtbot, series_windo
 def test_after_a_divergence_train_starts_from_fresh_weights(qtbot):
     """η = 100 diverges; the person lowers η as told and presses Train: a sensible run, not one
     continuing from weights of 1e18 with an R² of −4.5e31 printed in 33 digits."""
-    from gui.panels.training_panel import fmt_r2
+    from gui.training.panel import fmt_r2
     win = open_window(qtbot, sequential(7, [(16, "sigmoid")]), series_dataset(), lr=100.0, epochs=3)
     ctl = win.training
     with qtbot.waitSignal(ctl.training_finished, timeout=30000) as blocker:
@@ -604,7 +604,7 @@ def test_a_low_speed_limits_the_update_rate_and_pause_stays_prompt(qtbot):
     """At 30 updates/s the counter advances at most about that fast; Pause takes effect at once;
     switching to full speed mid-run finishes the rest at once; the choice is remembered."""
     from PySide6.QtCore import QSettings
-    from gui.panels.training_panel import DEFAULT_SPEED, SPEED_KEY, TrainingPanel
+    from gui.training.panel import DEFAULT_SPEED, SPEED_KEY, TrainingPanel
     win = open_window(qtbot, sequential(7, [(8, "sigmoid")]), series_dataset(), epochs=4)   # 148 updates
     ctl, panel = win.training, win.training.panel
     assert panel.speed() == DEFAULT_SPEED and panel.speed_combo.isEnabled()
@@ -650,7 +650,7 @@ def snap_rate(ctl) -> float:
 def test_the_worker_loop_waits_for_its_turn_without_blocking_pause_or_stop():
     """At 0.2 updates/s the loop waits 5 s between updates, on its request condition: a pause
     and a stop are obeyed at once (no uninterruptible sleep), and no update sneaks in."""
-    from gui.train_loop import TrainLoop
+    from engine.train_loop import TrainLoop
     tr = Trainer(sequential(7, [(4, "sigmoid")]), series_dataset(), TrainConfig(lr=0.05, batch_size=32, epochs=0))
     posted: list[Snapshot] = []
     news = threading.Event()
@@ -713,7 +713,7 @@ def test_a_finished_run_does_not_say_0_of_its_epoch(qtbot, series_window):
     assert text.startswith("Epoch 3 / 3") and "111 updates" in text and "0 of" not in text
     assert "111 updates" in ctl.panel.message_label.text()
     # mid-run the batch within the epoch counts from 1 to 37, as the loss plot's readout counts
-    from gui.workers import Snapshot as S
+    from gui.training.workers import Snapshot as S
     ctl.panel.show_progress(S("running", 37, 1, 37, 1163, 32, 0.0, 0, np.zeros(0), 0, [], 0,
                               np.zeros((0, 2))), 3)
     assert ctl.panel.progress_label.text().startswith("Epoch 1 / 3 · update 37 (37 of 37 in this epoch)")
@@ -814,7 +814,7 @@ def test_a_bad_momentum_does_not_block_another_optimizer(qtbot, series_window):
 def test_the_auto_speed_is_300_per_second_or_an_epoch_in_2_seconds(qtbot):
     """The default, "auto": 300 updates/s for the examples' short epochs; with batches of 1
     (1,163 updates per epoch) 581.5/s, so an epoch takes 2 s. Picking it mid-run applies."""
-    from gui.panels.training_panel import AUTO, DEFAULT_SPEED, auto_rate
+    from gui.training.panel import AUTO, DEFAULT_SPEED, auto_rate
     assert DEFAULT_SPEED == AUTO and auto_rate(37) == 300 and auto_rate(31_250) == 15_625
     win = open_window(qtbot, sequential(7, [(8, "sigmoid")]), series_dataset(), epochs=0, batch_size=1)
     ctl, panel = win.training, win.training.panel

@@ -15,7 +15,7 @@ from engine.graph import sequential
 from engine.losses import make_loss
 from engine.model import Model
 from engine.trainer import TrainConfig, class_scores, confusion_matrix, evaluate, macro_f1
-from gui.panels.training_panel import SCORE_TIPS
+from gui.training.panel import SCORE_TIPS
 from tests.gui_data_helpers import isolate_settings, make_window
 
 TIMEOUT = 30_000

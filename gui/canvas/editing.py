@@ -12,11 +12,11 @@ from PySide6.QtCore import QMimeData, QObject, QPointF, Signal
 from PySide6.QtGui import QGuiApplication
 
 from engine.graph import NODE_SPECS, Edge, GraphError
-from gui.commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
+from gui.document.commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
                           PasteCommand, RemoveNodesCommand)
 
-from .items import NODE_H, NODE_W, PORT_R
-from .layout import auto_layout, nearest_free_spot
+from gui.canvas.items import NODE_H, NODE_W, PORT_R
+from engine.layout import auto_layout, nearest_free_spot
 
 __all__ = ["CanvasEditor", "SUBGRAPH_MIME"]
 

@@ -41,7 +41,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.model import Model
-from gui.plots.style import NEGATIVE, POSITIVE
+from gui.common.plot_style import NEGATIVE, POSITIVE
 
 __all__ = ["CanvasInsight", "InsightComputer", "NodeInsight", "LinkWeight", "Example", "make_example",
            "weight_colors", "MIN_INTERVAL", "BUDGET", "MAX_SHOWN_VALUES", "MID"]
@@ -265,7 +265,7 @@ class CanvasInsight(QObject):
         self._last_run = time.perf_counter()
         req = self._request()
         self._job_generation = self._generation
-        from gui.workers import BackgroundJob   # local: the canvas module stays light to import
+        from gui.training.workers import BackgroundJob   # local: the canvas module stays light to import
         job = BackgroundJob(lambda cancelled: self._computer.run(req), name="netcanvas-insight", parent=self)
         job.done.connect(self._on_job_done)
         job.failed.connect(self._on_job_failed)

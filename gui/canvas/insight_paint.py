@@ -1,7 +1,7 @@
 """Drawing a card's insight band: a Dense layer's weights as a heat map, any node's output
 on the example as bars, the Output node's prediction as a number.
 
-Colours follow TensorFlow Playground, as the plots do (``gui/plots/style.py``): blue
+Colours follow TensorFlow Playground, as the plots do (``gui/common/plot_style.py``): blue
 positive, orange negative, a light grey for zero. Everything a band draws is built
 once per refresh (:class:`InsightBand`); painting a card only replays an image and a
 few paths, so a canvas full of cards stays as quick to paint as before.
@@ -12,10 +12,10 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
-from gui.plots.style import NEGATIVE, POSITIVE
-from gui.style import TEXT, TEXT_MUTED, mono_font, ui_font
+from gui.common.plot_style import NEGATIVE, POSITIVE
+from gui.common.style import TEXT, TEXT_MUTED, mono_font, ui_font
 
-from .insight import BOUNDED, NodeInsight
+from gui.canvas.insight import BOUNDED, NodeInsight
 
 __all__ = ["InsightBand", "MAX_BARS"]
 

@@ -15,12 +15,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
-from gui.icons import paint_node_glyph
-from gui.plots.style import NEGATIVE, POSITIVE
-from gui.style import ACCENT, EDGE, ERROR, HIGHLIGHT, TEXT, TEXT_MUTED, category_color, mono_font, ui_font
+from gui.common.icons import paint_node_glyph
+from gui.common.plot_style import NEGATIVE, POSITIVE
+from gui.common.style import ACCENT, EDGE, ERROR, HIGHLIGHT, TEXT, TEXT_MUTED, category_color, mono_font, ui_font
 
-from .insight import LinkWeight, NodeInsight
-from .insight_paint import InsightBand
+from gui.canvas.insight import LinkWeight, NodeInsight
+from gui.canvas.insight_paint import InsightBand
 
 __all__ = ["NodeView", "NodeItem", "PortItem", "EdgeItem", "NODE_W", "NODE_H", "GRID", "BAND_RECT"]
 

@@ -12,8 +12,8 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTreeView
 
 from engine.graph import NODE_SPECS
-from gui.icons import node_icon
-from gui.style import CATEGORY_ORDER, category_color, ui_font
+from gui.common.icons import node_icon
+from gui.common.style import CATEGORY_ORDER, category_color, ui_font
 
 __all__ = ["PaletteModel", "PaletteView", "NODE_KIND_MIME", "KIND_ROLE"]
 

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
 from engine.graph import Edge
 
-from .insight import CanvasInsight
-from .items import NODE_H, NODE_W, EdgeItem, NodeItem, NodeView, PortItem, bezier, rubber_pen
+from gui.canvas.insight import CanvasInsight
+from gui.canvas.items import NODE_H, NODE_W, EdgeItem, NodeItem, NodeView, PortItem, bezier, rubber_pen
 
 __all__ = ["CanvasScene", "node_view"]
 

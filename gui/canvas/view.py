@@ -11,13 +11,13 @@ from PySide6.QtGui import QAction, QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
 from engine.graph import NODE_SPECS
-from gui.icons import node_icon
-from gui.style import CANVAS_BG, CATEGORY_ORDER, ERROR, GRID_MAJOR, GRID_MINOR, TEXT_MUTED, ui_font
+from gui.common.icons import node_icon
+from gui.common.style import CANVAS_BG, CATEGORY_ORDER, ERROR, GRID_MAJOR, GRID_MINOR, TEXT_MUTED, ui_font
 
-from .editing import CanvasEditor
-from .items import EdgeItem, NodeItem, PortItem
-from .palette import NODE_KIND_MIME
-from .scene import CanvasScene
+from gui.canvas.editing import CanvasEditor
+from gui.canvas.items import EdgeItem, NodeItem, PortItem
+from gui.canvas.palette import NODE_KIND_MIME
+from gui.canvas.scene import CanvasScene
 
 __all__ = ["CanvasView"]
 

@@ -7,7 +7,7 @@ predicted against actual with the diagonal. Classification: accuracy and a
 confusion matrix with counts.
 
 The static part comes from :meth:`set_context` (a
-:class:`~gui.plots.views.PlotContext`); :meth:`show_view` takes the
+:class:`~engine.views.PlotContext`); :meth:`show_view` takes the
 prediction payload computed in the worker.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from . import style
+import gui.common.plot_style as style
 
 __all__ = ["FitPlot", "SERIES_WINDOWS"]
 

@@ -18,8 +18,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from . import style
-from .views import peak_decimate
+import gui.common.plot_style as style
+from engine.views import peak_decimate
 
 __all__ = ["LossPlot"]
 

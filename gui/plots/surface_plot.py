@@ -19,7 +19,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QComboBox, QCompleter, QGraphicsItem, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
-from . import style
+import gui.common.plot_style as style
 
 __all__ = ["SurfacePlot", "ParamPicker"]
 

@@ -27,7 +27,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from . import style
+import gui.common.plot_style as style
 
 __all__ = ["UnitsPlot", "not_shown_note"]
 

@@ -2,7 +2,7 @@
 
     python resources/examples/make_examples.py
 
-The examples are defined once in ``gui/examples.py``; this script saves each
+The examples are defined once in ``gui/window/examples.py``; this script saves each
 as a project file whose ``data_path`` is relative (``../datasets/<csv>``), so
 the folder can move with the program. It also writes ``index.json`` (file,
 name, description) for menus and other tools.
@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
 from engine.graph import GraphError  # noqa: E402
 from engine.project import load_project, save_project  # noqa: E402
-from gui.examples import EXAMPLES, build_example, example_path  # noqa: E402
+from gui.window.examples import EXAMPLES, build_example, example_path  # noqa: E402
 
 
 def main() -> int:

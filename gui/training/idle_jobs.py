@@ -1,8 +1,8 @@
 """The training controller's idle work: while no training thread runs, the fit
 and units views and the error surface of the current (or fresh) weights are
-computed off the GUI thread in :class:`~gui.workers.BackgroundJob` s.
+computed off the GUI thread in :class:`~gui.training.workers.BackgroundJob` s.
 
-:class:`IdleWorkMixin` is this part of :class:`gui.training_ui.TrainingController`.
+:class:`IdleWorkMixin` is this part of :class:`gui.training.controller.TrainingController`.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 from engine.model import Model
 from engine.trainer import Trainer
 
-from .plots.views import compute_views
-from .workers import BackgroundJob, compute_surface, retrack
+from engine.views import compute_views
+from gui.training.workers import BackgroundJob, compute_surface, retrack
 
 __all__ = ["IdleWorkMixin", "weights_match"]
 
@@ -32,7 +32,7 @@ def weights_match(model: Model, weights: dict | None) -> bool:
 class IdleWorkMixin:
     """Views, surface and preview computed while idle (no training thread).
 
-    Mixed into :class:`gui.training_ui.TrainingController`, whose state it
+    Mixed into :class:`gui.training.controller.TrainingController`, whose state it
     shares: ``document``, ``trainer``, ``worker``, ``ctx``, ``_key``, ``_jobs``,
     ``_surface_stale``, the plots, and ``_blocked`` / ``_build_key`` /
     ``_surface_pair`` / ``_status``."""

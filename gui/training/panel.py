@@ -27,7 +27,7 @@ from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig
 
-from ..commands import SetTrainConfigCommand
+from gui.document.commands import SetTrainConfigCommand
 
 __all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
            "SCORE_TIPS", "AUTO", "auto_rate", "count"]

@@ -8,7 +8,7 @@ target; in series mode it can be the time column. Before the file is read,
 the types are guessed from the preview rows (:func:`_guess_columns`) and shown
 in italics.
 
-:class:`ImportColumnsMixin` holds this part of :class:`~gui.panels.import_dialog.ImportDialog`.
+:class:`ImportColumnsMixin` holds this part of :class:`~gui.data.import_dialog.ImportDialog`.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
 from engine.data import NA_VALUES, Column, category_label, guess_date_format, is_number, is_placeholder
-from gui.loading import TOP_CATEGORIES, ColumnProfile, LoadedTable
-from gui.panels.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate, kind_color
+from gui.data.loading import TOP_CATEGORIES, ColumnProfile, LoadedTable
+from gui.data.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate, kind_color
 
 __all__ = ["ImportColumnsMixin", "ROLES", "NUMBER_TYPES", "select_data"]
 
@@ -35,7 +35,7 @@ _C_NAME, _C_TYPE, _C_ROLE, _C_MISSING, _C_CHART, _C_VALUES = range(6)
 class ImportColumnsMixin:
     """The columns table of the import dialog: filling it, roles, types, charts.
 
-    Mixed into :class:`~gui.panels.import_dialog.ImportDialog`, whose state it
+    Mixed into :class:`~gui.data.import_dialog.ImportDialog`, whose state it
     shares: ``loaded``, ``_cols``, ``_rows``, ``_role_boxes``, ``_type_boxes``,
     ``_user_roles``, ``_user_types``, ``_few_values``, ``_category_profiles``,
     ``_n_rows_known``, ``_target_is_default``, ``_initial_spec``, the series-mode

@@ -6,7 +6,7 @@ the dataset of an opened project.
 
 - docks the dataset panel (objectName ``datasetPanel``),
 - connects ``window.actionImportCsv`` to the import view and
-  ``window.actionExport`` to :class:`gui.export_ui.ExportController`,
+  ``window.actionExport`` to :class:`gui.data.export.ExportController`,
 - sets ``window.csv_import_handler(path)`` (drop / open of a .csv) and
   ``window.project_data_loader(project)`` (an opened project's data).
 
@@ -26,11 +26,11 @@ from engine.data import DataError, DataSpec, load_dataset, plural
 from engine.graph import ACTIVATION_KINDS
 from engine.losses import losses_for_task
 from engine.trainer import default_loss
-from gui.commands import SetDataCommand, SetParamsCommand
-from gui.export_ui import ExportController
-from gui.loading import CsvLoader
-from gui.panels.dataset_panel import DatasetPanel
-from gui.panels.import_dialog import ImportDialog
+from gui.document.commands import SetDataCommand, SetParamsCommand
+from gui.data.export import ExportController
+from gui.data.loading import CsvLoader
+from gui.data.dataset_panel import DatasetPanel
+from gui.data.import_dialog import ImportDialog
 
 __all__ = ["install_data", "DataController", "CSV_FILTER", "SYNC_LOAD_BYTES"]
 

@@ -36,7 +36,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.data import Cancelled, DataError, DataSpec, Table, build_dataset, is_number, read_csv, sniff_csv
 
-from .gui_call import call_in_gui, ensure_gui_caller
+from gui.common.gui_call import call_in_gui, ensure_gui_caller
 
 __all__ = ["ColumnProfile", "LoadedTable", "CsvLoader", "profile_table"]
 
@@ -274,7 +274,7 @@ class CsvLoader(QObject):
 
     def _safe(self, handler):
         """A reporter for worker threads: ``handler`` runs on the GUI thread (no Qt call in
-        the thread, see gui.gui_call), and not at all once this loader is gone."""
+        the thread, see gui.common.gui_call), and not at all once this loader is gone."""
         def report(*args) -> None:
             call_in_gui(handler, *args, owner=self)
         return report

@@ -13,11 +13,11 @@ from engine.graph import sequential
 from engine.project import Project
 from engine.trainer import TrainConfig
 
-from .canvas.layout import auto_layout
+from engine.layout import auto_layout
 
 __all__ = ["Example", "EXAMPLES", "EXAMPLES_DIR", "DATASETS_DIR", "example_path", "build_example"]
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES_DIR = os.path.join(ROOT, "resources", "examples")
 DATASETS_DIR = os.path.join(ROOT, "resources", "datasets")
 

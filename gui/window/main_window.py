@@ -4,7 +4,7 @@
 through a small API: ``add_panel_dock``, ``add_plot``, ``set_training_locked``,
 ``set_train_blocked_reason``, ``csv_import_handler``, ``project_data_loader``
 and the ``train_blocked_changed`` signal. Projects are opened and saved by
-``gui/project_io.py``; dialogs go through ``_ask_*`` methods that tests patch.
+``gui/document/project_io.py``; dialogs go through ``_ask_*`` methods that tests patch.
 """
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QGridLayout, QLabel, QMainWindow,
                                QMessageBox, QVBoxLayout, QWidget)
 
-from .canvas.palette import PaletteView
-from .canvas.view import CanvasView
-from .data_ui import install_data
-from .document import Document
-from .examples import EXAMPLES
-from .main_actions import create_actions, create_menus, create_toolbar
-from .panels.properties import PropertiesPanel
-from .project_io import ProjectIO
-from .training_ui import install_training
+from gui.canvas.palette import PaletteView
+from gui.canvas.view import CanvasView
+from gui.data.controller import install_data
+from gui.document.document import Document
+from gui.window.examples import EXAMPLES
+from gui.window.actions import create_actions, create_menus, create_toolbar
+from gui.canvas.properties import PropertiesPanel
+from gui.document.project_io import ProjectIO
+from gui.training.controller import install_training
 
 __all__ = ["MainWindow"]
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from engine.graph import Graph
 from engine.project import Project, ProjectError, load_project, save_project
 
-from .examples import EXAMPLES, build_example, example_path
+from gui.window.examples import EXAMPLES, build_example, example_path
 
 __all__ = ["ProjectIO", "PROJECT_EXTENSIONS"]
 

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QScrollArea, QSpinBox, QStyle, QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from engine.graph import ACTIVATION_KINDS, INITIALIZERS, NODE_SPECS, TASKS, GraphError
-from gui.commands import SetKindCommand, SetParamsCommand
-from gui.icons import node_icon
-from gui.style import TEXT_MUTED, category_color, mono_font
+from gui.document.commands import SetKindCommand, SetParamsCommand
+from gui.common.icons import node_icon
+from gui.common.style import TEXT_MUTED, category_color, mono_font
 
 __all__ = ["PropertiesPanel"]
 

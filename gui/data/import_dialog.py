@@ -14,7 +14,7 @@ read as numbers; the summary says which cells were read as missing. A file
 whose rows have the wrong number of fields names the first such line and offers
 “Skip rows with the wrong number of fields”; the summary's Dropped section then
 lists them with their line numbers.
-Reading and building run in :class:`gui.loading.CsvLoader` threads; a change
+Reading and building run in :class:`gui.data.loading.CsvLoader` threads; a change
 of any setting rebuilds the summary after a short pause (debounced), and OK is
 enabled only when the dataset shown in the summary was built from exactly the
 settings on screen. When OK is disabled, the reason is written under the
@@ -22,9 +22,9 @@ summary and in OK's tooltip.
 
 After ``accepted``, :attr:`result` is ``(path, DataSpec, Dataset)``.
 
-Its parts: the columns table (:mod:`gui.panels.import_columns`), the preview
-of the first rows (:mod:`gui.panels.import_preview`) and the summary's text
-(:mod:`gui.panels.import_summary`).
+Its parts: the columns table (:mod:`gui.data.import_columns`), the preview
+of the first rows (:mod:`gui.data.import_preview`) and the summary's text
+(:mod:`gui.data.import_summary`).
 """
 from __future__ import annotations
 
@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data import DataError, DataSpec, RaggedRowsError, plural
-from gui.loading import ColumnProfile, CsvLoader, LoadedTable
-from gui.panels.import_columns import NUMBER_TYPES, ROLES, ImportColumnsMixin, _guess_columns, select_data
-from gui.panels.import_preview import PreviewTable
-from gui.panels.import_summary import summary_header, summary_html
+from gui.data.loading import ColumnProfile, CsvLoader, LoadedTable
+from gui.data.import_columns import NUMBER_TYPES, ROLES, ImportColumnsMixin, _guess_columns, select_data
+from gui.data.import_preview import PreviewTable
+from gui.data.import_summary import summary_header, summary_html
 
 __all__ = ["ImportDialog", "ROLES", "NUMBER_TYPES", "DELIMITERS", "ENCODINGS"]
 

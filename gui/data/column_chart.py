@@ -3,7 +3,7 @@ their years), bars of the most frequent values (text; a number column read as
 categories: one bar per value, in numeric order) or a sparkline of the column
 over the rows (series mode).
 
-The delegate reads a :class:`gui.loading.ColumnProfile` from the item's
+The delegate reads a :class:`gui.data.loading.ColumnProfile` from the item's
 ``PROFILE_ROLE`` data and a bool from ``SPARK_ROLE``; it paints, nothing more.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 length on the loss plot, the history so far, and the snapshots the worker
 posts — taken in at once, drawn one plot per frame tick while running.
 
-:class:`RunViewMixin` is this part of :class:`gui.training_ui.TrainingController`.
+:class:`RunViewMixin` is this part of :class:`gui.training.controller.TrainingController`.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _SHORT_LOSS = {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "BCE", "ce":
 class RunViewMixin:
     """The plots and the panel's live numbers fed from runs and snapshots.
 
-    Mixed into :class:`gui.training_ui.TrainingController`, whose state it
+    Mixed into :class:`gui.training.controller.TrainingController`, whose state it
     shares: ``document``, ``trainer``, ``ctx``, ``panel``, the four plots,
     ``_pending``, ``_frame_*``, ``_epochs_seen``, ``_last_loss``, ``state`` and
     the signals ``views_updated`` / ``surface_updated`` / ``snapshot_received``."""

@@ -2,7 +2,7 @@
 training settings, and the undo stack that is the only way to edit them.
 
 Views listen to the document's signals and never keep their own copy of the
-truth. Commands (``gui/commands.py``) are the only writers of the graph and
+truth. Commands (``gui/document/commands.py``) are the only writers of the graph and
 the layout; training results (weights, history) are written by the training
 controller through :meth:`Document.set_results`.
 """

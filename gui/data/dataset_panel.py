@@ -3,7 +3,7 @@
 Shows the file (relative to the project file when it has one), N train /
 validation, F, the target, the task, and how many rows were dropped and why.
 It only listens to the document; its two buttons ask for intent
-(``import_requested``, ``edit_requested``) that ``gui/data_ui.py`` carries out.
+(``import_requested``, ``edit_requested``) that ``gui/data/controller.py`` carries out.
 """
 from __future__ import annotations
 

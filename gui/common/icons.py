@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, Q
 
 from engine.graph import NODE_SPECS
 
-from .style import category_color
+from gui.common.style import category_color
 
 __all__ = ["node_icon", "action_icon", "paint_node_glyph"]
 

@@ -26,9 +26,9 @@ and history. Only Reset (or a new graph or data, or a diverged run) starts
 the history afresh. While a run goes the project counts as modified, and Save
 writes the weights and history as of the latest update.
 
-Its parts: the actions (:mod:`gui.training_actions`), what the plots show of a
-run (:mod:`gui.training_view`) and the work done while idle
-(:mod:`gui.training_idle`).
+Its parts: the actions (:mod:`gui.training.actions`), what the plots show of a
+run (:mod:`gui.training.run_view`) and the work done while idle
+(:mod:`gui.training.idle_jobs`).
 """
 from __future__ import annotations
 
@@ -44,17 +44,17 @@ from engine.landscape import default_pair
 from engine.model import Model
 from engine.trainer import ConfigError, Trainer
 
-from .plots.fit_plot import FitPlot
-from .plots.loss_plot import LossPlot
-from .plots.surface_plot import SurfacePlot
-from .plots.units_plot import UnitsPlot
-from .plots.views import make_context
-from .panels.training_panel import AUTO, TrainingPanel, auto_rate, divergence_word, fmt_r2
-from . import workers
-from .training_actions import make_training_actions, shift_held
-from .training_idle import IdleWorkMixin, weights_match
-from .training_view import RunViewMixin
-from .workers import BackgroundJob, make_worker, retrack
+from gui.plots.fit_plot import FitPlot
+from gui.plots.loss_plot import LossPlot
+from gui.plots.surface_plot import SurfacePlot
+from gui.plots.units_plot import UnitsPlot
+from engine.views import make_context
+from gui.training.panel import AUTO, TrainingPanel, auto_rate, divergence_word, fmt_r2
+import gui.training.workers as workers
+from gui.training.actions import make_training_actions, shift_held
+from gui.training.idle_jobs import IdleWorkMixin, weights_match
+from gui.training.run_view import RunViewMixin
+from gui.training.workers import BackgroundJob, make_worker, retrack
 
 __all__ = ["TrainingController", "install_training", "LOCK_REASON"]
 
@@ -82,7 +82,7 @@ class _ResetCommand(QUndoCommand):
 
 class TrainingController(RunViewMixin, IdleWorkMixin, QObject):
     state_changed = Signal(str)
-    snapshot_received = Signal(object)      # gui.workers.Snapshot
+    snapshot_received = Signal(object)      # gui.training.workers.Snapshot
     training_finished = Signal(str)         # stop reason: epochs | early_stopping | diverged | error
     views_updated = Signal()
     surface_updated = Signal()

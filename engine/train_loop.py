@@ -29,7 +29,7 @@ import numpy as np
 
 from engine.landscape import auto_ranges, loss_surface
 
-from .plots.views import compute_views
+from engine.views import compute_views
 
 SURFACE_REFRESH = 2.0     # seconds between error-surface refreshes while training runs
 SURFACE_OUTSIDE = 0.25    # ... or this soon once the path has left the surface's grid
@@ -417,11 +417,11 @@ def child_main(conn, job: dict | None = None) -> None:
 
 
 
-if __name__ == "__main__":          # python -m gui.train_loop <socket fd>  (started by gui.workers)
+if __name__ == "__main__":          # python -m engine.train_loop <socket fd>  (started by gui.training.workers)
     import sys
     from multiprocessing.connection import Connection
 
-    from gui.train_loop import child_main as _child_main   # the importable module, so pickles name it
+    from engine.train_loop import child_main as _child_main   # the importable module, so pickles name it
     _conn = Connection(int(sys.argv[1]))
     try:
         _child_main(_conn)

@@ -10,11 +10,11 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar, QToolButton
 
-from .icons import action_icon
+from gui.common.icons import action_icon
 
 __all__ = ["create_actions", "create_menus", "create_toolbar", "ACTION_NAMES", "TRAIN_LABELS"]
 
-TRAIN_LABELS = ("Train", "Resume")       # the texts the Train action takes (gui/training_ui.py)
+TRAIN_LABELS = ("Train", "Resume")       # the texts the Train action takes (gui/training/controller.py)
 
 K = QKeySequence.StandardKey
 

@@ -1,6 +1,6 @@
 """Background work off the GUI thread: the training worker and one-shot jobs.
 
-The training loop itself (:class:`gui.train_loop.TrainLoop`, no Qt) runs in a
+The training loop itself (:class:`engine.train_loop.TrainLoop`, no Qt) runs in a
 **worker process** by default (:class:`ProcessTrainingWorker`), or in a thread
 of this process (:class:`TrainingWorker`). ``bench/gui_latency.py`` decided
 it: with four live pyqtgraph plots, painting makes hundreds of
@@ -9,7 +9,7 @@ training thread holds it — the GUI thread stalled for 0.5–1.8 s and training
 kept only 27–50 % of its headless speed whatever the GIL switch interval. A
 process shares no GIL: see the numbers in the benchmark's output.
 
-Either worker posts :class:`~gui.train_loop.Snapshot` objects into a one-slot
+Either worker posts :class:`~engine.train_loop.Snapshot` objects into a one-slot
 mailbox and emits a queued ``snapshot_posted`` only when the slot was empty,
 so at most one delivery waits in the GUI's event queue however fast training
 goes; snapshots that pile up are merged. The GUI keeps a *mirror* trainer
@@ -32,14 +32,14 @@ from multiprocessing.connection import Connection
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from .gui_call import call_in_gui, ensure_gui_caller
-from .train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, recipe, retrack
+from gui.common.gui_call import call_in_gui, ensure_gui_caller
+from engine.train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, recipe, retrack
 
 __all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "BackgroundJob", "make_worker",
            "compute_surface", "retrack", "THREAD_NAME", "WORKER_KIND", "live_worker_processes"]
 
 THREAD_NAME = "netcanvas-training"
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _LIVE: "weakref.WeakSet[subprocess.Popen]" = weakref.WeakSet()
 
 
@@ -135,7 +135,7 @@ class ProcessTrainingWorker(_WorkerBase):
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = "1"        # tiny matrices: spinning BLAS threads would only steal the GUI's core
         # a fresh interpreter that imports only NumPy and the engine (never the caller's __main__ or Qt)
-        self._process = subprocess.Popen([sys.executable, "-m", "gui.train_loop", str(child_sock.fileno())],
+        self._process = subprocess.Popen([sys.executable, "-m", "engine.train_loop", str(child_sock.fileno())],
                                          pass_fds=[child_sock.fileno()], env=env, cwd=_ROOT,
                                          stdin=subprocess.DEVNULL)
         _LIVE.add(self._process)
