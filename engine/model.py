@@ -16,7 +16,7 @@ from .graph import Graph, GraphError
 from .layers import Dense, make_op
 from .losses import sigmoid, softmax
 
-__all__ = ["Model", "ModelError", "parse_scalar_name"]
+__all__ = ["Model", "ModelError", "parse_scalar_name", "weights_match"]
 
 _SCALAR_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z]+)\[(\d+)(?:,\s*(\d+))?\]$")
 
@@ -32,6 +32,18 @@ def parse_scalar_name(name: str) -> tuple[str, tuple[int, ...]]:
         raise ModelError(f"'{name}' is not a parameter scalar like dense1.W[0,2] or dense1.b[0]")
     idx = tuple(int(g) for g in m.groups()[1:] if g is not None)
     return m.group(1), idx
+
+
+def weights_match(model: "Model", weights: dict | None) -> bool:
+    """Whether ``weights`` (name → array) has exactly ``model``'s parameters and shapes, so
+    a run can start from them."""
+    if not weights:
+        return False
+    try:
+        return set(weights) == set(model.params) and all(
+            np.shape(weights[k]) == p.shape for k, p in model.params.items())
+    except Exception:
+        return False
 
 
 class Model:

@@ -66,6 +66,18 @@ class Snapshot:
     diverged_at: int | None = None
     trainer_state: dict | None = None  # when the worker ends (process mode): trainer.state_dict()
 
+    def apply_to(self, trainer) -> None:
+        """Bring ``trainer`` (the window's mirror of the worker's) in step with this snapshot:
+        the whole state when the worker ended, else the parameters, counters and history."""
+        if self.trainer_state is not None:
+            trainer.load_state_dict(self.trainer_state)
+            return
+        trainer.follow(params=self.params, updates=self.updates, epoch=self.epoch,
+                       loss_start=self.loss_start, loss_new=self.loss_new, epochs_start=self.epochs_start,
+                       epochs_new=self.epochs_new, path_start=self.path_start, path_new=self.path_new,
+                       track=self.track, finished=self.finished, stop_reason=self.stop_reason,
+                       message=self.message, diverged_at=self.diverged_at)
+
     def merged(self, newer: "Snapshot") -> "Snapshot":
         """This (older, not yet taken) snapshot followed by ``newer``."""
         restarted = newer.path_start < self.path_start + len(self.path_new) and newer.path_start == 0

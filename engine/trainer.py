@@ -21,7 +21,7 @@ from .losses import losses_for_task, make_loss
 from .model import Model, ModelError
 from .optimizers import OPTIMIZERS, make_optimizer
 
-__all__ = ["TrainConfig", "ConfigError", "ArrayData", "Trainer", "evaluate", "default_loss",
+__all__ = ["TrainConfig", "ConfigError", "ArrayData", "Trainer", "evaluate", "default_loss", "updates_per_epoch",
            "confusion_matrix", "class_scores", "macro_f1"]
 
 
@@ -31,6 +31,15 @@ class ConfigError(ValueError):
 
 def default_loss(task: str) -> str:
     return losses_for_task(task)[0]
+
+
+def updates_per_epoch(n_train: int, batch_size: int) -> int:
+    """Updates in one epoch of ``n_train`` examples in batches of ``batch_size`` (the last batch
+    may be smaller; a batch larger than the data is the whole data): ceil(N / min(B, N))."""
+    n, b = int(n_train), int(batch_size)
+    if n <= 0 or b <= 0:
+        return 0
+    return -(-n // min(b, n))
 
 
 @dataclass
@@ -296,7 +305,7 @@ class Trainer:
                                         **({"momentum": cfg.momentum} if cfg.optimizer == "momentum" else {}))
         self.n_train = len(self.X)
         self.batch_size = min(cfg.batch_size, self.n_train)
-        self.updates_per_epoch = -(-self.n_train // self.batch_size)
+        self.updates_per_epoch = updates_per_epoch(self.n_train, self.batch_size)
         self.updates = 0
         self.epoch = 0                  # completed epochs
         self.epoch_goal = cfg.epochs    # the run ends after this epoch (0: when stopped)
@@ -521,6 +530,26 @@ class Trainer:
 
     _SCALARS = ("updates", "epoch", "epoch_goal", "_pos", "finished", "stop_reason", "message", "diverged_at",
                 "seconds", "_best_val", "_since_best")
+
+    def follow(self, *, params, updates: int, epoch: int, loss_start: int, loss_new, epochs_start: int,
+               epochs_new: list, path_start: int, path_new, track, finished: bool, stop_reason, message: str,
+               diverged_at) -> None:
+        """Mirror another trainer's progress (the window's copy of the trainer in the worker
+        process): its parameters (flat, or None), counters, the history's new rows from their
+        start indices, and how the run ended. See ``engine.train_loop.Snapshot.apply_to``."""
+        if params is not None and len(params) == len(self.model.flat_params):
+            np.copyto(self.model.flat_params, params)
+        self.updates, self.epoch = updates, epoch
+        if len(loss_new):
+            self.update_loss.put(loss_start, loss_new)
+        if epochs_new:
+            self.epochs[epochs_start:] = [dict(r) for r in epochs_new]
+        self.finished, self.stop_reason, self.message = finished, stop_reason, message
+        self.diverged_at = diverged_at
+        if track and list(track) != list(self.config.track):
+            self.set_track(list(track))
+        if len(path_new):
+            self.trajectory.put(path_start, path_new)
 
     def state_dict(self) -> dict:
         """Everything needed to continue this run elsewhere: weights, optimizer state, the

@@ -18,7 +18,8 @@ from engine.data import DataSpec, build_dataset, read_csv
 from engine.graph import sequential
 from engine.trainer import TrainConfig, Trainer
 from gui.document.document import Document
-from gui.training.controller import LOCK_REASON, install_training
+from gui.training.controller import LOCK_REASON
+from gui.training.install import install_training
 from gui.training.workers import THREAD_NAME, Snapshot
 from tests.conftest import DATASETS
 

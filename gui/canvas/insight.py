@@ -265,7 +265,7 @@ class CanvasInsight(QObject):
         self._last_run = time.perf_counter()
         req = self._request()
         self._job_generation = self._generation
-        from gui.training.workers import BackgroundJob   # local: the canvas module stays light to import
+        from gui.common.jobs import BackgroundJob   # local: the canvas module stays light to import
         job = BackgroundJob(lambda cancelled: self._computer.run(req), name="netcanvas-insight", parent=self)
         job.done.connect(self._on_job_done)
         job.failed.connect(self._on_job_failed)

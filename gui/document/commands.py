@@ -14,7 +14,7 @@ from engine.graph import NODE_SPECS, Edge, GraphError, check_params
 __all__ = [
     "AddNodeCommand", "RemoveNodesCommand", "MoveNodesCommand", "ConnectCommand",
     "DisconnectCommand", "SetParamsCommand", "SetKindCommand", "PasteCommand", "SetDataCommand",
-    "SetTrainConfigCommand",
+    "SetTrainConfigCommand", "ResetWeightsCommand",
 ]
 
 MOVE_ID = 1001
@@ -307,3 +307,23 @@ class SetTrainConfigCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.set_train_config(self.old, mark=False)
+
+
+class ResetWeightsCommand(QUndoCommand):
+    """Reset weights: the document's trained weights and history go (the training views
+    start afresh from the seed); undo brings them back and Train goes on from them."""
+
+    def __init__(self, doc) -> None:
+        super().__init__("Reset weights")
+        self.doc = doc
+        self.weights = self.history = None
+
+    def redo(self) -> None:
+        # what is discarded now: a redo after more training discards that training, and
+        # undo brings that back, not the older state
+        self.weights, self.history = self.doc.weights, self.doc.history
+        self.doc.restore_results(None, None)
+
+    def undo(self) -> None:
+        self.doc.restore_results(self.weights, self.history)
+

@@ -16,7 +16,9 @@ from PySide6.QtGui import QUndoStack
 from engine.graph import Edge, Graph, Issue
 from engine.trainer import TrainConfig
 
-__all__ = ["Document"]
+__all__ = ["Document", "NO_DATA_REASON"]
+
+NO_DATA_REASON = "load data first (File → Import CSV)"
 
 
 class Document(QObject):
@@ -30,6 +32,7 @@ class Document(QObject):
     dataset_changed = Signal()
     config_changed = Signal()
     results_changed = Signal()         # weights / history replaced or cleared
+    results_restored = Signal()        # ... by an edit (Reset, its undo or redo), not by training
     modified_changed = Signal(bool)
     path_changed = Signal(str)
     replaced = Signal()                # a whole new project was loaded: rebuild every view
@@ -129,6 +132,24 @@ class Document(QObject):
         if mark:
             self.mark_modified()
         self.results_changed.emit()
+
+    def restore_results(self, weights: dict | None, history: dict | None) -> None:
+        """Results replaced by an edit (an undo command's redo/undo: Reset weights); training
+        views rebuild from them (``results_restored``)."""
+        self.set_results(weights, history, mark=False)
+        self.results_restored.emit()
+
+    def train_blocked_reason(self, extra: str | None = None) -> str | None:
+        """Why Train cannot start (None when it can): the graph's first problem, then
+        ``extra`` (a reason another part set), then missing data. The one rule, for the window's
+        status line, the actions' tooltips and the training controller."""
+        if self._issues:
+            return self._issues[0].message
+        if extra:
+            return extra
+        if self.dataset is None:
+            return NO_DATA_REASON
+        return None
 
     # -- modified state ---------------------------------------------------------
     def mark_modified(self) -> None:

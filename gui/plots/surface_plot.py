@@ -364,6 +364,10 @@ class SurfacePlot(QWidget):
     def pair(self) -> tuple[str, str]:
         return self.combo_a.name(), self.combo_b.name()
 
+    def show_pair(self, pair: tuple[str, str]) -> None:
+        """Pick ``pair`` among the names the pickers list (without asking for a surface)."""
+        self.set_parameters(self._names, pair)
+
     def _on_pair_changed(self, _text: str = "") -> None:
         if self._updating or not self.combo_a.name() or not self.combo_b.name():
             return

@@ -1,8 +1,10 @@
-"""The training controller's idle work: while no training thread runs, the fit
+"""The training controller's idle work: while no training worker runs, the fit
 and units views and the error surface of the current (or fresh) weights are
-computed off the GUI thread in :class:`~gui.training.workers.BackgroundJob` s.
+computed off the GUI thread in :class:`~gui.common.jobs.BackgroundJob` s.
 
-:class:`IdleWorkMixin` is this part of :class:`gui.training.controller.TrainingController`.
+:class:`IdleJobs` is owned by :class:`gui.training.controller.TrainingController`
+and reads it only through its public queries (``current_trainer``,
+``blocked``, ``training_active``, ``surface_pair``, ``status``).
 """
 from __future__ import annotations
 
@@ -10,32 +12,29 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine.model import Model
+from PySide6.QtCore import QObject
+
+from engine.model import Model, weights_match
+from engine.train_loop import compute_surface
 from engine.trainer import Trainer
-
 from engine.views import compute_views
-from gui.training.workers import BackgroundJob, compute_surface, retrack
+from gui.common.jobs import BackgroundJob
 
-__all__ = ["IdleWorkMixin", "weights_match"]
-
-
-def weights_match(model: Model, weights: dict | None) -> bool:
-    if not weights:
-        return False
-    try:
-        return set(weights) == set(model.params) and all(
-            np.shape(weights[k]) == p.shape for k, p in model.params.items())
-    except Exception:
-        return False
+__all__ = ["IdleJobs"]
 
 
-class IdleWorkMixin:
-    """Views, surface and preview computed while idle (no training thread).
+class IdleJobs(QObject):
+    """Views, surface and preview computed while idle (no training worker).
 
-    Mixed into :class:`gui.training.controller.TrainingController`, whose state it
-    shares: ``document``, ``trainer``, ``worker``, ``ctx``, ``_key``, ``_jobs``,
-    ``_surface_stale``, the plots, and ``_blocked`` / ``_build_key`` /
-    ``_surface_pair`` / ``_status``."""
+    ``host`` is the training controller; ``view`` its :class:`~gui.training.run_view.RunView`."""
+
+    def __init__(self, host, view, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.host, self.view = host, view
+        self.document = host.document
+        self.surface_plot = view.surface_plot
+        self._jobs: list[BackgroundJob] = []
+        self.surface_stale = False       # the graph or data changed since the surface was drawn
 
     def _model_copy(self, model: Model) -> Model:
         m = Model(model.graph, dtype=model.dtype)
@@ -46,14 +45,14 @@ class IdleWorkMixin:
         job = BackgroundJob(fn, parent=self)
         job.done.connect(on_done)
         job.done.connect(lambda _r, j=job: self._forget(j))
-        job.failed.connect(lambda msg, j=job: (self._status(f"Could not draw the plots: {msg}"), self._forget(j)))
+        job.failed.connect(lambda msg, j=job: (self.host.status(f"Could not draw the plots: {msg}"), self._forget(j)))
         self._jobs.append(job)
         return job.start()
 
     def _forget(self, job) -> None:
         self._jobs = [j for j in self._jobs if j is not job]
 
-    def _cancel_jobs(self, wait: bool = False) -> None:
+    def cancel(self, wait: bool = False) -> None:
         for j in self._jobs:
             j.cancel()
         if wait:
@@ -61,23 +60,24 @@ class IdleWorkMixin:
                 j.wait()
         self._jobs = [j for j in self._jobs if j.is_alive()]
 
-    def _request_idle_views(self, model: Model) -> None:
-        if self.ctx is None:
+    def request_views(self, model: Model) -> None:
+        view = self.view
+        if view.ctx is None:
             return
-        m, ctx = self._model_copy(model), self.ctx
+        m, ctx = self._model_copy(model), view.ctx
 
         def done(views):
-            if ctx is self.ctx and self.worker is None:
-                self.fit_plot.show_view(views.get("fit"))
-                self.units_plot.show_view(views.get("units"))
-                self.views_updated.emit()
+            if ctx is view.ctx and not self.host.training_active():
+                view.fit_plot.show_view(views.get("fit"))
+                view.units_plot.show_view(views.get("units"))
+                view.views_updated.emit()
         self._run_job(lambda cancelled: compute_views(m, ctx), done)
 
     def _scratch_trainer(self) -> Trainer | None:
         """A trainer for idle work when there is no current one (nothing trained since the
         project opened, or the graph, data or settings changed): the document's weights if they
         fit, else fresh ones from the seed. It is not kept; Train builds its own."""
-        if self.worker is not None or self._blocked() is not None:
+        if self.host.training_active() or self.host.blocked() is not None:
             return None
         doc = self.document
         try:
@@ -88,17 +88,17 @@ class IdleWorkMixin:
             tr.set_weights(doc.weights)
         return tr
 
-    def _request_idle_surface(self, pair=None) -> None:
+    def request_surface(self, pair=None) -> None:
         pair = tuple(pair or self.surface_plot.pair())
         if len(pair) != 2 or not pair[0]:
             return
-        tr = self.trainer
-        if tr is not None and self._key == self._build_key():
+        tr = self.host.current_trainer()
+        if tr is not None:
             path = tr.trajectory.view().copy() if tuple(tr.config.track) == pair else None
         else:                      # no trainer yet (a project just opened, an example): its saved path
             tr = self._scratch_trainer()
             if tr is None:
-                blocked = self._blocked()
+                blocked = self.host.blocked()
                 self.surface_plot.info.setText("The error surface appears once the network can be trained"
                                                + (f": {blocked[:1].lower() + blocked[1:]}" if blocked else ""))
                 return
@@ -118,33 +118,19 @@ class IdleWorkMixin:
         X, y, loss = tr.X, tr.y, tr.loss
 
         def done(surface):
-            if self.worker is None and surface is not None:
+            if not self.host.training_active() and surface is not None:
                 self.surface_plot.show_surface(surface)
-                self.surface_updated.emit()
+                self.view.surface_updated.emit()
         self._run_job(lambda cancelled: compute_surface(m, loss, X, y, pair, path, cancel=cancelled), done)
 
-    def _on_surface_requested(self, pair) -> None:
-        cfg = self.document.train_config
-        if list(cfg.track) != list(pair):      # the choice is a setting: saved with the project
-            self.document.set_train_config(replace(cfg, track=list(pair)))
-        if self.worker is not None and self.worker.is_alive():
-            self.worker.request_surface(pair)
-            return
-        tr = self.trainer
-        if tr is not None and self._key == self._build_key() and tuple(tr.config.track) != tuple(pair):
-            retrack(tr, pair)
-            self.surface_plot.clear_path()
-            self.surface_plot.append_path(0, tr.trajectory.view(), tuple(pair))
-        self._request_idle_surface(pair)
-
-    def _preview(self) -> None:
+    def preview(self) -> None:
         """While idle: show what the current (or fresh) weights predict, off the GUI thread."""
-        if self.worker is not None or self._blocked() is not None:
+        if self.host.training_active() or self.host.blocked() is not None:
             return
         doc = self.document
-        if self.trainer is not None and self._key is not None and self._key[0] == self._build_key()[0] \
-                and self._key[1] == self._build_key()[1]:
-            model = self.trainer.model
+        tr = self.host.same_data_trainer()
+        if tr is not None:
+            model = tr.model
         else:
             try:
                 model = Model(doc.graph, dtype=doc.train_config.dtype, seed=doc.train_config.seed)
@@ -152,8 +138,8 @@ class IdleWorkMixin:
                 return
             if weights_match(model, doc.weights):
                 model.set_weights(doc.weights)
-            self.surface_plot.set_parameters(model.scalar_names(), self._surface_pair(model))
-        self._request_idle_views(model)
-        if self.surface_plot.surface is None or self._surface_stale:    # just opened, or changed
-            self._surface_stale = False
-            self._request_idle_surface()
+            self.host.surface_pair(model)
+        self.request_views(model)
+        if self.surface_plot.surface is None or self.surface_stale:    # just opened, or changed
+            self.surface_stale = False
+            self.request_surface()

@@ -2,29 +2,65 @@
 length on the loss plot, the history so far, and the snapshots the worker
 posts — taken in at once, drawn one plot per frame tick while running.
 
-:class:`RunViewMixin` is this part of :class:`gui.training.controller.TrainingController`.
+:class:`RunView` owns the four plots' live state (what is pending, the frame
+timer, the epochs seen); :class:`gui.training.controller.TrainingController`
+owns one and calls it. It never writes to the document.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from engine.losses import LOSSES
-from engine.trainer import Trainer
+from PySide6.QtCore import QObject, QTimer, Signal
 
-__all__ = ["RunViewMixin"]
+from engine.losses import LOSSES
+from engine.trainer import Trainer, updates_per_epoch
+from gui.plots.fit_plot import FitPlot
+from gui.plots.loss_plot import LossPlot
+from gui.plots.surface_plot import SurfacePlot
+from gui.plots.units_plot import UnitsPlot
+
+__all__ = ["RunView"]
 
 _SHORT_LOSS = {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "BCE", "ce": "cross-entropy"}
 
 
-class RunViewMixin:
+class RunView(QObject):
     """The plots and the panel's live numbers fed from runs and snapshots.
 
-    Mixed into :class:`gui.training.controller.TrainingController`, whose state it
-    shares: ``document``, ``trainer``, ``ctx``, ``panel``, the four plots,
-    ``_pending``, ``_frame_*``, ``_epochs_seen``, ``_last_loss``, ``state`` and
-    the signals ``views_updated`` / ``surface_updated`` / ``snapshot_received``."""
+    ``document`` is read (the loss's name, the data's scale, a saved history), never
+    written; ``panel`` is the training panel; ``highlight`` is the canvas's
+    ``highlight_nodes`` for the units plot."""
 
-    def _set_loss_name(self, name: str) -> None:
+    views_updated = Signal()
+    surface_updated = Signal()
+    FRAME_ORDER = ("loss", "fit", "loss", "units", "loss", "path")
+
+    def __init__(self, document, panel, highlight=None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.panel = panel
+        self.ctx = None                   # engine.views context of the document's data
+        self.loss_plot = LossPlot()
+        self.fit_plot = FitPlot()
+        self.units_plot = UnitsPlot(highlight=highlight)
+        self.surface_plot = SurfacePlot()
+        self.plots = (self.loss_plot, self.fit_plot, self.units_plot, self.surface_plot)
+        self.epochs_seen: list[dict] = []
+        self.last_loss: float | None = None
+        self.live = False                 # a run is going: plots redraw one per frame tick
+        self._pending: dict = {}
+        self._frame_i = 0
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setInterval(30)
+        self._frame_timer.timeout.connect(self._on_frame)
+
+    def set_context(self, ctx) -> None:
+        self.ctx = ctx
+        for p in (self.fit_plot, self.units_plot):
+            p.set_context(ctx)
+        self.link_plots()
+
+    def set_loss_name(self, name: str) -> None:
         """The loss's name on the loss plot's axis and the error surface's colour bar ("MSE")."""
         short = _SHORT_LOSS.get(name, name)
         title = LOSSES[name].title.lower() if name in LOSSES else name
@@ -38,23 +74,22 @@ class RunViewMixin:
             self.loss_plot.set_loss_name(title, short)
         self.surface_plot.set_loss_name(short)
 
-    def _describe_run(self, tr: Trainer) -> None:
+    def describe_run(self, tr: Trainer) -> None:
         """Tell the loss plot the loss's name and how long the run is (its x axis spans the run)."""
-        self._set_loss_name(tr.config.loss)
+        self.set_loss_name(tr.config.loss)
         left = max(0, tr.epoch_goal - tr.epoch) * tr.updates_per_epoch if tr.epoch_goal else 0
         self.loss_plot.set_run(tr.updates_per_epoch, tr.updates + left if left else 0)
 
-    def _describe_document(self) -> None:
+    def describe_document(self) -> None:
         """Before any run: the plots name the document's loss and span its run (as ``_describe_run``
         will), so a reopened project reads "MSE" as it did after training, with its own axes."""
         cfg = self.document.train_config
-        self._set_loss_name(cfg.loss)
+        self.set_loss_name(cfg.loss)
         ds = self.document.dataset
-        n = len(ds.X_train) if ds is not None else 0
-        upe = -(-n // min(cfg.batch_size, n)) if n and cfg.batch_size > 0 else 0
+        upe = updates_per_epoch(len(ds.X_train) if ds is not None else 0, cfg.batch_size)
         self.loss_plot.set_run(upe, cfg.epochs * upe)
 
-    def _link_plots(self) -> None:
+    def link_plots(self) -> None:
         """For a series the units plot shows the same stretch of time as the fit plot."""
         fp, up = self.fit_plot, self.units_plot
         if self.ctx is not None and self.ctx.mode == "series" and fp.plot is not None and up.plot is not None:
@@ -76,42 +111,43 @@ class RunViewMixin:
             fp.show_window()
             b.setXRange(*a.viewRange()[0], padding=0.0)
 
-    def _clear_plots(self) -> None:
+    def clear(self) -> None:
         self._pending = {}
         self.loss_plot.clear()
         self.fit_plot.clear_prediction()
         self.units_plot.clear_prediction()
         self.surface_plot.clear()
-        self._epochs_seen = []
-        self._last_loss = None
+        self.epochs_seen = []
+        self.last_loss = None
         self.panel.clear_live()
 
-    def _show_history(self, tr: Trainer) -> None:
+    def show_history(self, tr: Trainer) -> None:
         """The plots show ``tr``'s run so far (the worker sends only what comes next)."""
         self.loss_plot.set_history(tr.update_loss.view(), tr.epochs)
-        self._epochs_seen = [dict(r) for r in tr.epochs]
+        self.epochs_seen = [dict(r) for r in tr.epochs]
         if tr.update_loss.n:
-            self._last_loss = float(tr.update_loss.view()[-1])
-        self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
+            self.last_loss = float(tr.update_loss.view()[-1])
+        self.panel.show_metrics(self.epochs_seen[-1] if self.epochs_seen else None, self.last_loss)
 
-    def _show_document_results(self) -> None:
+    def show_document_results(self) -> None:
         """The plots show the document's saved run (a reopened project, an undone Reset)."""
-        self._describe_document()
+        self.describe_document()
         h = self.document.history
         if h:
             self.loss_plot.set_history(h.get("update_loss"), h.get("epochs"))
-            self._epochs_seen = list(h.get("epochs") or [])
-            self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, None)
+            self.epochs_seen = list(h.get("epochs") or [])
+            self.panel.show_metrics(self.epochs_seen[-1] if self.epochs_seen else None, None)
 
-    def _show_snapshot(self, snap) -> None:
+    def show_snapshot(self, snap, epoch_goal: int) -> None:
         """Take in a snapshot. While running, plots are redrawn one per frame tick (see
-        ``_on_frame``) so one event-loop turn never paints all four; otherwise at once."""
+        ``_on_frame``) so one event-loop turn never paints all four; otherwise at once.
+        ``epoch_goal`` is the epoch the run ends after (0: when stopped)."""
         live = snap.state == "running"
         self.loss_plot.append(snap.loss_start, snap.loss_new, snap.epochs_new, draw=not live)
         if snap.epochs_new:
-            self._epochs_seen.extend(snap.epochs_new)
+            self.epochs_seen.extend(snap.epochs_new)
         if len(snap.loss_new):
-            self._last_loss = float(snap.loss_new[-1])
+            self.last_loss = float(snap.loss_new[-1])
         if snap.views is not None:
             self._pending["fit"] = snap.views.get("fit")
             self._pending["units"] = snap.views.get("units")
@@ -124,26 +160,20 @@ class RunViewMixin:
             if not self._frame_timer.isActive():
                 self._frame_timer.start()
         else:
-            self._flush_plots()
-        epochs = self.trainer.epoch_goal if self.trainer is not None else 0
-        self.panel.show_progress(snap, epochs)
-        if len(snap.loss_new) and live:
-            self.document.mark_modified()       # the project now differs from its file
-        self.panel.show_metrics(self._epochs_seen[-1] if self._epochs_seen else None, self._last_loss)
-        if snap.weights is not None and snap.state == "paused":
-            self.document.set_results(snap.weights, None if snap.history is None else snap.history)
-        self.snapshot_received.emit(snap)
+            self.flush()
+        self.panel.show_progress(snap, epoch_goal)
+        self.panel.show_metrics(self.epochs_seen[-1] if self.epochs_seen else None, self.last_loss)
 
     def _on_frame(self) -> None:
         """Redraw the next plot that has news (loss every other tick, the others in turn)."""
-        order = self._frame_order
+        order = self.FRAME_ORDER
         for _ in range(len(order)):
             key = order[self._frame_i % len(order)]
             self._frame_i += 1
             if self._pending.get(key) is not None and self._pending.get(key) is not False:
                 self._draw(key)
                 return
-        if self.state != "running":
+        if not self.live:
             self._frame_timer.stop()
 
     def _draw(self, key: str) -> None:
@@ -159,7 +189,7 @@ class RunViewMixin:
             self.units_plot.show_view(value)
             self.views_updated.emit()
 
-    def _flush_plots(self) -> None:
+    def flush(self) -> None:
         for key in ("loss", "path", "fit", "units"):
             if self._pending.get(key) is not None and self._pending.get(key) is not False:
                 self._draw(key)

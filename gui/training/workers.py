@@ -25,7 +25,6 @@ import socket
 import subprocess
 import sys
 import threading
-import traceback
 import weakref
 from multiprocessing.connection import Connection
 
@@ -35,7 +34,7 @@ from PySide6.QtCore import QObject, Signal
 from gui.common.gui_call import call_in_gui, ensure_gui_caller
 from engine.train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, recipe, retrack
 
-__all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "BackgroundJob", "make_worker",
+__all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "make_worker",
            "compute_surface", "retrack", "THREAD_NAME", "WORKER_KIND", "live_worker_processes"]
 
 THREAD_NAME = "netcanvas-training"
@@ -231,80 +230,8 @@ class ProcessTrainingWorker(_WorkerBase):
 
     def _sync(self, snap: Snapshot) -> None:
         """Keep the GUI's mirror trainer in step with the worker's."""
-        tr = self.trainer
-        if snap.trainer_state is not None:
-            tr.load_state_dict(snap.trainer_state)
-            return
-        if snap.params is not None and len(snap.params) == len(tr.model.flat_params):
-            np.copyto(tr.model.flat_params, snap.params)
-        tr.updates, tr.epoch = snap.updates, snap.epoch
-        # the history as well, so that Save during a run writes everything so far
-        if len(snap.loss_new):
-            tr.update_loss.put(snap.loss_start, snap.loss_new)
-        if snap.epochs_new:
-            tr.epochs[snap.epochs_start:] = [dict(r) for r in snap.epochs_new]
-        tr.finished, tr.stop_reason, tr.message = snap.finished, snap.stop_reason, snap.message
-        tr.diverged_at = snap.diverged_at
-        if snap.track and list(snap.track) != list(tr.config.track):
-            retrack(tr, snap.track)
-        if len(snap.path_new):
-            tr.trajectory.put(snap.path_start, snap.path_new)
+        snap.apply_to(self.trainer)
 
 
 def make_worker(kind: str | None = None, *args, **kwargs) -> _WorkerBase:
     return (ProcessTrainingWorker if (kind or WORKER_KIND) == "process" else TrainingWorker)(*args, **kwargs)
-
-
-class BackgroundJob(QObject):
-    """Runs ``fn(cancelled)`` once in a thread; ``done(result)`` arrives on the GUI thread.
-
-    Used while no training thread exists (after a Reset, when training has
-    ended, for "Recompute surface"). ``cancel()`` asks ``fn`` to give up and
-    suppresses its result; ``wait()`` joins the thread.
-    """
-
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, fn, name: str = "netcanvas-job", parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._fn = fn
-        self._cancel = False
-        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
-        ensure_gui_caller()
-
-    def start(self) -> "BackgroundJob":
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self._cancel = True
-
-    def cancelled(self) -> bool:
-        return self._cancel
-
-    def wait(self, timeout: float = 10.0) -> bool:
-        if self._thread.ident is not None:
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def is_alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _main(self) -> None:
-        try:
-            with np.errstate(all="ignore"):
-                result = self._fn(self.cancelled)
-        except Exception as exc:
-            if not self._cancel:
-                message = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                call_in_gui(self._deliver, "failed", message, owner=self)
-            return
-        if not self._cancel and result is not None:
-            call_in_gui(self._deliver, "done", result, owner=self)
-
-    def _deliver(self, signal: str, value) -> None:
-        """GUI thread: announce the result unless the job was cancelled meanwhile."""
-        if not self._cancel:
-            getattr(self, signal).emit(value)
-

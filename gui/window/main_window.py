@@ -22,7 +22,7 @@ from gui.window.examples import EXAMPLES
 from gui.window.actions import create_actions, create_menus, create_toolbar
 from gui.canvas.properties import PropertiesPanel
 from gui.document.project_io import ProjectIO
-from gui.training.controller import install_training
+from gui.training.install import install_training
 
 __all__ = ["MainWindow"]
 
@@ -35,7 +35,6 @@ SMALL_WINDOW, LARGE_WINDOW = 1024, 1400
 PLOTS_SHARE = 0.56            # of the window's height: four plots stay readable, the canvas fits a chain;
 PLOTS_SHARE_SMALL = 0.58      # up to this in a 700 px high window, where the canvas's zoom is set by its
 SMALL_HEIGHT, LARGE_HEIGHT = 700, 900     # width and the plots need each pixel for their axes
-NO_DATA_REASON = "load data first (File → Import CSV)"
 
 
 class PlotGrid(QWidget):
@@ -238,14 +237,7 @@ class MainWindow(QMainWindow):
     def blocked_reason(self) -> str | None:
         """Why Train cannot start now (None when it can): the graph's first problem, then an
         extra reason set by another part, then missing data."""
-        issues = self.document.issues()
-        if issues:
-            return issues[0].message
-        if self._extra_block:
-            return self._extra_block
-        if self.document.dataset is None:
-            return NO_DATA_REASON
-        return None
+        return self.document.train_blocked_reason(self._extra_block)
 
     def open_path(self, path: str) -> bool:
         """Open a project (.ncproj/.json) or import a CSV, as a drop of that file does."""

@@ -1,0 +1,64 @@
+"""Putting training into a window: the controller, its panel and plots in the window's
+docks, its actions in the Train menu, and a stop when the window really closes."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+
+from gui.training.controller import TrainingController
+
+__all__ = ["install_training"]
+
+
+class _CloseWatcher(QObject):
+    """Stops training once the window has really closed (a vetoed close changes nothing)."""
+
+    def __init__(self, window, controller: TrainingController) -> None:
+        super().__init__(window)
+        self.window, self.controller = window, controller
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self._check)
+        return False
+
+    def _check(self) -> None:
+        try:
+            visible = self.window.isVisible()
+        except RuntimeError:          # already deleted
+            visible = False
+        if not visible:
+            self.controller.shutdown()
+
+
+def install_training(window) -> TrainingController:
+    """Add the training panel and the four plots to ``window`` and wire its actions.
+
+    Returns the controller; call ``controller.shutdown()`` from the window's
+    ``closeEvent`` once the close is accepted (an event filter does it too, one
+    event-loop turn later).
+    """
+    canvas = getattr(window, "canvas_view", None)
+    highlight = getattr(canvas, "highlight_nodes", None)
+    ctl = TrainingController(window.document, window=window, highlight=highlight)
+    window.training = ctl
+    if hasattr(window, "add_panel_dock"):
+        window.add_panel_dock(ctl.panel, "Training")
+    if hasattr(window, "add_plot"):
+        for plot, title in ((ctl.loss_plot, "Loss"), (ctl.fit_plot, "Fit"), (ctl.units_plot, "Units"),
+                            (ctl.surface_plot, "Error surface")):
+            window.add_plot(plot, title)
+    menus = getattr(window, "menus", None) or {}
+    menu = menus.get("train")
+    if menu is not None:
+        present = set(menu.actions())
+        for key in ("train", "pause", "step", "step_epoch", "stop", "reset"):
+            if ctl.actions[key] not in present:
+                menu.addAction(ctl.actions[key])
+    window.installEventFilter(_CloseWatcher(window, ctl))
+    bar = window.statusBar() if hasattr(window, "statusBar") else None
+    if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view
+        bar.addPermanentWidget(ctl.panel.make_summary_badge())
+    blocked = getattr(window, "train_blocked_changed", None)
+    if blocked is not None:                 # e.g. "no data yet" set by the data part
+        blocked.connect(lambda _reason: ctl._refresh())
+    return ctl
