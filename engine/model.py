@@ -13,8 +13,8 @@ import re
 import numpy as np
 
 from .graph import Graph, GraphError
-from .layers import Dense, make_op
-from .losses import sigmoid, softmax
+from .layers import Dense, make_op, sigmoid
+from .losses import softmax
 
 __all__ = ["Model", "ModelError", "parse_scalar_name"]
 
