@@ -194,7 +194,6 @@ class CanvasInsight(QObject):
         self.example_label = ""
         self.last_cost = 0.0               # seconds of the latest refresh: the job's CPU + last_apply
         self.last_apply = 0.0              # seconds the GUI thread took to show it on the cards
-        self.refreshes = 0
         self.error = ""                    # why the latest job failed (the cards then show nothing)
         self._computer = InsightComputer()
         self._job = None
@@ -296,7 +295,6 @@ class CanvasInsight(QObject):
             return
         self.nodes, self.links = result.nodes, result.links
         self.state, self.source, self.example_label = result.state, result.source, result.example_label
-        self.refreshes += 1
         t0 = time.perf_counter()
         self.updated.emit()                # the scene rebuilds its cards' bands here
         self.last_apply = time.perf_counter() - t0

@@ -17,7 +17,6 @@ __all__ = [
     "SetTrainConfigCommand",
 ]
 
-MOVE_ID = 1001
 TRAIN_CONFIG_ID = 1002
 
 
