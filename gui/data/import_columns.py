@@ -291,11 +291,6 @@ class ImportColumnsMixin:
         box = self._type_boxes.get(name)
         return box.currentData() if box is not None else self._profile(name).kind
 
-    def set_type(self, name: str, ty: str) -> None:
-        """Programmatic twin of choosing ``ty`` in a number column's type combo."""
-        select_data(self._type_boxes[name], ty)
-        self._on_type_changed(name)
-
     def _on_type_changed(self, name: str) -> None:
         self._user_types[name] = self.type_of(name)
         self._style_type_box(name)
