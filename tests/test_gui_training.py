@@ -788,7 +788,7 @@ def test_the_validation_row_is_not_cut_off(qtbot, series_window):
     heights = []
     for width in (240, 480):
         dock.setFixedWidth(width)
-        qtbot.waitUntil(lambda: panel.width() <= width)
+        qtbot.waitUntil(lambda width=width: panel.width() <= width)
         QApplication.processEvents()
         assert lab.text().startswith("Validation: ") and "chronological" in lab.text()
         assert lab.isVisible() and lab.height() >= lab.heightForWidth(lab.width()), width

@@ -45,7 +45,8 @@ class ImportColumnsMixin:
     def _build_columns_table(self) -> QTableWidget:
         """``self.columns_table``, its headers, widths and chart delegate."""
         self.columns_table = QTableWidget(0, 6, objectName="columnsTable")
-        self.columns_table.setHorizontalHeaderLabels(["Column", "Type", "Role", "Missing", "Distribution", "Range / values"])
+        self.columns_table.setHorizontalHeaderLabels(["Column", "Type", "Role", "Missing", "Distribution",
+                                                      "Range / values"])
         self.columns_table.verticalHeader().setVisible(False)
         self.columns_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.columns_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
