@@ -30,7 +30,7 @@ ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leak
                       "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
 
 
-# DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative
+# the export contract (README): onnxruntime gives the engine's numbers to within 1e-5 relative
 # (measured as engine.export.verify_onnx does)
 ONNX_TOLERANCE = 1e-5
 # flags that mean something only in series mode (a project's series counts too)

@@ -1,7 +1,7 @@
-"""Training from the GUI: the worker thread, the controls, the plots' contents.
+"""Training from the GUI: the training worker, the controls, the plots' contents.
 
 A person's clicks (qtbot.mouseClick on the panel's buttons) drive a real
-background thread; the tests wait on signals, never on sleep.
+worker process; the tests wait on signals, never on sleep.
 """
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def series_window(qtbot):
 @pytest.fixture(autouse=True)
 def no_thread_left():
     yield
-    assert not training_threads(), "a training thread is still running after the test"
+    assert not training_threads(), "a training thread or worker process is still running after the test"
 
 
 @pytest.fixture(autouse=True)
