@@ -9,8 +9,8 @@ Two cases:
 - large:   N = 100000, 64 → 256 ReLU → 256 ReLU → 1, MSE, Adam lr 0.001, B = 256, float32, 1 epoch
 
 For each: ``Trainer.run`` (which also evaluates the training set — up to
-``Trainer.EVAL_ROWS`` rows — and the validation set after every epoch, as the GUI needs per-epoch losses), the same run with that
-evaluation excluded, a plain hand-written NumPy loop doing exactly the same
+``Trainer.EVAL_ROWS`` rows — and the validation set after every epoch, as the GUI needs per-epoch
+losses), the same run with that evaluation excluded, a plain hand-written NumPy loop doing exactly the same
 updates (shuffle per epoch, same network, loss, optimizer, batching and
 dtype, the loss value read every update), and PyTorch on the CPU when it is
 installed. Runs interleave so machine load hits all contenders alike; the
@@ -267,8 +267,9 @@ def main(argv=None) -> None:
     for r in rows:
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
     print("\nupdates per second, median of interleaved runs; 'engine' includes the per-epoch evaluation\n"
-          "of up to Trainer.EVAL_ROWS training rows; spread = slowest/fastest run of any contender (near 1 = quiet machine;\n"
-          "a large spread makes the row unreliable, run again or set OPENBLAS_NUM_THREADS=1)")
+          "of up to Trainer.EVAL_ROWS training rows; spread = slowest/fastest run of any contender "
+          "(near 1 = quiet machine;\na large spread makes the row unreliable, run again or set "
+          "OPENBLAS_NUM_THREADS=1)")
 
 
 if __name__ == "__main__":

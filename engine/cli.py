@@ -19,21 +19,20 @@ import time
 
 from .data import DataError, DataSpec, load_dataset, placeholder_note
 from .graph import ACTIVATION_KINDS, Graph, GraphError, sequential
+from .layout import auto_layout
 from .model import ModelError
 from .trainer import ConfigError, TrainConfig, Trainer, default_loss, evaluate
 
-__all__ = ["main", "parse_hidden", "layered_positions", "UsageError"]
+__all__ = ["main", "parse_hidden", "UsageError"]
 
 PROG = "netcanvas train"
 ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leakyrelu": "leaky_relu",
                       "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
 
 
-# DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative
+# the export contract (README): onnxruntime gives the engine's numbers to within 1e-5 relative
 # (measured as engine.export.verify_onnx does)
 ONNX_TOLERANCE = 1e-5
-# the window's auto-arrange spacing (engine/layout.py, which engine/ may not import)
-COLUMN_STEP, ROW_STEP = 210.0, 140.0     # as the window arranges cards (engine/layout.py)
 # flags that mean something only in series mode (a project's series counts too)
 SERIES_ONLY = (("--lags", "lags"), ("--time-column", "time_column"))
 
@@ -150,25 +149,6 @@ def _fit_graph_to_data(graph: Graph, dataset) -> None:
         graph.set_params(nid, {"features": dataset.n_features})
     for nid in graph.of_kind("output"):
         graph.set_params(nid, {"task": dataset.task, "units": dataset.n_outputs})
-
-
-def layered_positions(graph: Graph) -> dict[str, tuple[float, float]]:
-    """Top-left card positions ``{node_id: (x, y)}`` reading left to right: each node
-    in the column of its longest path from a source, a column's nodes stacked and
-    centred on y = 0, on the window's 10-px grid. A chain is one straight row."""
-    order = graph.topological_order()
-    depth: dict[str, int] = {}
-    for n in order:
-        depth[n] = max((depth[p] + 1 for p in graph.inputs_of(n)), default=0)
-    columns: dict[int, list[str]] = {}
-    for n in order:
-        columns.setdefault(depth[n], []).append(n)
-    positions = {}
-    for d, column in columns.items():
-        for i, n in enumerate(column):
-            y = (i - (len(column) - 1) / 2) * ROW_STEP
-            positions[n] = (d * COLUMN_STEP, float(round(y / 10) * 10))
-    return positions
 
 
 def _write_json_atomic(path: str, data: dict) -> None:
@@ -360,7 +340,7 @@ def _run(argv: list[str]) -> int:
         else:
             saved_cfg, history = cfg, trainer.history()
         kept = project is not None and graph is project.graph and set(project.positions) == set(graph.nodes)
-        positions = dict(project.positions) if kept else layered_positions(graph)
+        positions = dict(project.positions) if kept else auto_layout(graph)   # as the window's Arrange
         save_project(Project(graph=graph, positions=positions, data_path=os.path.abspath(csv),
                              data_spec=spec.to_dict(), train_config=saved_cfg,
                              weights=trainer.model.get_weights(), history=history),

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .graph import Graph, GraphError
+from .layers import sigmoid
 from .losses import softmax
 from .model import Model, ModelError
 from .project import atomic_files
@@ -236,14 +237,8 @@ def engine_predict(model: Model, pre: Preprocessing, X_raw: Any) -> np.ndarray:
         return z * pre.y_std + pre.y_mean
     if model.task == "binary":
         z0 = z[:, 0]
-        return np.stack([_sigmoid(-z0), _sigmoid(z0)], axis=1)
+        return np.stack([sigmoid(-z0), sigmoid(z0)], axis=1)
     return softmax(z)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    # 1/(1+e^−z) keeps relative precision for tiny results (the tanh form does not)
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
 
 
 # -- ONNX -----------------------------------------------------------------------------

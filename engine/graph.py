@@ -189,7 +189,10 @@ class Graph:
             i += 1
         return f"{base}{i}"
 
-    def add_node(self, kind: str, params: dict | None = None, node_id: str | None = None) -> str:
+    def add_node(self, kind: str, params: dict | None = None, node_id: str | None = None,
+                 index: int | None = None) -> str:
+        """Add a node, last or at place ``index`` of the node order (undo of a delete puts it
+        back where it was: the order names parameters and lays out cards); returns its id."""
         full = check_params(kind, dict(params or {}))
         if node_id is None:
             node_id = self.new_id(kind)
@@ -197,7 +200,14 @@ class Graph:
             raise GraphError(f"node id '{node_id}' must be letters, digits and _")
         if node_id in self.nodes:
             raise GraphError(f"a node named '{node_id}' already exists")
-        self.nodes[node_id] = Node(node_id, kind, full)
+        node = Node(node_id, kind, full)
+        if index is None or index >= len(self.nodes):
+            self.nodes[node_id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(max(index, 0), (node_id, node))
+            self.nodes.clear()                  # the same dict: a holder of graph.nodes sees the change
+            self.nodes.update(items)
         self._emit("node_added", node_id)
         return node_id
 

@@ -10,7 +10,33 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Op", "Dense", "Dropout", "Add", "Concat", "ACTIVATIONS", "make_op", "init_weights"]
+__all__ = ["Op", "Dense", "Dropout", "Add", "Concat", "ACTIVATIONS", "make_op", "init_weights", "sigmoid"]
+
+
+# the largest x with e^x finite, per float type: sigmoid clips −z there so e^−z never overflows
+_EXP_LIMIT = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """``σ(z) = 1 / (1 + e^−z)``, elementwise, the one sigmoid of NetCanvas (the Sigmoid op, the
+    Softplus derivative, the binary cross-entropy, predicted probabilities, the export's reference).
+
+    Numerically stable: ``e^−z`` is computed for ``z ≥ −88`` (float32) or ``−709`` (float64) only, so
+    it never overflows and ±inf give 0 and 1 (to within the dtype's smallest normal number); and a
+    tiny result keeps its relative precision (``σ(−40) ≈ 4.2e−18``, which ``(1 + tanh(z/2)) / 2``
+    rounds to 0). Float32 in, float32 out; integers are computed in float64.
+    """
+    z = np.asarray(z)
+    limit = _EXP_LIMIT.get(z.dtype)
+    if limit is None:
+        z, limit = z.astype(np.float64), _EXP_LIMIT[np.dtype(np.float64)]
+    a = np.maximum(z, -limit)
+    if a.ndim == 0:
+        return 1 / (1 + np.exp(-a))
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    a += 1
+    return np.reciprocal(a, out=a)
 
 
 class Op:
@@ -87,14 +113,11 @@ class Identity(Op):
 
 
 class Sigmoid(Op):
-    """``a = 1 / (1 + e^−r)``, computed as ``(1 + tanh(r/2)) / 2`` so it never overflows."""
+    """``a = 1 / (1 + e^−r)`` (:func:`sigmoid`)."""
 
     def forward(self, x, training=False):
-        a = np.tanh(x * 0.5)
-        a += 1
-        a *= 0.5
-        self._a = a
-        return a
+        self._a = sigmoid(x)
+        return self._a
 
     def backward(self, dy):
         a = self._a
@@ -153,10 +176,7 @@ class Softplus(Op):
         return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
     def backward(self, dy):
-        s = np.tanh(self._x * 0.5)
-        s += 1
-        s *= 0.5
-        return dy * s
+        return dy * sigmoid(self._x)
 
 
 class Dropout(Op):

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .layers import sigmoid
+
 __all__ = ["Loss", "MSE", "MAE", "Huber", "BinaryCrossEntropy", "SoftmaxCrossEntropy",
-           "LOSSES", "make_loss", "losses_for_task", "sigmoid", "softmax"]
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+           "LOSSES", "make_loss", "losses_for_task", "softmax"]
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -12,9 +12,9 @@ import re
 
 import numpy as np
 
-from .graph import Graph, GraphError
-from .layers import Dense, make_op
-from .losses import sigmoid, softmax
+from .graph import Graph
+from .layers import Dense, make_op, sigmoid
+from .losses import softmax
 
 __all__ = ["Model", "ModelError", "parse_scalar_name", "weights_match"]
 
@@ -223,9 +223,3 @@ class Model:
             return None
         return feed[0], dense
 
-
-def build_model(graph: Graph, dtype="float32", seed: int = 0) -> Model:
-    try:
-        return Model(graph, dtype=dtype, seed=seed)
-    except GraphError as exc:  # pragma: no cover - validate() reports first
-        raise ModelError(str(exc)) from exc

@@ -253,7 +253,7 @@ def test_without_data_there_is_no_output_preview_and_nothing_fails(qtbot):
     insight = h.scene.insight
     settle(insight, qtbot)
     assert insight.state == "no data"
-    for nid, card in h.scene.nodes.items():
+    for card in h.scene.nodes.values():
         if card.view.kind == "dense":            # the weights exist already: the seed's
             assert card.insight.W is not None and card.band is not None
         else:

@@ -351,17 +351,34 @@ def test_saved_project_has_a_left_to_right_layout(capsys, tmp_path):
     """Was: positions={} — the window piled every node at (0, 0)."""
     from engine.project import load_project
     proj = tmp_path / "p.ncproj"
-    code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:relu,3:tanh",
+    code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:relu",
                        "--epochs", "1", "--save-project", str(proj))
     assert code == 0, err
     p = load_project(proj)
     assert set(p.positions) == set(p.graph.nodes)
     assert len(set(p.positions.values())) == len(p.graph.nodes)            # no two nodes share a spot
     xs = [p.positions[n][0] for n in p.graph.topological_order()]
-    assert len(xs) == 7 and all(b - a >= 150 for a, b in zip(xs, xs[1:]))   # a card's width apart at least
+    assert len(xs) == 5 and all(b - a >= 150 for a, b in zip(xs, xs[1:]))   # a card's width apart at least
     for e in p.graph.edges:
         assert p.positions[e.dst][0] > p.positions[e.src][0]
     assert len({y for _, y in p.positions.values()}) == 1                  # one straight row
+
+
+def test_saved_project_is_laid_out_as_the_windows_arrange(capsys, tmp_path):
+    """One layout rule (engine/layout.py) for the CLI and the window: a 7-card chain wraps into a
+    second band as Arrange wraps it (it was one long row from a copy of the rule in engine/cli.py)."""
+    from engine.layout import ROW_STEP, auto_layout
+    from engine.project import load_project
+    proj = tmp_path / "p.ncproj"
+    code, _, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:relu,3:tanh",
+                       "--epochs", "1", "--save-project", str(proj))
+    assert code == 0, err
+    p = load_project(proj)
+    assert len(p.graph.nodes) == 7
+    assert p.positions == auto_layout(p.graph)
+    assert len(set(p.positions.values())) == len(p.graph.nodes)
+    rows = sorted({y for _, y in p.positions.values()})
+    assert len(rows) == 2 and rows[1] - rows[0] >= ROW_STEP
 
 
 def test_a_projects_own_layout_is_kept(capsys, tmp_path):

@@ -310,3 +310,29 @@ def test_value_and_grad_agrees_with_value_and_grad_separately(name):
     assert v == pytest.approx(loss.value(pred, y), rel=1e-12)
     np.testing.assert_allclose(g, loss.grad(pred, y), rtol=1e-12)
     np.testing.assert_array_equal(pred, before)       # the prediction is not modified
+
+
+def test_one_sigmoid_never_overflows_and_keeps_tiny_values_precise():
+    """engine.layers.sigmoid serves the Sigmoid op, Softplus's derivative, the cross-entropy's
+    gradient, Model.predict and the export's reference: no overflow for any input, 0 and 1 at ∓inf
+    (to within the smallest normal number), σ(−z) = 1 − σ(z), and a tiny σ to ~1e-14 relative
+    (the tanh form rounded σ(−40) to 0)."""
+    from engine.layers import sigmoid
+    z = np.linspace(-1000.0, 1000.0, 20001)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        s = sigmoid(z)
+        for dtype in (np.float32, np.float64):
+            lo, hi = sigmoid(np.array([-np.inf, np.inf], dtype))
+            assert 0 <= lo < np.finfo(dtype).tiny and hi == 1
+        assert sigmoid(np.float32(-1e4)) < 1e-38 and sigmoid(3) == pytest.approx(1 / (1 + np.exp(-3)))
+    assert np.all((s >= 0) & (s <= 1)) and np.all(np.diff(s) >= 0)
+    np.testing.assert_allclose(sigmoid(-z) + s, 1.0, rtol=0, atol=1e-15)
+    tiny = np.array([-40.0, -100.0, -700.0])
+    np.testing.assert_allclose(sigmoid(tiny), np.exp(tiny) / (1 + np.exp(tiny)), rtol=1e-14)
+    assert sigmoid(np.zeros(3, np.float32)).dtype == np.float32
+    r = np.linspace(-8, 8, 33, dtype=np.float32)
+    model = Model(Graph.from_dict({"nodes": [{"id": "i", "kind": "input", "params": {"features": 33}},
+                                             {"id": "s", "kind": "sigmoid"},
+                                             {"id": "o", "kind": "output", "params": {"units": 33}}],
+                                   "edges": [["i", "s"], ["s", "o"]]}), dtype="float32")
+    np.testing.assert_array_equal(model.forward(r[None, :])[0], sigmoid(r))

@@ -359,6 +359,30 @@ def test_sequential_hidden_stack():
 
 # -- events ----------------------------------------------------------------------
 
+def test_add_node_at_an_index_puts_a_removed_node_back_in_its_place():
+    """Undo of a delete (RemoveNodesCommand) goes through add_node(index=...) and connect(index=...):
+    the graph comes back equal, node order and edge order included, and listeners hear each step."""
+    g = _chain()
+    before = g.to_dict()
+    nodes = g.nodes
+    place = list(g.nodes).index("relu1")
+    edges = [(g.edges.index(e), e) for e in g.edges if "relu1" in (e.src, e.dst)]
+    g.remove_node("relu1")
+    seen = []
+    g.subscribe(lambda event, payload: seen.append((event, payload, payload in g.nodes or payload in g.edges)))
+    assert g.add_node("relu", {}, "relu1", index=place) == "relu1"
+    for i, e in edges:
+        g.connect(e.src, e.dst, index=i)
+    assert g.to_dict() == before and g.nodes is nodes
+    assert seen == [("node_added", "relu1", True)] + [("edge_added", e, True) for _, e in edges]
+    g.add_node("tanh", {}, "first", index=0)
+    g.add_node("tanh", {}, "last", index=99)
+    assert list(g.nodes)[0] == "first" and list(g.nodes)[-1] == "last"
+    with pytest.raises(GraphError, match="already exists"):
+        g.add_node("tanh", {}, "first", index=3)
+    assert list(g.nodes).count("first") == 1
+
+
 def test_subscribe_events_fire_after_each_change():
     g = Graph()
     seen = []

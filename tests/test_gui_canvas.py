@@ -326,6 +326,57 @@ def test_deleting_nodes_restores_their_edges_in_order_on_undo(harness):
     assert "relu1" not in h.scene.nodes
 
 
+def test_undo_of_a_delete_brings_node_and_links_back_through_the_graph(qtbot):
+    """Was: undo replaced graph.nodes wholesale, behind the graph's back. Now a click on a card,
+    Delete, and undo give the same document (node order, edge order: a Concat's inputs) and the
+    canvas shows the card where it was with its links, each announced by a graph event."""
+    g = Graph()
+    for kind, params, nid in (("input", {"features": 3}, "input"), ("dense", {"units": 2}, "dense1"),
+                              ("dense", {"units": 2}, "dense2"), ("concat", {}, "concat1"),
+                              ("dense", {"units": 1}, "dense3"), ("output", {}, "output")):
+        g.add_node(kind, params, nid)
+    for a, b in (("input", "dense1"), ("input", "dense2"), ("dense1", "concat1"), ("dense2", "concat1"),
+                 ("concat1", "dense3"), ("dense3", "output")):
+        g.connect(a, b)
+    pos = {"input": (0.0, 0.0), "dense1": (230.0, -80.0), "dense2": (230.0, 80.0), "concat1": (460.0, 0.0),
+           "dense3": (690.0, 0.0), "output": (920.0, 0.0)}
+    h = Harness(g, pos)
+    qtbot.addWidget(h)
+    h.show()
+    qtbot.waitExposed(h)
+    h.view.fit_to_view()
+    before = h.document.graph.to_dict()
+    card = h.scene.nodes["dense1"]
+    p = vp_pos(h.view, card.pos() + QPointF(NODE_W / 2, 12))
+    mouse(h.view.viewport(), QEvent.Type.MouseButtonPress, p)
+    mouse(h.view.viewport(), QEvent.Type.MouseButtonRelease, p, buttons=Qt.MouseButton.NoButton)
+    assert h.scene.selected_node_ids() == ["dense1"]
+    assert h.view.editor.delete_selection()
+    assert "dense1" not in h.scene.nodes and Edge("dense1", "concat1") not in h.scene.edges
+    heard, nodes = [], h.document.graph.nodes
+    h.document.graph.subscribe(lambda event, payload: heard.append((event, payload)))
+    order_seen = []
+    h.document.graph.subscribe(lambda event, payload: order_seen.append(list(h.document.graph.nodes)))
+    h.stack.undo()
+    assert h.document.graph.to_dict() == before
+    assert h.document.graph.nodes is nodes                         # the graph's own dict, edited in place
+    assert order_seen[0] == [n["id"] for n in before["nodes"]]     # in its place when listeners hear of it
+    assert list(h.document.graph.nodes)[1] == "dense1"
+    assert h.document.graph.inputs_of("concat1") == ["dense1", "dense2"]        # Concat order kept
+    assert heard == [("node_added", "dense1"), ("edge_added", Edge("input", "dense1")),
+                     ("edge_added", Edge("dense1", "concat1"))]
+    card = h.scene.nodes["dense1"]
+    assert card.isVisible() and (card.pos().x(), card.pos().y()) == pos["dense1"]
+    assert set(h.scene.nodes) == set(h.document.graph.nodes)
+    assert set(h.scene.edges) == set(h.document.graph.edges)
+    for e in (Edge("input", "dense1"), Edge("dense1", "concat1")):
+        assert h.scene.edges[e].isVisible()
+    end = h.scene.edges[Edge("input", "dense1")].path().pointAtPercent(1.0)
+    assert abs(end.y() - (pos["dense1"][1] + NODE_H / 2)) < 1e-6                # drawn to the card
+    h.stack.redo()
+    assert "dense1" not in h.scene.nodes and "dense1" not in h.document.graph.nodes
+
+
 def test_backspace_delete_keeps_the_links_around_the_node(harness):
     h = harness
     h.scene.select_nodes(["relu1"])

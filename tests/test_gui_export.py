@@ -234,7 +234,7 @@ def test_a_write_that_fails_midway_keeps_the_earlier_file(qtbot, window, monkeyp
 
 @pytest.mark.parametrize("off,ok", [(5e-5, False), (2e-6, True)])
 def test_onnxruntime_disagreeing_beyond_1e_5_relative_is_an_error(qtbot, window, monkeypatch, tmp_path, off, ok):
-    """DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative. A file whose
+    """The export contract: onnxruntime gives the engine's numbers to within 1e-5 relative. A file whose
     outputs are off by 5e-5 (accepted under the old 1e-4) is reported as an error in the window;
     2e-6 still passes."""
     from gui.data.export import TOLERANCE

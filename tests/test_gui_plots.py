@@ -1,5 +1,5 @@
 """The four training plots on their own: fed from a model through the worker's pure
-functions (engine.views), without a training thread."""
+functions (engine.views), without a training worker."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,7 +1,7 @@
-"""Training from the GUI: the worker thread, the controls, the plots' contents.
+"""Training from the GUI: the training worker, the controls, the plots' contents.
 
 A person's clicks (qtbot.mouseClick on the panel's buttons) drive a real
-background thread; the tests wait on signals, never on sleep.
+worker process; the tests wait on signals, never on sleep.
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def series_window(qtbot):
 @pytest.fixture(autouse=True)
 def no_thread_left():
     yield
-    assert not training_threads(), "a training thread is still running after the test"
+    assert not training_threads(), "a training thread or worker process is still running after the test"
 
 
 @pytest.fixture(autouse=True)
@@ -789,7 +789,7 @@ def test_the_validation_row_is_not_cut_off(qtbot, series_window):
     heights = []
     for width in (240, 480):
         dock.setFixedWidth(width)
-        qtbot.waitUntil(lambda: panel.width() <= width)
+        qtbot.waitUntil(lambda width=width: panel.width() <= width)
         QApplication.processEvents()
         assert lab.text().startswith("Validation: ") and "chronological" in lab.text()
         assert lab.isVisible() and lab.height() >= lab.heightForWidth(lab.width()), width

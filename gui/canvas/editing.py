@@ -192,9 +192,6 @@ class CanvasEditor(QObject):
             return None
         return payload
 
-    def can_paste(self) -> bool:
-        return self.clipboard_payload() is not None
-
     def paste(self, at: QPointF | None = None) -> list[str]:
         """Paste the copied sub-graph (fresh ids, internal edges kept); returns the new ids."""
         if self._refuse_if_locked():
@@ -265,7 +262,3 @@ class CanvasEditor(QObject):
             return False
         self._push(MoveNodesCommand(self.document, moves))
         return True
-
-    def disconnect_edges(self, edges: list[Edge]) -> None:
-        if edges and not self._refuse_if_locked():
-            self._push(RemoveNodesCommand(self.document, [], edges))

@@ -21,10 +21,10 @@ Cost: ONE row goes through the network — never the dataset — in a background
 (:class:`InsightComputer`), never on the GUI thread: one row through example 4 takes
 0.08 ms, but it calls BLAS, whose threads compete with the plots' jobs and the training
 process (measured while example 4 trained: ``np.linalg.norm`` of one 128×128 ``W`` up to
-18 ms, and once a whole refresh on the GUI thread took 2.8 s). The work is proportional to the parameter count: example 2 (145 parameters)
-0.1 ms, example 4 (36,865) 2.7 ms, a 61-node stack of 30 Dense·128 layers (~500,000)
-22 ms of CPU per refresh (building a model after an edit: 0.6 / 9 / 40 ms). Refreshes
-come at most every ``MIN_INTERVAL`` seconds and the jobs take at most ``BUDGET`` of one
+18 ms, and once a whole refresh on the GUI thread took 2.8 s). The work is proportional to the
+parameter count: example 2 (145 parameters) 0.1 ms, example 4 (36,865) 2.7 ms, a 61-node stack
+of 30 Dense·128 layers (~500,000) 22 ms of CPU per refresh (building a model after an edit:
+0.6 / 9 / 40 ms). Refreshes come at most every ``MIN_INTERVAL`` seconds and the jobs take at most ``BUDGET`` of one
 core, counting the GUI thread's part too (a huge network is simply refreshed less often).
 The GUI thread only hands over references and turns the result into an image and a few
 paths per card (example 4: 0.8 ms, then 3.4 ms for the next paint, which re-renders the
@@ -194,7 +194,6 @@ class CanvasInsight(QObject):
         self.example_label = ""
         self.last_cost = 0.0               # seconds of the latest refresh: the job's CPU + last_apply
         self.last_apply = 0.0              # seconds the GUI thread took to show it on the cards
-        self.refreshes = 0
         self.error = ""                    # why the latest job failed (the cards then show nothing)
         self._computer = InsightComputer()
         self._job = None
@@ -296,7 +295,6 @@ class CanvasInsight(QObject):
             return
         self.nodes, self.links = result.nodes, result.links
         self.state, self.source, self.example_label = result.state, result.source, result.example_label
-        self.refreshes += 1
         t0 = time.perf_counter()
         self.updated.emit()                # the scene rebuilds its cards' bands here
         self.last_apply = time.perf_counter() - t0

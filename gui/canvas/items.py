@@ -4,7 +4,7 @@ Items hold no truth of their own: the scene fills them from the document
 (``NodeItem.set_view``) and they report intent (a drag, a port press) to the
 scene and view. A node's ports are child items; each keeps a Python reference
 to its node (``port.node``) so nobody needs ``parentItem()``, which deletes
-top-level wrappers in PySide6 (see DESIGN.md, known traps).
+top-level wrappers in PySide6 (a known trap in 6.8 to 6.12).
 """
 from __future__ import annotations
 

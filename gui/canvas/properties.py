@@ -138,10 +138,6 @@ class PropertiesPanel(QScrollArea):
         self._rebuild()
 
     # -- public ------------------------------------------------------------------
-    def show_node(self, node_id: str | None) -> None:
-        self.node_id = node_id if node_id in self.document.graph.nodes else None
-        self._rebuild()
-
     def set_locked(self, locked: bool) -> None:
         self.locked = locked
         for w in self._edit_widgets():

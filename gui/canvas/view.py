@@ -470,7 +470,7 @@ class CanvasView(QGraphicsView):
                 if spec.category == cat:
                     act = add.addAction(node_icon(kind), spec.title)
                     act.setToolTip(spec.formula)
-                    act.triggered.connect(lambda _=False, k=kind, at=QPointF(scene_pos):
+                    act.triggered.connect(lambda _=False, k=kind, at=QPointF(scene_pos):  # noqa: B008 (a copy, on purpose)
                                           self.add_node(k, at))
         menu.addSeparator()
         if self.context_actions:

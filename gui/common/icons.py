@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
 from engine.graph import NODE_SPECS
+from engine.layers import sigmoid
 
 from gui.common.style import category_color
 
@@ -22,7 +23,7 @@ _SIZE = 64
 
 _CURVES = {
     "identity": lambda r: r / 3,
-    "sigmoid": lambda r: 1 / (1 + math.exp(-2 * r)),
+    "sigmoid": lambda r: float(sigmoid(2 * r)),
     "hard_sigmoid": lambda r: min(1.0, max(0.0, 0.35 * r + 0.5)),
     "relu": lambda r: max(0.0, r) / 3,
     "leaky_relu": lambda r: (r if r > 0 else 0.15 * r) / 3,

@@ -198,14 +198,6 @@ class _Follow(QObject):
         return False
 
 
-def add_legend(w: pg.PlotWidget, offset=(-10, 10), columns: int = 1) -> pg.LegendItem:
-    """A legend on a translucent white card; ``columns`` > 1 lays it out in a row."""
-    legend = w.getPlotItem().addLegend(offset=offset, labelTextColor=AXIS, labelTextSize="9pt",
-                                       brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen("#cccccc"),
-                                       colCount=columns)
-    return legend
-
-
 class LogAxis(pg.AxisItem):
     """A log axis that labels only 1, 2 and 5 × 10ᵏ, so less than a decade stays legible."""
 

@@ -25,7 +25,7 @@ from engine.model import Model, ModelError
 
 __all__ = ["ExportController", "TOLERANCE", "ONNX_FILTER", "NPZ_FILTER"]
 
-TOLERANCE = 1e-5          # DESIGN.md: "onnxruntime gives the same numbers ... within 1e-5 relative"
+TOLERANCE = 1e-5          # the export contract (README): onnxruntime runs the file within 1e-5 relative
 ONNX_FILTER = "ONNX model (*.onnx)"
 NPZ_FILTER = "NumPy weights + JSON (*.npz)"
 VERIFY_ROWS = 10_000

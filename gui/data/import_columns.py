@@ -45,7 +45,8 @@ class ImportColumnsMixin:
     def _build_columns_table(self) -> QTableWidget:
         """``self.columns_table``, its headers, widths and chart delegate."""
         self.columns_table = QTableWidget(0, 6, objectName="columnsTable")
-        self.columns_table.setHorizontalHeaderLabels(["Column", "Type", "Role", "Missing", "Distribution", "Range / values"])
+        self.columns_table.setHorizontalHeaderLabels(["Column", "Type", "Role", "Missing", "Distribution",
+                                                      "Range / values"])
         self.columns_table.verticalHeader().setVisible(False)
         self.columns_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.columns_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -290,11 +291,6 @@ class ImportColumnsMixin:
         """"number", "category", "text" or "date"."""
         box = self._type_boxes.get(name)
         return box.currentData() if box is not None else self._profile(name).kind
-
-    def set_type(self, name: str, ty: str) -> None:
-        """Programmatic twin of choosing ``ty`` in a number column's type combo."""
-        select_data(self._type_boxes[name], ty)
-        self._on_type_changed(name)
 
     def _on_type_changed(self, name: str) -> None:
         self._user_types[name] = self.type_of(name)

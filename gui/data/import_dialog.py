@@ -5,9 +5,9 @@ Like Orange's File widget, every column is listed with its type (number /
 text / date), missing count, a small chart of its values and a role (feature /
 target / ignore). A number column's type can be switched to "category": codes
 such as Cylinders (3, 4, 5, 6, 8) are then one-hot encoded like text (and as
-the target mean classification); whole-number columns with few values get a hint. A date column is a feature as one number, its decimal year
-(1970-01-01 → 1970.0), never the target; in series mode it can be the time
-column (the plots' x-axis).
+the target mean classification); whole-number columns with few values get a hint. A date
+column is a feature as one number, its decimal year (1970-01-01 → 1970.0), never the target; in
+series mode it can be the time column (the plots' x-axis).
 Series mode turns one number column into "previous K values → next value".
 A column of numbers with placeholders for missing values ("?", "-", "n.a.") is
 read as numbers; the summary says which cells were read as missing. A file
@@ -219,7 +219,8 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         self.lags_spin = QSpinBox(objectName="lagsSpin", minimum=1, maximum=10_000, value=7)
         self.lags_spin.setToolTip("K: how many previous values of the series make one example")
         self.lags_spin.valueChanged.connect(self._schedule_build)
-        self.series_label, self.time_label, self.lags_label = QLabel("Series:"), QLabel("Time (x-axis):"), QLabel("Lags K:")
+        self.series_label, self.time_label = QLabel("Series:"), QLabel("Time (x-axis):")
+        self.lags_label = QLabel("Lags K:")
         ml.addRow(self.series_label, self.series_combo)
         ml.addRow(self.time_label, self.time_combo)
         ml.addRow(self.lags_label, self.lags_spin)
@@ -610,7 +611,8 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         self.summary_label.setText(self._summary_html(dataset))
         if dataset.spec.task == "auto":
             with QSignalBlocker(self.task_combo):
-                self.task_combo.setItemText(0, f"Auto ({'regression' if dataset.task == 'regression' else 'classification'})")
+                kind = "regression" if dataset.task == "regression" else "classification"
+                self.task_combo.setItemText(0, f"Auto ({kind})")
         self._set_ready()
 
     def _on_loader_build_failed(self, message: str) -> None:

@@ -59,7 +59,8 @@ class PreviewTable(QTableWidget):
     def mark_placeholders(self, table) -> None:
         """Cells that the whole read of ``table`` took as missing placeholders ("?" in
         a number column) look like the other missing cells: grey, with a tooltip."""
-        headers = [self.horizontalHeaderItem(j).text() if self.horizontalHeaderItem(j) else "" for j in range(self.columnCount())]
+        headers = [self.horizontalHeaderItem(j).text() if self.horizontalHeaderItem(j) else ""
+                   for j in range(self.columnCount())]
         grey = QColor("#9ca3af")
         for j, name in enumerate(headers):
             try:

@@ -17,7 +17,6 @@ __all__ = [
     "SetTrainConfigCommand", "ResetWeightsCommand",
 ]
 
-MOVE_ID = 1001
 TRAIN_CONFIG_ID = 1002
 
 
@@ -50,9 +49,10 @@ class RemoveNodesCommand(QUndoCommand):
         touched |= {e for e in edges if e in g.edges}
         # remember every edge with its index so Concat input order survives undo
         self.edges = sorted(((g.edges.index(e), e) for e in touched), key=lambda t: t[0])
-        self.nodes = [(n, g.nodes[n].kind, dict(g.nodes[n].params), doc.positions.get(n, (0.0, 0.0)))
-                      for n in self.node_ids]
-        self.order = list(g.nodes)       # undo puts nodes back in their places, not at the end
+        # each node with its place in the node order, first place first: undo puts them back there
+        place = {n: i for i, n in enumerate(g.nodes)}
+        self.nodes = sorted((place[n], n, g.nodes[n].kind, dict(g.nodes[n].params),
+                             doc.positions.get(n, (0.0, 0.0))) for n in self.node_ids)
         what = []
         if self.nodes:
             what.append(f"{len(self.nodes)} node{'s' if len(self.nodes) > 1 else ''}")
@@ -66,17 +66,18 @@ class RemoveNodesCommand(QUndoCommand):
         for _, e in reversed(self.edges):
             if e in g.edges:
                 g.disconnect(e)
-        for nid, *_ in self.nodes:
+        for _, nid, *_ in self.nodes:
             g.remove_node(nid)
             self.doc.positions.pop(nid, None)
 
     def undo(self) -> None:
+        """Through the graph's API, so every listener hears each node and edge come back: the
+        nodes at their old places (first place first, so each lands where it was), then the
+        edges at their old indices (a Concat's inputs keep their order)."""
         g = self.doc.graph
-        for nid, kind, params, pos in self.nodes:
+        for index, nid, kind, params, pos in self.nodes:
             self.doc.positions[nid] = pos
-            g.add_node(kind, params, nid)
-        rank = {n: i for i, n in enumerate(self.order)}
-        g.nodes = dict(sorted(g.nodes.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+            g.add_node(kind, params, nid, index=index)
         for index, e in self.edges:
             g.connect(e.src, e.dst, index=index)
 

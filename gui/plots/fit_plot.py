@@ -133,7 +133,6 @@ class FitPlot(QWidget):
             self.pred_curve.setDownsampling(auto=True, method="peak")
             self.pred_curve.setClipToView(True)
             self.pred_curve.setZValue(10)
-            self._wide = False
             vb = p.getViewBox()
             vb.setMouseEnabled(x=True, y=False)            # zoom and pan along time; y follows the data
             vb.disableAutoRange()
@@ -149,7 +148,6 @@ class FitPlot(QWidget):
                                        label="validation →", labelOpts={"position": 0.95, "color": style.VAL,
                                                                        "anchors": [(0, 0), (0, 0)]})
                 p.addItem(line, ignoreBounds=True)
-                self.boundary_line = line
             self.legend.setText(style.legend_html([(style.TRAIN, "dot", "actual (training)"),
                                                    (style.VAL, "dot", "validation"),
                                                    (style.MODEL, "thick", "model ŷ")]))

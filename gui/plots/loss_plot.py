@@ -96,7 +96,8 @@ class LossPlot(QWidget):
         for c in (self.prev_train_curve, self.prev_val_curve):
             c.setZValue(-2)
         self._previous: dict | None = None
-        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine))
+        self.cursor = pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine))
         self.cursor.setZValue(-5)
         self.cursor.hide()
         p.addItem(self.cursor, ignoreBounds=True)

@@ -430,10 +430,6 @@ class SurfacePlot(QWidget):
         self.start_marker.setData([self._path[0, 0]], [self._path[0, 1]])
         self.end_marker.setData([self._path[n - 1, 0]], [self._path[n - 1, 1]])
 
-    def set_current(self, a: float, b: float) -> None:
-        """Without a recorded path: mark the current point only."""
-        self.end_marker.setData([a], [b])
-
     def show_surface(self, surface) -> None:
         if surface is None:
             return
