@@ -18,6 +18,7 @@ import tempfile
 import time
 
 from .data import DataError, DataSpec, load_dataset, placeholder_note
+from .fitting import fit_graph_to_data
 from .graph import ACTIVATION_KINDS, Graph, GraphError, sequential
 from .model import ModelError
 from .trainer import ConfigError, TrainConfig, Trainer, default_loss, evaluate
@@ -142,14 +143,6 @@ def _data_spec(args, base: dict | None) -> DataSpec:
         else:
             raise UsageError("--target is required (the column to predict)")
     return DataSpec.from_dict(d)
-
-
-def _fit_graph_to_data(graph: Graph, dataset) -> None:
-    """Set the Input width and the Output task/width from the data (as the window does)."""
-    for nid in graph.of_kind("input"):
-        graph.set_params(nid, {"features": dataset.n_features})
-    for nid in graph.of_kind("output"):
-        graph.set_params(nid, {"task": dataset.task, "units": dataset.n_outputs})
 
 
 def layered_positions(graph: Graph) -> dict[str, tuple[float, float]]:
@@ -284,9 +277,11 @@ def _run(argv: list[str]) -> int:
     if args.hidden is not None or project is None:
         hidden = parse_hidden(args.hidden if args.hidden is not None else "32:sigmoid")
         graph = sequential(dataset.n_features, hidden, task=dataset.task, outputs=dataset.n_outputs)
+        fit = None
     else:
         graph = project.graph
-        _fit_graph_to_data(graph, dataset)
+        fit = fit_graph_to_data(graph, dataset, args.loss or project.train_config.loss)   # as the window does
+        fit.apply(graph)
 
     cfg = TrainConfig.from_dict(project.train_config.to_dict()) if project else TrainConfig()
     cfg.track = []
@@ -296,8 +291,12 @@ def _run(argv: list[str]) -> int:
             setattr(cfg, key, v)
     if args.float64:
         cfg.dtype = "float64"
-    if args.loss is None and (project is None or cfg.loss not in _losses(dataset.task)):
-        cfg.loss = default_loss(dataset.task)
+    if args.loss is None:
+        cfg.loss = default_loss(dataset.task) if fit is None else fit.loss
+    if fit is not None:
+        changes = fit.changes if args.loss is None else [c.describe() for c in fit.params]  # --loss wins
+        if changes:
+            log("the project's network follows the data: " + "; ".join(changes))
     if cfg.epochs == 0 and not evaluate_only:       # a project saved with "until stopped"
         raise UsageError("the project trains until stopped (epochs 0), which needs the window; give "
                          "--epochs N to train N epochs, or --epochs 0 to score its saved weights")
@@ -398,11 +397,6 @@ def _score(trainer: Trainer) -> dict:
             out[f"{prefix}_{k}"] = v
     out.update(epochs=0, updates=0, seconds=round(time.perf_counter() - t0, 4), stop_reason=None)
     return out
-
-
-def _losses(task: str) -> list[str]:
-    from .losses import losses_for_task
-    return losses_for_task(task)
 
 
 def main(argv: list[str] | None = None) -> int:

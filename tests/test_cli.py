@@ -415,3 +415,24 @@ def test_skip_bad_lines_and_placeholders_are_reported(capsys, tmp_path):
     marks.write_text("a,y\n" + "".join(f"{'?' if i == 4 else i},{i}\n" for i in range(12)))
     code, out, err = run(capsys, "--csv", str(marks), "--target", "y", "--epochs", "1")
     assert code == 0 and "'?' read as missing in a (1 cell)" in err and "missing value in a: 1" in err
+
+
+def test_a_project_follows_new_data_as_the_window_does(capsys, tmp_path):
+    """Was: the iris classifier with auto-mpg as regression failed with "set the last Dense to 1
+    unit", while the window's import resizes that Dense and switches the loss. Both now follow
+    engine.fitting.fit_graph_to_data."""
+    iris_project = str(ROOT / "resources" / "examples" / "5_iris_classifier.ncproj")
+    saved = tmp_path / "mpg.ncproj"
+    code, out, err = run(capsys, "--project", iris_project, "--csv", AUTO, "--target", "Miles_per_Gallon",
+                         "--features", "Horsepower,Weight_in_lbs", "--task", "regression", "--epochs", "2",
+                         "--save-project", str(saved))
+    assert code == 0, err
+    assert "units 3 → 1" in err and "loss ce → mse" in err
+    assert "val_r2" in json.loads(out)
+    from engine.project import load_project
+    project = load_project(saved)
+    g = project.graph
+    assert g.nodes[g.input_node()].params["features"] == 2
+    assert g.nodes[g.output_node()].params == {"task": "regression", "units": 1}
+    assert g.nodes[g.inputs_of(g.output_node())[0]].params["units"] == 1
+    assert project.train_config.loss == "mse"
