@@ -12,7 +12,6 @@ import argparse
 import json
 import math
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -29,10 +28,6 @@ PROG = "netcanvas train"
 ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leakyrelu": "leaky_relu",
                       "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
 
-
-# DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative
-# (measured as engine.export.verify_onnx does)
-ONNX_TOLERANCE = 1e-5
 # the window's auto-arrange spacing (engine/layout.py, which engine/ may not import)
 COLUMN_STEP, ROW_STEP = 210.0, 140.0     # as the window arranges cards (engine/layout.py)
 # flags that mean something only in series mode (a project's series counts too)
@@ -191,31 +186,6 @@ def _check_output_path(flag: str, path: str) -> None:
         raise UsageError(f"{flag}: cannot write {path}: the folder {folder} is not writable")
 
 
-def _export_onnx_checked(model, pre, path: str, X_check) -> float:
-    """Write the ONNX model to a scratch folder next to ``path``, run it with
-    onnxruntime on ``X_check`` (raw rows), and move it over ``path`` only if it
-    agrees with the engine within :data:`ONNX_TOLERANCE`. Returns the largest
-    relative difference as :func:`engine.export.verify_onnx` measures it (inf when
-    onnxruntime gave NaN or infinite values). A file that fails the check is
-    removed, so ``path`` keeps what it held before."""
-    from .export import export_onnx, verify_onnx
-    target = os.path.abspath(path)
-    scratch = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(target))
-    try:
-        candidate = os.path.join(scratch, os.path.basename(target))
-        export_onnx(model, pre, candidate)
-        diff = verify_onnx(candidate, model, pre, X_check)
-        if diff <= ONNX_TOLERANCE:
-            try:
-                os.chmod(candidate, os.stat(target).st_mode & 0o7777)   # an existing file keeps its mode
-            except OSError:
-                pass
-            os.replace(candidate, target)
-        return diff
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def _encoding_hint(message: str) -> str:
     """The engine says "save it as UTF-8"; without a window the other way is a flag."""
     if "is UTF-16 text" in message:
@@ -327,22 +297,21 @@ def _run(argv: list[str]) -> int:
         scores = trainer.metrics()
     metrics = {k: _json_safe(v) for k, v in scores.items()}
     if args.export:
-        from .export import ExportError, Preprocessing, export_npz
+        from .export import ExportError, Preprocessing, export_onnx_checked
+        from .export_npz import export_npz
         pre = Preprocessing.from_dataset(dataset)
         ext = os.path.splitext(args.export)[1].lower()
         try:
             if ext == ".onnx":
                 X_check = dataset.X_raw("val") if dataset.n_val else dataset.X_raw("train")
-                diff = _export_onnx_checked(trainer.model, pre, args.export, X_check)
-                if not diff <= ONNX_TOLERANCE:          # NaN and inf land here too
-                    why = "" if math.isfinite(diff) else " (onnxruntime gave NaN or infinite values)"
-                    print(f"{PROG}: error: the exported ONNX model disagrees with the engine: largest "
-                          f"relative difference {diff:.2e}{why}, more than the {ONNX_TOLERANCE:.0e} "
-                          f"allowed; {args.export} was not written", file=sys.stderr)
+                check = export_onnx_checked(trainer.model, pre, args.export, X_check)
+                if not check.written:
+                    print(f"{PROG}: error: the exported ONNX model disagrees with the engine: "
+                          f"{check.disagreement()}; {args.export} was not written", file=sys.stderr)
                     return 1
                 log(f"exported {args.export}; onnxruntime agrees with the engine "
-                    f"(largest relative difference {diff:.2e}, within {ONNX_TOLERANCE:.0e})")
-                metrics["onnx_max_rel_diff"] = diff
+                    f"(largest relative difference {check.diff:.2e}, within {check.tolerance:.0e})")
+                metrics["onnx_max_rel_diff"] = check.diff
             elif ext == ".npz":
                 export_npz(trainer.model, pre, args.export)
                 log(f"exported {args.export} (+ .json description)")

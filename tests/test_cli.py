@@ -89,7 +89,8 @@ def test_exports_agree_with_engine(capsys, tmp_path):
                        "--epochs", "3", "--export", str(npz_path))
     assert code == 0, err
     import onnxruntime as ort
-    from engine.export import load_npz, engine_predict
+    from engine.export import engine_predict
+    from engine.export_npz import load_npz
     from engine.data import DataSpec, load_dataset
     model, pre = load_npz(npz_path)
     ds = load_dataset(SEATTLE, DataSpec(target="temp_max", series="temp_max", split="chronological"))
@@ -436,3 +437,20 @@ def test_a_project_follows_new_data_as_the_window_does(capsys, tmp_path):
     assert g.nodes[g.output_node()].params == {"task": "regression", "units": 1}
     assert g.nodes[g.inputs_of(g.output_node())[0]].params["units"] == 1
     assert project.train_config.loss == "mse"
+
+
+def test_a_forced_check_failure_keeps_the_earlier_file_byte_identical(capsys, tmp_path, monkeypatch):
+    """The CLI and the window share one policy (engine.export.export_onnx_checked): with the
+    check failing, the earlier file is untouched and the exit status is 1."""
+    import engine.export
+    monkeypatch.setattr(engine.export, "verify_onnx", lambda *a, **k: 0.25)
+    onnx_path = tmp_path / "m.onnx"
+    earlier = bytes(range(256))
+    onnx_path.write_bytes(earlier)
+    code, out, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:sigmoid",
+                         "--epochs", "1", "--export", str(onnx_path))
+    assert code == 1 and out == ""
+    line = one_error_line(err)
+    assert "largest relative difference 2.50e-01, more than the 1e-05 allowed" in line and "not written" in line
+    assert onnx_path.read_bytes() == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
