@@ -866,3 +866,33 @@ def test_a_type_chosen_while_the_file_is_read_is_kept(qtbot, window, monkeypatch
     assert dlg.type_of("a") == "category" and dlg.type_of("b") == "number"
     assert dlg.dataset.feature_names == ["a=0", "a=1", "a=2", "a=3", "b"]
     dlg.done(0)
+
+
+@pytest.mark.parametrize("content, column", [
+    ('city,population,area\nA,"1,234",1.5\nB,"12,345,678",2.5\nC,999,3\nD,"4,000",4\n', "population"),
+    ("city;population;area\nA;1.234,5;1,5\nB;12.345.678;2,5\nC;999;3\nD;4.000;4\n", "population"),
+], ids=["comma", "semicolon"])
+def test_the_preview_shows_the_type_the_engine_reads(qtbot, window, monkeypatch, tmp_path, content, column):
+    """Was: "1,234" (thousands separators) was text in the preview but a number after the full
+    read. The preview now types its rows by the engine's rules (engine.table.type_rows)."""
+    from engine.table import read_csv
+    path = _write(tmp_path, "grouped.csv", content)
+    engine_kinds = {c.name: c.kind for c in read_csv(path).columns}
+    assert engine_kinds[column] == "number"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    gate = hold_reads(monkeypatch)              # the view shows the preview's types until the read ends
+    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=TIMEOUT) as opened:
+        window.actionImportCsv.trigger()
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.loader.preview_ready, timeout=TIMEOUT):
+        pass
+    t = dlg.columns_table
+    assert dlg.loaded is None and t.item(_row(dlg, column), 1).font().italic()     # still the preview
+    assert {t.item(i, 0).text(): t.item(i, 1).text() for i in range(t.rowCount())} == engine_kinds
+    assert column in dlg._type_boxes                                   # a number column's type combo
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        gate.set()
+    assert dlg.loaded is not None
+    assert {t.item(i, 0).text(): t.item(i, 1).text() for i in range(t.rowCount())} == engine_kinds
+    dlg.done(0)
+
