@@ -12,13 +12,13 @@ import argparse
 import json
 import math
 import os
-import shutil
 import sys
 import tempfile
 import time
 
 from .data import DataError, DataSpec, load_dataset, placeholder_note
-from .graph import ACTIVATION_KINDS, Graph, GraphError, sequential
+from .fitting import fit_graph_to_data
+from .graph import ACTIVATION_KINDS, GraphError, sequential
 from .layout import auto_layout
 from .model import ModelError
 from .trainer import ConfigError, TrainConfig, Trainer, default_loss, evaluate
@@ -29,10 +29,6 @@ PROG = "netcanvas train"
 ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leakyrelu": "leaky_relu",
                       "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
 
-
-# the export contract (README): onnxruntime gives the engine's numbers to within 1e-5 relative
-# (measured as engine.export.verify_onnx does)
-ONNX_TOLERANCE = 1e-5
 # flags that mean something only in series mode (a project's series counts too)
 SERIES_ONLY = (("--lags", "lags"), ("--time-column", "time_column"))
 
@@ -143,12 +139,6 @@ def _data_spec(args, base: dict | None) -> DataSpec:
     return DataSpec.from_dict(d)
 
 
-def _fit_graph_to_data(graph: Graph, dataset) -> None:
-    """Set the Input width and the Output task/width from the data (as the window does)."""
-    for nid in graph.of_kind("input"):
-        graph.set_params(nid, {"features": dataset.n_features})
-    for nid in graph.of_kind("output"):
-        graph.set_params(nid, {"task": dataset.task, "units": dataset.n_outputs})
 
 
 def _write_json_atomic(path: str, data: dict) -> None:
@@ -176,31 +166,6 @@ def _check_output_path(flag: str, path: str) -> None:
         raise UsageError(f"{flag}: cannot write {path}: the folder {folder} {what}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{flag}: cannot write {path}: the folder {folder} is not writable")
-
-
-def _export_onnx_checked(model, pre, path: str, X_check) -> float:
-    """Write the ONNX model to a scratch folder next to ``path``, run it with
-    onnxruntime on ``X_check`` (raw rows), and move it over ``path`` only if it
-    agrees with the engine within :data:`ONNX_TOLERANCE`. Returns the largest
-    relative difference as :func:`engine.export.verify_onnx` measures it (inf when
-    onnxruntime gave NaN or infinite values). A file that fails the check is
-    removed, so ``path`` keeps what it held before."""
-    from .export import export_onnx, verify_onnx
-    target = os.path.abspath(path)
-    scratch = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(target))
-    try:
-        candidate = os.path.join(scratch, os.path.basename(target))
-        export_onnx(model, pre, candidate)
-        diff = verify_onnx(candidate, model, pre, X_check)
-        if diff <= ONNX_TOLERANCE:
-            try:
-                os.chmod(candidate, os.stat(target).st_mode & 0o7777)   # an existing file keeps its mode
-            except OSError:
-                pass
-            os.replace(candidate, target)
-        return diff
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _encoding_hint(message: str) -> str:
@@ -264,9 +229,11 @@ def _run(argv: list[str]) -> int:
     if args.hidden is not None or project is None:
         hidden = parse_hidden(args.hidden if args.hidden is not None else "32:sigmoid")
         graph = sequential(dataset.n_features, hidden, task=dataset.task, outputs=dataset.n_outputs)
+        fit = None
     else:
         graph = project.graph
-        _fit_graph_to_data(graph, dataset)
+        fit = fit_graph_to_data(graph, dataset, args.loss or project.train_config.loss)   # as the window does
+        fit.apply(graph)
 
     cfg = TrainConfig.from_dict(project.train_config.to_dict()) if project else TrainConfig()
     cfg.track = []
@@ -276,8 +243,12 @@ def _run(argv: list[str]) -> int:
             setattr(cfg, key, v)
     if args.float64:
         cfg.dtype = "float64"
-    if args.loss is None and (project is None or cfg.loss not in _losses(dataset.task)):
-        cfg.loss = default_loss(dataset.task)
+    if args.loss is None:
+        cfg.loss = default_loss(dataset.task) if fit is None else fit.loss
+    if fit is not None:
+        changes = fit.changes if args.loss is None else [c.describe() for c in fit.params]  # --loss wins
+        if changes:
+            log("the project's network follows the data: " + "; ".join(changes))
     if cfg.epochs == 0 and not evaluate_only:       # a project saved with "until stopped"
         raise UsageError("the project trains until stopped (epochs 0), which needs the window; give "
                          "--epochs N to train N epochs, or --epochs 0 to score its saved weights")
@@ -308,22 +279,21 @@ def _run(argv: list[str]) -> int:
         scores = trainer.metrics()
     metrics = {k: _json_safe(v) for k, v in scores.items()}
     if args.export:
-        from .export import ExportError, Preprocessing, export_npz
+        from .export import ExportError, Preprocessing, export_onnx_checked
+        from .export_npz import export_npz
         pre = Preprocessing.from_dataset(dataset)
         ext = os.path.splitext(args.export)[1].lower()
         try:
             if ext == ".onnx":
                 X_check = dataset.X_raw("val") if dataset.n_val else dataset.X_raw("train")
-                diff = _export_onnx_checked(trainer.model, pre, args.export, X_check)
-                if not diff <= ONNX_TOLERANCE:          # NaN and inf land here too
-                    why = "" if math.isfinite(diff) else " (onnxruntime gave NaN or infinite values)"
-                    print(f"{PROG}: error: the exported ONNX model disagrees with the engine: largest "
-                          f"relative difference {diff:.2e}{why}, more than the {ONNX_TOLERANCE:.0e} "
-                          f"allowed; {args.export} was not written", file=sys.stderr)
+                check = export_onnx_checked(trainer.model, pre, args.export, X_check)
+                if not check.written:
+                    print(f"{PROG}: error: the exported ONNX model disagrees with the engine: "
+                          f"{check.disagreement()}; {args.export} was not written", file=sys.stderr)
                     return 1
                 log(f"exported {args.export}; onnxruntime agrees with the engine "
-                    f"(largest relative difference {diff:.2e}, within {ONNX_TOLERANCE:.0e})")
-                metrics["onnx_max_rel_diff"] = diff
+                    f"(largest relative difference {check.diff:.2e}, within {check.tolerance:.0e})")
+                metrics["onnx_max_rel_diff"] = check.diff
             elif ext == ".npz":
                 export_npz(trainer.model, pre, args.export)
                 log(f"exported {args.export} (+ .json description)")
@@ -378,11 +348,6 @@ def _score(trainer: Trainer) -> dict:
             out[f"{prefix}_{k}"] = v
     out.update(epochs=0, updates=0, seconds=round(time.perf_counter() - t0, 4), stop_reason=None)
     return out
-
-
-def _losses(task: str) -> list[str]:
-    from .losses import losses_for_task
-    return losses_for_task(task)
 
 
 def main(argv: list[str] | None = None) -> int:

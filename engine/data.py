@@ -1,6 +1,8 @@
 """A :class:`~engine.table.Table` → :class:`Dataset`: roles, lags, split, normalization.
 
-Pure NumPy/pandas; never imports Qt.
+Pure NumPy/pandas; never imports Qt. The settings and the result,
+:class:`DataSpec` and :class:`Dataset`, are defined in :mod:`engine.dataset`
+(and importable from here); the heavy array work is in :mod:`engine.data_arrays`.
 
     table = read_csv("weather.csv")                     # engine.table: typed columns
     spec = DataSpec(target="temp_max", series="temp_max", lags=7, split="chronological")
@@ -27,17 +29,13 @@ constant target.
 """
 from __future__ import annotations
 
-import codecs
-import contextlib
 import math
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
+from .data_arrays import _assemble, _small_pages, _standardize
+from .dataset import DataSpec, Dataset
 from .table import (NA_VALUES, PLACEHOLDER_WORDS, Cancelled, Column, DataError, RaggedRowsError, Table,
                     decimal_years, guess_date_format, is_number, is_placeholder, placeholder_note, plural,
                     read_csv, sniff_csv)
@@ -52,223 +50,7 @@ __all__ = [
 MAX_CLASSES_AUTO = 10          # infer_task: at most this many integer values → classes
 MAX_AUTO_CATEGORIES = 50       # features=None skips text columns with more distinct values
 MAX_CATEGORIES = 1000          # one-hot limit for explicitly chosen text features
-
-
-# --------------------------------------------------------------------------- spec
-
-_TASKS = ("auto", "regression", "classification")
-_SPLITS = ("random", "chronological")
-_NORMALIZE = ("standard", "none")
-
-
 MAX_CLASSES = 100        # a classification target with more distinct values is almost surely a number
-
-
-@dataclass
-class DataSpec:
-    """A person's data settings; plain and JSON-serializable."""
-
-    target: str
-    features: list[str] | None = None    # None: every other usable column (series mode: none)
-    series: str | None = None            # series mode: features = previous `lags` values
-    lags: int = 7
-    time_column: str | None = None       # x-axis for plots; never a feature
-    task: str = "auto"                   # "auto" | "regression" | "classification"
-    split: str = "random"                # "random" | "chronological"
-    val_fraction: float = 0.2
-    seed: int = 0
-    normalize: str = "standard"          # "standard" | "none"
-    delimiter: str | None = None         # None: detected
-    encoding: str | None = None          # None: UTF-8 (with or without BOM)
-    header: bool = True                  # False: the first line is data
-    categorical: list[str] = field(default_factory=list)   # number columns read as categories
-    skip_bad_lines: bool = False         # rows with the wrong number of fields: skipped (counted), not an error
-
-    def __post_init__(self):
-        if not isinstance(self.target, str) or not self.target:
-            raise DataError("data setting 'target' must be a column name")
-        if self.features is not None:
-            if isinstance(self.features, str) or not all(isinstance(f, str) for f in self.features):
-                raise DataError("data setting 'features' must be a list of column names")
-            self.features = list(self.features)
-            dup = sorted({f for f in self.features if self.features.count(f) > 1})
-            if dup:
-                raise DataError(f"feature {dup[0]!r} is listed twice")
-        cats = [] if self.categorical is None else self.categorical
-        if isinstance(cats, str) or not isinstance(cats, (list, tuple)) or \
-                not all(isinstance(c, str) and c for c in cats):
-            raise DataError("data setting 'categorical' must be a list of column names")
-        self.categorical = list(cats)
-        dup = sorted({c for c in self.categorical if self.categorical.count(c) > 1})
-        if dup:
-            raise DataError(f"categorical column {dup[0]!r} is listed twice")
-        for name in ("series", "time_column"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, str) or not v):
-                raise DataError(f"data setting {name!r} must be a column name or empty")
-        for name in ("lags", "seed"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise DataError(f"data setting {name!r} must be a whole number, not {v!r}")
-            setattr(self, name, int(v))
-        if self.seed < 0:
-            raise DataError(f"seed must be 0 or more, not {self.seed}")
-        for name, allowed in (("task", _TASKS), ("split", _SPLITS), ("normalize", _NORMALIZE)):
-            if getattr(self, name) not in allowed:
-                raise DataError(f"{name} must be one of {', '.join(allowed)}, "
-                                f"not {getattr(self, name)!r}")
-        if self.delimiter is not None and (not isinstance(self.delimiter, str) or len(self.delimiter) != 1):
-            raise DataError(f"delimiter must be one character, not {self.delimiter!r}")
-        if self.encoding is not None:
-            if not isinstance(self.encoding, str):
-                raise DataError(f"encoding must be a name like 'latin-1', not {self.encoding!r}")
-            try:
-                codecs.lookup(self.encoding)
-            except LookupError:
-                raise DataError(f"unknown text encoding {self.encoding!r}") from None
-        for name in ("header", "skip_bad_lines"):
-            if not isinstance(getattr(self, name), bool):
-                raise DataError(f"{name} must be true or false, not {getattr(self, name)!r}")
-        vf = self.val_fraction
-        if isinstance(vf, bool) or not isinstance(vf, (int, float)) or not 0 <= vf < 1:
-            raise DataError(f"val_fraction must be at least 0 and below 1, not {vf!r}")
-        self.val_fraction = float(vf)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        if d["features"] is not None:
-            d["features"] = list(d["features"])
-        d["categorical"] = list(d["categorical"])
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> DataSpec:
-        if not isinstance(d, dict):
-            raise DataError("data settings must be a mapping")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise DataError(f"unknown data setting {unknown[0]!r}")
-        if "target" not in d:
-            raise DataError("data settings need a 'target' column")
-        try:
-            return cls(**d)
-        except TypeError as e:      # e.g. a list where a number belongs
-            raise DataError(f"bad data settings: {e}") from None
-
-
-# --------------------------------------------------------------------------- dataset
-
-@dataclass
-class Dataset:
-    """Arrays ready to train on. Shapes: X (N, F); y (N, T) float64 for
-    regression, (N,) int64 class indices otherwise. X and regression y are
-    standardized with statistics of the training rows (identity if normalize="none").
-    Standardized X is float32 (the trainer's default precision), raw X float64;
-    X_train and X_val are views of one array (training rows first)."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    feature_names: list[str]
-    target_name: str
-    task: str                      # "regression" | "binary" | "multiclass"
-    classes: list[str]
-    x_mean: np.ndarray             # (F,)
-    x_std: np.ndarray              # (F,), never 0
-    y_mean: np.ndarray             # (T,) regression; zeros(1) otherwise
-    y_std: np.ndarray              # (T,) regression; ones(1) otherwise
-    index_train: np.ndarray        # (N_train,) data row (0-based) of each example's target
-    index_val: np.ndarray
-    time_values: np.ndarray | None  # time column for ALL table rows, or None
-    n_rows_read: int
-    dropped: dict[str, int]        # reason -> rows dropped
-    spec: DataSpec
-    onehot: dict[str, list[str]]   # text or categorical feature column -> categories, in one-hot order
-    skipped_columns: dict[str, str] = field(default_factory=dict)  # column -> why not a feature
-    date_features: list[str] = field(default_factory=list)  # date columns fed as decimal years
-    placeholders: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {"?": cells read as missing}
-    bad_lines: list[int] = field(default_factory=list)   # 1-based lines of rows skipped for their field count
-
-    @property
-    def n_train(self) -> int:
-        return len(self.X_train)
-
-    @property
-    def n_val(self) -> int:
-        return len(self.X_val)
-
-    @property
-    def n_features(self) -> int:
-        return self.X_train.shape[1]
-
-    @property
-    def n_outputs(self) -> int:
-        if self.task == "regression":
-            return self.y_train.shape[1]
-        return 1 if self.task == "binary" else len(self.classes)
-
-    def transform_X(self, X_raw) -> np.ndarray:
-        """Raw feature matrix (N, F), text already one-hot → normalized (N, F)."""
-        X = np.asarray(X_raw, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise DataError(f"expected a feature matrix of shape (N, {self.n_features}), "
-                            f"got {X.shape}")
-        return (X - self.x_mean) / self.x_std
-
-    def inverse_y(self, y_norm) -> np.ndarray:
-        """Regression outputs (N, T) or (N,) back in the target's own units."""
-        return np.asarray(y_norm, dtype=np.float64) * self.y_std + self.y_mean
-
-    def X_raw(self, which: str = "train") -> np.ndarray:
-        """Features before normalization, (N, F)."""
-        return self._pick(which)[0] * self.x_std + self.x_mean
-
-    def y_raw(self, which: str = "train") -> np.ndarray:
-        """Targets in their own units (regression, (N, T)) or class indices ((N,))."""
-        y = self._pick(which)[1]
-        return self.inverse_y(y) if self.task == "regression" else y.copy()
-
-    def _pick(self, which: str) -> tuple[np.ndarray, np.ndarray]:
-        if which == "train":
-            return self.X_train, self.y_train
-        if which == "val":
-            return self.X_val, self.y_val
-        raise DataError(f"which must be 'train' or 'val', not {which!r}")
-
-    def summary(self) -> str:
-        """Several lines of plain text for a person."""
-        s = self.spec
-        n_dropped = sum(self.dropped.values())
-        lines = [f"Rows read: {self.n_rows_read}"]
-        note = placeholder_note(self.placeholders)
-        if note:
-            lines.append(note)
-        if n_dropped:
-            lines.append(f"Dropped: {plural(n_dropped, 'example' if s.series else 'row')}")
-            lines += [f"  {reason}: {n}" for reason, n in self.dropped.items()]
-        for col, why in self.skipped_columns.items():
-            lines.append(f"Not used: {col!r} ({why})")
-        split = "chronological split" if s.split == "chronological" else f"random split, seed {s.seed}"
-        lines.append(f"Examples: {self.n_train} train, {self.n_val} validation ({split})")
-        names = self.feature_names
-        shown = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
-        lines.append(f"Features: {self.n_features} ({shown})")
-        for name in self.date_features:
-            lines.append(f"Date: {name} as a number (decimal year, 1970-01-01 → 1970.0)")
-        if s.series:
-            lines.append(f"Series: previous {s.lags} values of {s.series!r}")
-        if s.normalize == "standard":
-            lines.append("Normalization: standardized with training-row mean and std")
-        lines.append(f"Task: {self.task}, target {self.target_name!r}")
-        if self.classes:
-            tr = np.bincount(self.y_train, minlength=len(self.classes))
-            va = np.bincount(self.y_val, minlength=len(self.classes))
-            lines.append("Classes: " + ", ".join(
-                f"{c} {a + b} ({a}/{b})" for c, a, b in zip(self.classes, tr, va))
-                + " (train/validation)")
-        return "\n".join(lines)
 
 
 def infer_task(table: Table, target: str, categorical=()) -> str:
@@ -364,106 +146,6 @@ def _split(n: int, spec: DataSpec, y_class: np.ndarray | None) -> tuple[np.ndarr
     is_val = np.zeros(n, bool)
     is_val[val] = True
     return np.flatnonzero(~is_val), val
-
-
-def _standardize(A: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and std (never 0) of A's columns; A and others standardized in place.
-
-    No temporary copies of A: the arrays can be hundreds of megabytes."""
-    mean = A.mean(axis=0) if len(A) else np.zeros(A.shape[1])
-    A -= mean
-    var = np.einsum("ij,ij->j", A, A) / max(1, len(A))
-    std = np.sqrt(var)
-    tiny = ~np.isfinite(std) | (std <= 1e-12 * np.maximum(1.0, np.abs(mean)))
-    std = np.where(tiny, 1.0, std)
-    A /= std
-    for B in others:
-        B -= mean
-        B /= std
-    return mean, std
-
-
-_BLOCK_ROWS = 8192      # rows gathered per block in _assemble (the block stays in cache)
-
-
-def _assemble(sel: np.ndarray, fill, F: int, n_train: int,
-              standardize: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The feature matrix of the examples ``sel`` (training rows first), built once.
-
-    ``fill(buf, s)`` writes the F features of rows ``s`` into ``buf`` (F, len(s)).
-    Rows are gathered a cache-sized block at a time and written straight into
-    one C-ordered array, so there is no intermediate full-size copy; the
-    training rows' mean and variance are accumulated from each block while it
-    is in cache, and one in-place pass standardizes. Values are shifted by the
-    first training row in float64 before they are stored, so a column far from 0
-    relative to its spread (decimal years, timestamps) keeps its precision. Standardized features are float32 — what the
-    trainer uses by default, and values of order 1 lose nothing that matters —
-    raw features (``standardize=False``) stay float64.
-
-    Returns (X, mean, std); std is never 0 (1.0 for a constant column).
-    """
-    n = len(sel)
-    X = np.empty((n, F), np.float32 if standardize else np.float64)
-    shift = None
-    if standardize and n_train:             # the first training row (training rows come first)
-        first = np.empty((F, 1))
-        fill(first, sel[:1])
-        shift = first[:, 0].copy()
-    sums: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def gather(starts: list[int]) -> None:
-        buf = np.empty((F, min(_BLOCK_ROWS, max(n, 1))))
-        for start in starts:
-            s = sel[start:start + _BLOCK_ROWS]
-            b = buf[:, :len(s)]
-            fill(b, s)
-            if shift is not None:
-                b -= shift[:, None]         # in float64: X holds x - shift, so large offsets such
-                if start < n_train:         # as decimal years (2012.0027) keep their digits
-                    d = b[:, :n_train - start]
-                    sums[start] = (d.sum(axis=1), np.einsum("ij,ij->i", d, d))
-            X[start:start + len(s)] = b.T
-
-    _on_threads(gather, list(range(0, n, _BLOCK_ROWS)), n * F)
-    if shift is None:
-        return X, np.zeros(F), np.ones(F)
-    s1, s2 = np.zeros(F), np.zeros(F)
-    for start in sorted(sums):              # in row order, whatever thread did which block:
-        s1 += sums[start][0]                # the same sums on any number of cores
-        s2 += sums[start][1]
-    m1 = s1 / n_train
-    mean = shift + m1
-    std = np.sqrt(np.maximum(s2 / n_train - m1 * m1, 0.0))
-    tiny = ~np.isfinite(std) | (std <= 1e-12 * np.maximum(1.0, np.abs(mean)))
-    std = np.where(tiny, 1.0, std)
-    m32, inv32 = m1.astype(np.float32), (1.0 / std).astype(np.float32)     # X holds x - shift
-    step = 1 << 16
-
-    def scale(starts: list[int]) -> None:   # block by block: one pass over memory
-        for start in starts:
-            blk = X[start:start + step]
-            blk -= m32
-            blk *= inv32
-
-    _on_threads(scale, list(range(0, n, step)), n * F)
-    return X, mean, std
-
-
-_THREADED_CELLS = 2_000_000     # below this many cells one thread is quicker than several
-
-
-def _on_threads(work, starts: list[int], cells: int) -> None:
-    """``work(part)`` over consecutive runs of ``starts``, on all cores for big arrays
-    (NumPy's gathers and arithmetic release the GIL). The parts write disjoint rows."""
-    workers = min(os.cpu_count() or 1, 8, len(starts))
-    if workers < 2 or cells < _THREADED_CELLS:
-        work(starts)
-        return
-    size = -(-len(starts) // workers)
-    parts = [starts[i:i + size] for i in range(0, len(starts), size)]
-    with ThreadPoolExecutor(len(parts), thread_name_prefix="assemble") as pool:
-        for f in [pool.submit(work, part) for part in parts]:
-            f.result()
 
 
 def _check_columns(table: Table, names) -> None:
@@ -707,37 +389,6 @@ def _constant_target(table: Table, spec: DataSpec, target: np.ndarray) -> None:
     if same:
         raise DataError(f"target {spec.target!r} is constant (every value is {shown}): "
                         "there is nothing to predict")
-
-
-_pages_lock = threading.Lock()
-_pages_users = 0
-_pages_before = True
-
-
-@contextlib.contextmanager
-def _small_pages():
-    """NumPy's new arrays of 4 MB and more without its "huge pages, please" hint,
-    while any build runs. The build's arrays are written once, right after
-    they are allocated; on this kind of machine a huge-page fault on fresh
-    memory costs more than the 4 KB faults it saves (``python bench/csv_load.py``:
-    a 1,000,000-row build took 0.10-0.29 s with the hint, 0.12-0.16 s without)."""
-    global _pages_users, _pages_before
-    setter = getattr(getattr(np, "_core", None), "multiarray", None)
-    setter = getattr(setter, "_set_madvise_hugepage", None)
-    if setter is None:
-        yield
-        return
-    with _pages_lock:
-        if _pages_users == 0:
-            _pages_before = setter(False)
-        _pages_users += 1
-    try:
-        yield
-    finally:
-        with _pages_lock:
-            _pages_users -= 1
-            if _pages_users == 0:
-                setter(_pages_before)
 
 
 def build_dataset(table: Table, spec: DataSpec) -> Dataset:

@@ -1,4 +1,4 @@
-"""Exports of a trained model: ONNX (normalization built in) and NumPy weights + JSON.
+"""The ONNX export of a trained model (normalization built in), and its check.
 
 The exported ONNX model takes raw features, float32 ``[N, F]`` named
 ``features``, and returns ``prediction`` ``[N, T]`` in the target's own units
@@ -12,34 +12,37 @@ inside the ONNX graph (Cast → Sub → Div → Cast), so large feature means (a
 year, a price) lose no precision to float32 constants; the network itself
 runs in float32.
 
-The NumPy export is an ``.npz`` of plain float arrays (loadable with
-``allow_pickle=False``) plus a JSON sidecar with the graph and preprocessing.
+:func:`export_onnx_checked` is the one export policy of the CLI and the window:
+a file onnxruntime does not reproduce within :data:`ONNX_TOLERANCE` is not
+written. The NumPy weights + JSON export is :mod:`engine.export_npz`.
 """
 from __future__ import annotations
 
-import io
+import contextlib
 import json
 import math
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .graph import Graph, GraphError
+from .graph import Graph
 from .layers import sigmoid
 from .losses import softmax
-from .model import Model, ModelError
+from .model import Model
 from .project import atomic_files
 
-__all__ = ["ExportError", "Preprocessing", "to_onnx", "export_onnx", "verify_onnx",
-           "engine_predict", "export_npz", "load_npz", "DEFAULT_OPSET", "NPZ_FORMAT", "NPZ_VERSION"]
+__all__ = ["ExportError", "Preprocessing", "to_onnx", "export_onnx", "verify_onnx", "export_onnx_checked",
+           "OnnxCheck", "ONNX_TOLERANCE", "engine_predict", "DEFAULT_OPSET"]
 
 DEFAULT_OPSET = 17          # onnxruntime ≥ 1.13 and every current tool read it
 MIN_OPSET = 13              # Softmax over one axis, Gemm with optional C
-NPZ_FORMAT = "netcanvas-weights"
-NPZ_VERSION = 1
 TASKS = ("regression", "binary", "multiclass")
+# DESIGN: onnxruntime gives the engine's numbers to within 1e-5 relative (as verify_onnx measures)
+ONNX_TOLERANCE = 1e-5
 
 
 class ExportError(ValueError):
@@ -448,121 +451,54 @@ def verify_onnx(path: str | os.PathLike, model: Model, pre: Preprocessing, X_raw
     return float(diff.max()) if np.all(np.isfinite(diff)) else math.inf
 
 
-# -- NumPy weights + JSON -------------------------------------------------------------
-def _sidecar(path: str) -> str:
-    return os.path.splitext(path)[0] + ".json"
+@dataclass(frozen=True)
+class OnnxCheck:
+    """What :func:`export_onnx_checked` did. ``diff``: the largest relative difference
+    (:func:`verify_onnx`; inf when onnxruntime gave NaN or infinite values); ``written``:
+    whether ``path`` now holds the file, which is exactly when ``diff`` is within ``tolerance``."""
+
+    path: str
+    bytes: int
+    diff: float
+    tolerance: float = ONNX_TOLERANCE
+
+    @property
+    def written(self) -> bool:
+        return self.diff <= self.tolerance          # NaN is not
+
+    def disagreement(self) -> str:
+        """"largest relative difference 1.00e-03, more than the 1e-05 allowed" (with why, for inf)."""
+        why = "" if math.isfinite(self.diff) else " (onnxruntime gave NaN or infinite values)"
+        return f"largest relative difference {self.diff:.2e}{why}, more than the {self.tolerance:.0e} allowed"
 
 
-def export_npz(model: Model, pre: Preprocessing, path: str | os.PathLike) -> dict:
-    """Write ``path`` (.npz of named float arrays) and a JSON sidecar with the same
-    stem; both are replaced only after both were written."""
-    _check_model(model)
-    pre.check(model)
-    path = os.path.abspath(os.fspath(path))
-    if path.lower().endswith(".json"):
-        raise ExportError("the weights file must not end in .json; that name is for its description")
-    side = _sidecar(path)
-    arrays = {k: np.ascontiguousarray(v) for k, v in model.params.items()}
-    arrays.update(x_mean=pre.x_mean, x_std=pre.x_std, y_mean=pre.y_mean, y_std=pre.y_std)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    meta = {
-        "format": NPZ_FORMAT,
-        "version": NPZ_VERSION,
-        "weights_file": os.path.basename(path),
-        "dtype": str(model.dtype),
-        "task": model.task,
-        "graph": model.graph.to_dict(),
-        "preprocessing": pre.to_dict(),
-        "params": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in model.params.items()},
-        "formula": "prediction = model(((x − x_mean) / x_std)) · y_std + y_mean (regression); "
-                   "Dense: r = x·W + b with W of shape (inputs, units)",
-    }
-    text = json.dumps(meta, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
-    npz = buf.getvalue()
-    _write_all({path: npz, side: text.encode("utf-8")})
-    return {"path": path, "bytes": len(npz), "json": side}
+def export_onnx_checked(model: Model, pre: Preprocessing, path: str | os.PathLike, X_check: Any,
+                        tolerance: float = ONNX_TOLERANCE) -> OnnxCheck:
+    """Export as ONNX only what onnxruntime reproduces — the CLI's and the window's one policy.
 
-
-def load_npz(path: str | os.PathLike) -> tuple[Model, Preprocessing]:
-    """Rebuild the model and preprocessing from an :func:`export_npz` pair (the .npz
-    or its .json may be named). Never unpickles anything."""
-    path = os.path.abspath(os.fspath(path))
-    if path.lower().endswith(".json"):
-        side = path
-        path = os.path.splitext(path)[0] + ".npz"
-    else:
-        side = _sidecar(path)
+    The model is written to a scratch folder next to ``path`` and run with onnxruntime on
+    ``X_check`` (raw rows); it replaces ``path`` only when it agrees with the engine within
+    ``tolerance``. Otherwise ``path`` keeps what it held (or stays absent) and nothing else
+    is left behind. ExportError for a model or a folder that cannot be written."""
+    target = os.path.abspath(os.fspath(path))
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise ExportError(f"cannot write {target}: the folder {folder} does not exist")
     try:
-        with open(side, encoding="utf-8") as f:
-            meta = json.load(f)
-    except FileNotFoundError:
-        raise ExportError(f"the description {side} next to the weights is missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ExportError(f"{os.path.basename(side)} is not valid JSON ({exc})") from None
+        scratch = tempfile.mkdtemp(prefix=".tmp-", dir=folder)
     except OSError as exc:
-        raise ExportError(f"cannot read {side}: {exc.strerror or exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != NPZ_FORMAT:
-        raise ExportError(f"{os.path.basename(side)} does not describe NetCanvas weights")
-    version = meta.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ExportError(f"{os.path.basename(side)} has an invalid version {version!r:.20}")
-    if version > NPZ_VERSION:
-        raise ExportError(f"{os.path.basename(side)} was made by a newer NetCanvas (version {version}); "
-                          f"this one reads up to {NPZ_VERSION}")
-    dtype = meta.get("dtype", "float32")
-    if dtype not in ("float32", "float64"):
-        raise ExportError(f"unsupported dtype {dtype!r:.20}; expected float32 or float64")
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
-        model = Model(Graph.from_dict(meta.get("graph")), dtype=dtype, seed=0)
-    except (GraphError, ModelError) as exc:
-        raise ExportError(f"the graph in {os.path.basename(side)} cannot be built: {exc}") from None
-    pre = Preprocessing.from_dict(meta.get("preprocessing"))
-
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            names = set(z.files)
-            arrays = {}
-            for k in names:
-                a = z[k]
-                if a.dtype.kind != "f":
-                    raise ExportError(f"array '{k}' in {os.path.basename(path)} has dtype {a.dtype}; "
-                                      f"expected floats")
-                arrays[k] = a
-    except FileNotFoundError:
-        raise ExportError(f"the weights file {path} is missing") from None
-    except ExportError:
-        raise
-    except (ValueError, OSError, EOFError) as exc:
-        # object arrays (which would need pickle) and broken archives land here
-        raise ExportError(f"{os.path.basename(path)} is not a plain NumPy weights archive: "
-                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    except Exception as exc:  # noqa: BLE001 - zipfile.BadZipFile and friends
-        raise ExportError(f"{os.path.basename(path)} is not a plain NumPy weights archive: {exc}") from None
-
-    declared = meta.get("params")
-    if not isinstance(declared, dict):
-        raise ExportError(f"{os.path.basename(side)} lacks its parameter list")
-    for k, p in model.params.items():
-        if k not in arrays:
-            raise ExportError(f"{os.path.basename(path)} lacks weight '{k}', which the graph needs")
-        if arrays[k].shape != p.shape:
-            raise ExportError(f"weight '{k}' has shape {arrays[k].shape} but the graph needs {p.shape}")
-        info = declared.get(k)
-        if not isinstance(info, dict) or info.get("shape") != list(p.shape):
-            raise ExportError(f"{os.path.basename(side)} and {os.path.basename(path)} disagree about '{k}'")
-    extra = sorted(names - set(model.params) - {"x_mean", "x_std", "y_mean", "y_std"})
-    if extra:
-        raise ExportError(f"{os.path.basename(path)} holds '{extra[0]}', which the graph has no place for")
-    model.set_weights({k: arrays[k] for k in model.params})
-    for k in ("x_mean", "x_std", "y_mean", "y_std"):
-        if k in arrays:
-            want = getattr(pre, k)
-            a = np.asarray(arrays[k], np.float64).ravel()
-            if a.shape != want.shape or not np.array_equal(a, want):
-                raise ExportError(f"{k} in {os.path.basename(path)} differs from its description")
-    try:
-        pre.check(model)
-    except ExportError as exc:
-        raise ExportError(f"{os.path.basename(side)}: {exc}") from None
-    return model, pre
+        candidate = os.path.join(scratch, os.path.basename(target))
+        info = export_onnx(model, pre, candidate)
+        check = OnnxCheck(target, info["bytes"], verify_onnx(candidate, model, pre, X_check), tolerance)
+        if check.written:
+            with contextlib.suppress(OSError):      # an existing file keeps its mode
+                os.chmod(candidate, os.stat(target).st_mode & 0o7777)
+            try:
+                os.replace(candidate, target)
+            except OSError as exc:
+                raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        return check
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -51,7 +51,7 @@ from .csv_read import NA_VALUES, Cancelled, DataError, RaggedRowsError, is_numbe
 __all__ = [
     "Cancelled", "Column", "DataError", "RaggedRowsError", "Table", "NA_VALUES", "PLACEHOLDER_WORDS",
     "decimal_years", "guess_date_format", "is_number", "is_placeholder", "placeholder_note", "plural",
-    "read_csv", "sniff_csv",
+    "read_csv", "sniff_csv", "type_rows",
 ]
 
 # Words that stand for a missing number in a column of numbers (compared in lower
@@ -145,6 +145,22 @@ class Table:
         dates = _find_dates(frame)
         return cls(None if path is None else str(path), frame, _describe(frame, dates, placeholders),
                    delimiter, encoding, {n: d[0] for n, d in dates.items()})
+
+
+def type_rows(header: list[str], rows: list[list[str]], delimiter: str = ",") -> list[Column]:
+    """Columns typed from a few rows of cell texts (as :func:`sniff_csv` gives them) by
+    the rules :func:`read_csv` types a whole file with — numbers with a decimal comma
+    (a ;-separated file) or thousands separators, placeholders, dates, text — so a
+    preview shows the types the file will have. Cells a short row lacks are missing."""
+    width = len(header)
+    cells = [[r[j] if j < len(r) else "" for j in range(width)] for r in rows]
+    frame = pd.DataFrame(cells, columns=[f"c{j}" for j in range(width)], dtype=object)
+    placeholders: dict[str, dict[str, int]] = {}
+    frame = _normalize_frame(frame, decimal_comma=delimiter == ";", placeholders=placeholders)
+    columns = _describe(frame, _find_dates(frame), placeholders)
+    for name, c in zip(header, columns):
+        c.name = name
+    return columns
 
 
 def plural(n: int, word: str) -> str:

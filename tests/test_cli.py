@@ -89,7 +89,8 @@ def test_exports_agree_with_engine(capsys, tmp_path):
                        "--epochs", "3", "--export", str(npz_path))
     assert code == 0, err
     import onnxruntime as ort
-    from engine.export import load_npz, engine_predict
+    from engine.export import engine_predict
+    from engine.export_npz import load_npz
     from engine.data import DataSpec, load_dataset
     model, pre = load_npz(npz_path)
     ds = load_dataset(SEATTLE, DataSpec(target="temp_max", series="temp_max", split="chronological"))
@@ -432,3 +433,41 @@ def test_skip_bad_lines_and_placeholders_are_reported(capsys, tmp_path):
     marks.write_text("a,y\n" + "".join(f"{'?' if i == 4 else i},{i}\n" for i in range(12)))
     code, out, err = run(capsys, "--csv", str(marks), "--target", "y", "--epochs", "1")
     assert code == 0 and "'?' read as missing in a (1 cell)" in err and "missing value in a: 1" in err
+
+
+def test_a_project_follows_new_data_as_the_window_does(capsys, tmp_path):
+    """Was: the iris classifier with auto-mpg as regression failed with "set the last Dense to 1
+    unit", while the window's import resizes that Dense and switches the loss. Both now follow
+    engine.fitting.fit_graph_to_data."""
+    iris_project = str(ROOT / "resources" / "examples" / "5_iris_classifier.ncproj")
+    saved = tmp_path / "mpg.ncproj"
+    code, out, err = run(capsys, "--project", iris_project, "--csv", AUTO, "--target", "Miles_per_Gallon",
+                         "--features", "Horsepower,Weight_in_lbs", "--task", "regression", "--epochs", "2",
+                         "--save-project", str(saved))
+    assert code == 0, err
+    assert "units 3 → 1" in err and "loss ce → mse" in err
+    assert "val_r2" in json.loads(out)
+    from engine.project import load_project
+    project = load_project(saved)
+    g = project.graph
+    assert g.nodes[g.input_node()].params["features"] == 2
+    assert g.nodes[g.output_node()].params == {"task": "regression", "units": 1}
+    assert g.nodes[g.inputs_of(g.output_node())[0]].params["units"] == 1
+    assert project.train_config.loss == "mse"
+
+
+def test_a_forced_check_failure_keeps_the_earlier_file_byte_identical(capsys, tmp_path, monkeypatch):
+    """The CLI and the window share one policy (engine.export.export_onnx_checked): with the
+    check failing, the earlier file is untouched and the exit status is 1."""
+    import engine.export
+    monkeypatch.setattr(engine.export, "verify_onnx", lambda *a, **k: 0.25)
+    onnx_path = tmp_path / "m.onnx"
+    earlier = bytes(range(256))
+    onnx_path.write_bytes(earlier)
+    code, out, err = run(capsys, "--csv", SEATTLE, "--series", "temp_max", "--hidden", "4:sigmoid",
+                         "--epochs", "1", "--export", str(onnx_path))
+    assert code == 1 and out == ""
+    line = one_error_line(err)
+    assert "largest relative difference 2.50e-01, more than the 1e-05 allowed" in line and "not written" in line
+    assert onnx_path.read_bytes() == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]

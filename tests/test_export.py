@@ -10,8 +10,8 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from engine.export import (DEFAULT_OPSET, ExportError, Preprocessing, engine_predict, export_npz,
-                           export_onnx, load_npz, to_onnx, verify_onnx)
+from engine.export import DEFAULT_OPSET, ExportError, Preprocessing, engine_predict, export_onnx, to_onnx, verify_onnx
+from engine.export_npz import export_npz, load_npz
 from engine.graph import Graph, sequential
 from engine.model import Model
 

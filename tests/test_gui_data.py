@@ -192,6 +192,65 @@ def test_a_classification_import_makes_the_network_and_loss_fit_and_undo_restore
     assert doc.issues() == []
 
 
+def _trained_on_temp_max(qtbot, window, monkeypatch) -> None:
+    """Import Seattle's temp_max as the target and give the document weights trained on it."""
+    from engine.trainer import Trainer
+    doc = window.document
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    set_role(qtbot, dlg, "temp_max", "target")
+    confirm(qtbot, window, dlg)
+    tr = Trainer(doc.graph, doc.dataset, doc.train_config)
+    tr.run(max_updates=20)
+    doc.set_results(tr.model.get_weights(), tr.history())
+
+
+def _save(window, monkeypatch, tmp_path) -> None:
+    """File → Save As to a file in ``tmp_path``: the project is as saved."""
+    if not hasattr(window, "io"):
+        pytest.skip("needs the real main window")
+    monkeypatch.setattr(window, "_ask_save_path", lambda: str(tmp_path / "saved.ncproj"))
+    window.actionSaveAs.trigger()
+    assert not window.document.is_modified()
+
+
+def test_undo_of_an_import_that_cleared_trained_weights_leaves_the_saved_project_unmodified(
+        qtbot, window, monkeypatch, tmp_path):
+    """Was: the import cleared the weights with set_results(mark=True), so after Undo back to the
+    saved state the project still said it was modified (and asked to be saved on close)."""
+    doc = window.document
+    _trained_on_temp_max(qtbot, window, monkeypatch)
+    _save(window, monkeypatch, tmp_path)
+    trained, loss = doc.weights, doc.train_config.loss
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
+    set_role(qtbot, dlg, "temp_min", "target")              # same task and width: only the weights go
+    confirm(qtbot, window, dlg)
+    assert doc.weights is None and doc.train_config.loss == loss and doc.is_modified()
+    window.actionUndo.trigger()
+    assert doc.weights is trained and doc.data_spec.target == "temp_max"
+    assert not doc.is_modified() and "*" not in window.windowTitle()
+    window.actionRedo.trigger()
+    assert doc.weights is None and doc.is_modified()
+    window.actionUndo.trigger()
+    assert not doc.is_modified()
+
+
+def test_undo_of_an_import_that_switched_the_loss_leaves_the_saved_project_unmodified(
+        qtbot, window, monkeypatch, tmp_path):
+    """Was: the loss switch that comes with a classification import marked the project modified
+    for good, so Undo back to the saved state left it "modified" with nothing to save."""
+    doc = window.document
+    assert doc.train_config.loss in ("mse", "mae", "huber")
+    _save(window, monkeypatch, tmp_path)
+    before = doc.train_config
+    dlg = open_import(qtbot, window, monkeypatch, dataset_path("iris.csv"))
+    confirm(qtbot, window, dlg)
+    assert doc.train_config.loss == "ce" and doc.is_modified()
+    assert window.actionUndo.text().replace("&", "") == "Undo Use data: species"     # one step
+    window.actionUndo.trigger()
+    assert doc.train_config == before
+    assert not doc.is_modified() and "*" not in window.windowTitle()
+
+
 def test_the_summary_says_the_loss_is_on_the_standardized_target(qtbot, window, monkeypatch):
     """Training showed "validation loss 0.15 · MAE 2.0" with nothing saying why the two
     disagree: the loss is on the standardized target, MAE in miles per gallon."""
@@ -584,14 +643,8 @@ def test_weights_trained_on_other_data_are_dropped_by_an_import_and_back_on_undo
     """Weights trained on one dataset were kept after importing another of the same width, so
     Export wrote the old model as if it fitted the new data. Now the import clears them (the
     export then asks as for an untrained model) and Undo brings them back with the old data."""
-    from engine.trainer import Trainer
     doc = window.document
-    dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
-    set_role(qtbot, dlg, "temp_max", "target")
-    confirm(qtbot, window, dlg)
-    tr = Trainer(doc.graph, doc.dataset, doc.train_config)
-    tr.run(max_updates=20)
-    doc.set_results(tr.model.get_weights(), tr.history())
+    _trained_on_temp_max(qtbot, window, monkeypatch)
     trained = doc.weights
     dlg = open_import(qtbot, window, monkeypatch, dataset_path("seattle_weather.csv"))
     set_role(qtbot, dlg, "temp_min", "target")              # same width, another target
@@ -813,3 +866,33 @@ def test_a_type_chosen_while_the_file_is_read_is_kept(qtbot, window, monkeypatch
     assert dlg.type_of("a") == "category" and dlg.type_of("b") == "number"
     assert dlg.dataset.feature_names == ["a=0", "a=1", "a=2", "a=3", "b"]
     dlg.done(0)
+
+
+@pytest.mark.parametrize("content, column", [
+    ('city,population,area\nA,"1,234",1.5\nB,"12,345,678",2.5\nC,999,3\nD,"4,000",4\n', "population"),
+    ("city;population;area\nA;1.234,5;1,5\nB;12.345.678;2,5\nC;999;3\nD;4.000;4\n", "population"),
+], ids=["comma", "semicolon"])
+def test_the_preview_shows_the_type_the_engine_reads(qtbot, window, monkeypatch, tmp_path, content, column):
+    """Was: "1,234" (thousands separators) was text in the preview but a number after the full
+    read. The preview now types its rows by the engine's rules (engine.table.type_rows)."""
+    from engine.table import read_csv
+    path = _write(tmp_path, "grouped.csv", content)
+    engine_kinds = {c.name: c.kind for c in read_csv(path).columns}
+    assert engine_kinds[column] == "number"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (path, ""))
+    gate = hold_reads(monkeypatch)              # the view shows the preview's types until the read ends
+    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=TIMEOUT) as opened:
+        window.actionImportCsv.trigger()
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.loader.preview_ready, timeout=TIMEOUT):
+        pass
+    t = dlg.columns_table
+    assert dlg.loaded is None and t.item(_row(dlg, column), 1).font().italic()     # still the preview
+    assert {t.item(i, 0).text(): t.item(i, 1).text() for i in range(t.rowCount())} == engine_kinds
+    assert column in dlg._type_boxes                                   # a number column's type combo
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        gate.set()
+    assert dlg.loaded is not None
+    assert {t.item(i, 0).text(): t.item(i, 1).text() for i in range(t.rowCount())} == engine_kinds
+    dlg.done(0)
+

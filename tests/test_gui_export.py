@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.data import DataSpec, load_dataset
-from engine.export import Preprocessing, engine_predict, load_npz
+from engine.export import Preprocessing, engine_predict
+from engine.export_npz import load_npz
 from engine.graph import Edge, sequential
 from engine.model import Model
 from engine.trainer import TrainConfig, Trainer
@@ -235,8 +236,8 @@ def test_a_write_that_fails_midway_keeps_the_earlier_file(qtbot, window, monkeyp
 @pytest.mark.parametrize("off,ok", [(5e-5, False), (2e-6, True)])
 def test_onnxruntime_disagreeing_beyond_1e_5_relative_is_an_error(qtbot, window, monkeypatch, tmp_path, off, ok):
     """The export contract: onnxruntime gives the engine's numbers to within 1e-5 relative. A file whose
-    outputs are off by 5e-5 (accepted under the old 1e-4) is reported as an error in the window;
-    2e-6 still passes."""
+    outputs are off by 5e-5 (accepted under the old 1e-4) is reported as an error in the window
+    and not written; 2e-6 still passes."""
     from gui.data.export import TOLERANCE
     assert TOLERANCE == 1e-5
     use_data(window, "iris.csv", DataSpec(target="species"))
@@ -261,5 +262,26 @@ def test_onnxruntime_disagreeing_beyond_1e_5_relative_is_an_error(qtbot, window,
         assert f"onnxruntime disagrees with the engine on the {n_val} validation rows" in message
         shown = re.search(r"largest relative difference (\S+) \(more than the 1e-5 allowed\)", message)
         assert shown and 4.9e-5 < float(shown.group(1)) < 5.2e-5
-        assert "Do not rely on this file" in message
+        assert message.startswith("model.onnx was not written: ") and not out.exists()
     box.close()
+
+
+def test_a_file_that_fails_the_check_is_not_written_and_the_earlier_one_is_kept(qtbot, window, monkeypatch,
+                                                                                 tmp_path):
+    """Was: the window wrote the file, then warned "Do not rely on this file" — the earlier export
+    was gone. Now the window follows the CLI's policy (engine.export.export_onnx_checked): the
+    file is not written, the message says so and why, and the earlier file is byte-identical."""
+    import engine.export
+    use_data(window, "iris.csv", DataSpec(target="species"))
+    train(window)
+    out = tmp_path / "model.onnx"
+    out.write_bytes(b"the earlier export")
+    monkeypatch.setattr(engine.export, "verify_onnx", lambda *a, **k: 0.25)
+    patch_save(monkeypatch, out)
+    ok, message = run_export(qtbot, window)
+    assert not ok
+    assert message.startswith("model.onnx was not written: onnxruntime disagrees with the engine")
+    assert "largest relative difference 2.50e-01 (more than the 1e-5 allowed)" in message
+    assert message.endswith("model.onnx is as it was.")
+    assert out.read_bytes() == b"the earlier export"
+    assert sorted(os.listdir(tmp_path)) == ["model.onnx"]         # no scratch file left behind

@@ -175,3 +175,21 @@ def test_the_counts_of_a_number_column_wait_until_asked(tmp_path):
     assert a.n_unique == 5 and a.distinct == 5
     assert t.column("b").n_unique == 1000
     np.testing.assert_array_equal(a.values, t.frame["a"].to_numpy())
+
+
+@pytest.mark.parametrize("content", [
+    'a,n,when,word\n1,"1,234",2012-01-01,x\n2,"12,345",2012-01-02,y\n3,?,2012-01-03,z\n',
+    "a;n;when\n1;1.234,5;01/02/2012\n2;12.345;01/03/2012\n3;7,25;\n",
+    "a,b,c\n1, 2 ,NA\n3,unknown,n/a\n4,5.5,six\n",
+], ids=["thousands-placeholder-date", "semicolon-decimal-comma", "missing-words"])
+def test_type_rows_types_the_first_rows_as_read_csv_types_the_file(tmp_path, content):
+    """The import view's preview types its rows with type_rows; a file of only those rows reads
+    with the same kinds and missing counts."""
+    from engine.table import sniff_csv, type_rows
+    path = tmp_path / "t.csv"
+    path.write_text(content, encoding="utf-8")
+    preview = sniff_csv(path)
+    got = type_rows(preview["header"], preview["rows"], preview["delimiter"])
+    want = read_csv(path).columns
+    assert [(c.name, c.kind) for c in got] == [(c.name, c.kind) for c in want]
+    assert [c.missing for c in got] == [c.missing for c in want]

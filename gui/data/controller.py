@@ -10,23 +10,18 @@ the dataset of an opened project.
 - sets ``window.csv_import_handler(path)`` (drop / open of a .csv) and
   ``window.project_data_loader(project)`` (an opened project's data).
 
-Confirming the import view pushes one undoable :class:`SetDataCommand`.
+Confirming the import view pushes one undoable :class:`SetDataCommand`, which also fits
+the network and the loss to the data (:func:`engine.fitting.fit_graph_to_data`).
 """
 from __future__ import annotations
 
 import os
 
-from dataclasses import replace
-
 from PySide6.QtCore import QCoreApplication, QObject, Signal
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog
 
 from engine.data import DataError, DataSpec, load_dataset, plural
-from engine.graph import ACTIVATION_KINDS
-from engine.losses import losses_for_task
-from engine.trainer import default_loss
-from gui.document.commands import SetDataCommand, SetParamsCommand
+from gui.document.commands import SetDataCommand
 from gui.data.export import ExportController
 from gui.data.loading import CsvLoader
 from gui.data.dataset_panel import DatasetPanel
@@ -96,20 +91,8 @@ class DataController(QObject):
         if dlg.result is None:
             return
         path, spec, dataset = dlg.result
-        doc = self.document
-        stack = doc.undo_stack
-        stack.beginMacro(f"Use data: {spec.target}")
-        try:
-            stack.push(SetDataCommand(doc, path, spec, dataset))
-            # the network and the loss follow the data, as the Input and Output nodes do: the
-            # Dense that feeds the Output gets one unit per output, the loss one that fits the task
-            last = _last_dense(doc.graph)
-            if last is not None and doc.graph.nodes[last].params.get("units") != dataset.n_outputs:
-                stack.push(SetParamsCommand(doc, last, {"units": dataset.n_outputs}))
-            if doc.train_config.loss not in losses_for_task(dataset.task):
-                stack.push(_SetLossCommand(doc, default_loss(dataset.task)))
-        finally:
-            stack.endMacro()
+        # one command: the data, and the network and the loss following it (engine.fitting)
+        self.document.undo_stack.push(SetDataCommand(self.document, path, spec, dataset))
         self.panel.show_problem("")
         self.dock.raise_()
         if hasattr(self.window, "add_recent"):
@@ -227,42 +210,6 @@ class DataController(QObject):
             self.dialog.reject()
         if self._project_loader is not None:
             self._project_loader.shutdown()
-
-
-class _SetLossCommand(QUndoCommand):
-    """Switch the training loss (undone with the import that made the old one unfit)."""
-
-    def __init__(self, doc, loss: str) -> None:
-        super().__init__(f"Loss: {loss}")
-        self.doc, self.new, self.old = doc, loss, doc.train_config.loss
-
-    def redo(self) -> None:
-        self.doc.set_train_config(replace(self.doc.train_config, loss=self.new))
-
-    def undo(self) -> None:
-        self.doc.set_train_config(replace(self.doc.train_config, loss=self.old))
-
-
-def _last_dense(graph) -> str | None:
-    """The Dense whose units are the Output's width: walk back from the Output through
-    single-input, shape-keeping nodes (activations, dropout). None if there is no such
-    Dense or it also feeds other nodes."""
-    out = graph.output_node()
-    if out is None:
-        return None
-    nid = out
-    while True:
-        ins = graph.inputs_of(nid)
-        if len(ins) != 1:
-            return None
-        nid = ins[0]
-        kind = graph.nodes[nid].kind
-        if kind == "dense":
-            return nid if len(graph.outputs_of(nid)) == 1 else None
-        if kind not in ACTIVATION_KINDS and kind != "dropout":
-            return None
-        if len(graph.outputs_of(nid)) != 1:
-            return None
 
 
 def install_data(window) -> DataController:

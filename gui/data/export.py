@@ -2,15 +2,15 @@
 
 The export is refused, with the reason, when the graph is invalid or does not
 fit the loaded data; an untrained model is exported only after the person
-confirms. After an ONNX file is written (atomically, by the engine) it is
-loaded back with onnxruntime, run on the validation rows, and the largest
-relative difference from the engine is reported with the success message —
-or as an error when it exceeds :data:`TOLERANCE`, the design's promise that
-onnxruntime gives the engine's numbers to within 1e-5 relative. The difference
-is measured by :func:`engine.export.verify_onnx` (each value relative to the
-engine's float64 value, or to a millionth of its column's scale when the value
-is nearly zero), as the command line measures it. Every failure is one line in
-a message box and the status bar, never a traceback.
+confirms. An ONNX file is exported as the command line exports it, by
+:func:`engine.export.export_onnx_checked`: written next to the target, run with
+onnxruntime on the validation rows, and put in place only when its largest
+relative difference from the engine is within :data:`TOLERANCE`
+(``engine.export.ONNX_TOLERANCE``, the design's promise of 1e-5 relative);
+otherwise the message says the file was not written and why, and an earlier
+file of that name is left as it was. The difference is reported with the
+success message. Every failure is one line in a message box and the status
+bar, never a traceback.
 """
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from engine.export import ExportError, Preprocessing, export_npz, export_onnx, verify_onnx
+from engine.export import ONNX_TOLERANCE as TOLERANCE
+from engine.export import ExportError, Preprocessing, export_onnx_checked
+from engine.export_npz import export_npz
 from engine.model import Model, ModelError
 
 __all__ = ["ExportController", "TOLERANCE", "ONNX_FILTER", "NPZ_FILTER"]
 
-TOLERANCE = 1e-5          # the export contract (README): onnxruntime runs the file within 1e-5 relative
 ONNX_FILTER = "ONNX model (*.onnx)"
 NPZ_FILTER = "NumPy weights + JSON (*.npz)"
 VERIFY_ROWS = 10_000
@@ -149,18 +150,19 @@ class ExportController(QObject):
                 return self._report(True, f"Exported the weights to {os.path.basename(info['path'])} "
                                           f"and their description to {os.path.basename(info['json'])} "
                                           f"in {os.path.dirname(info['path'])}.")
-            info = export_onnx(model, pre, path)
             X, what = self._check_rows(model)
-            diff = verify_onnx(info["path"], model, pre, X)
+            existed = os.path.exists(path)
+            check = export_onnx_checked(model, pre, path, X)
         except (ExportError, ModelError, OSError, ValueError) as exc:
             return self._report(False, f"Export failed: {exc}")
-        name = os.path.basename(info["path"])
-        if not np.isfinite(diff) or diff > TOLERANCE:
-            return self._report(False, f"Exported {name}, but onnxruntime disagrees with the engine on "
-                                       f"{what}: largest relative difference {diff:.2e} "
-                                       f"(more than the {_sci(TOLERANCE)} allowed). Do not rely on this file.")
-        return self._report(True, f"Exported {name} ({_size(info['bytes'])}). Checked with onnxruntime on "
-                                  f"{what}: largest relative difference from the engine {diff:.1e} "
+        name = os.path.basename(check.path)
+        if not check.written:
+            kept = f"; {name} is as it was" if existed else ""
+            return self._report(False, f"{name} was not written: onnxruntime disagrees with the engine on "
+                                       f"{what}: largest relative difference {check.diff:.2e} "
+                                       f"(more than the {_sci(TOLERANCE)} allowed){kept}.")
+        return self._report(True, f"Exported {name} ({_size(check.bytes)}). Checked with onnxruntime on "
+                                  f"{what}: largest relative difference from the engine {check.diff:.1e} "
                                   f"(at most {_sci(TOLERANCE)} allowed).")
 
     # ------------------------------------------------------------------ reporting

@@ -5,8 +5,9 @@ A number column's type can be switched to "category" (codes such as
 Cylinders 3, 4, 5, 6, 8, one-hot encoded like text); whole-number columns
 with few values get a hint. A date column is a feature or ignored, never the
 target; in series mode it can be the time column. Before the file is read,
-the types are guessed from the preview rows (:func:`_guess_columns`) and shown
-in italics.
+the types of the preview rows are shown in italics; they are typed by the
+engine's rules (:func:`engine.table.type_rows`, as :func:`engine.table.read_csv`
+types the file), so the full read does not change them.
 
 :class:`ImportColumnsMixin` holds this part of :class:`~gui.data.import_dialog.ImportDialog`.
 """
@@ -18,7 +19,8 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
-from engine.data import NA_VALUES, Column, category_label, guess_date_format, is_number, is_placeholder
+from engine.data import Column, category_label
+from engine.table import type_rows
 from gui.data.loading import TOP_CATEGORIES, ColumnProfile, LoadedTable
 from gui.data.column_chart import PROFILE_ROLE, SPARK_ROLE, ColumnChartDelegate, kind_color
 
@@ -381,22 +383,9 @@ class ImportColumnsMixin:
 
 
 def _guess_columns(preview: dict) -> list[Column]:
-    """Columns typed from the preview rows alone: number when every non-missing
-    cell reads as a number (a decimal comma counts in a ;-separated file)."""
-    missing = set(NA_VALUES)
-    comma = preview.get("delimiter") == ";"
-    out = []
-    for j, name in enumerate(preview["header"]):
-        cells = [r[j].strip() if j < len(r) else "" for r in preview["rows"]]
-        present = [c for c in cells if c not in missing]
-        values = [c for c in present if not is_placeholder(c)]     # "?" in a column of numbers
-        number = bool(values) and all(is_number(c.replace(",", ".") if comma else c) for c in values)
-        if number:
-            out.append(Column(name, "number", len(cells) - len(values), len(set(values))))
-            continue
-        kind = "date" if present and guess_date_format(present) else "text"
-        out.append(Column(name, kind, len(cells) - len(present), len(set(present))))
-    return out
+    """Columns typed from the preview rows alone, by the engine's rules (so the types
+    shown while the file is read are the ones it will have)."""
+    return type_rows(preview["header"], preview["rows"], preview.get("delimiter", ","))
 
 
 def select_data(box: QComboBox, value) -> None:

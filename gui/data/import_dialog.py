@@ -22,33 +22,26 @@ summary and in OK's tooltip.
 
 After ``accepted``, :attr:`result` is ``(path, DataSpec, Dataset)``.
 
-Its parts: the columns table (:mod:`gui.data.import_columns`), the preview
-of the first rows (:mod:`gui.data.import_preview`) and the summary's text
+Its parts: the widgets and their layout (:mod:`gui.data.import_form`), the
+columns table (:mod:`gui.data.import_columns`), the preview of the first rows
+(:mod:`gui.data.import_preview`) and the summary's text
 (:mod:`gui.data.import_summary`).
 """
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-    QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QRadioButton,
-    QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget,
-)
+from PySide6.QtCore import QSignalBlocker, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QWidget
 
 from engine.data import DataError, DataSpec, RaggedRowsError, plural
 from gui.data.loading import ColumnProfile, CsvLoader, LoadedTable
 from gui.data.import_columns import NUMBER_TYPES, ROLES, ImportColumnsMixin, _guess_columns, select_data
-from gui.data.import_preview import PreviewTable
+from gui.data.import_form import DELIMITERS, ENCODINGS, setup_ui
 from gui.data.import_summary import summary_header, summary_html
 
 __all__ = ["ImportDialog", "ROLES", "NUMBER_TYPES", "DELIMITERS", "ENCODINGS"]
 
-DELIMITERS = [("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t")]
-ENCODINGS = [("UTF-8", "utf-8"), ("UTF-8 with BOM", "utf-8-sig"), ("UTF-16", "utf-16"),
-             ("Latin-1 (ISO-8859-1)", "latin-1"), ("Windows-1252", "cp1252")]
-TASKS = [("Auto", "auto"), ("Regression", "regression"), ("Classification", "classification")]
 DEBOUNCE_MS = 150
 _TIME_HINTS = ("date", "time", "day", "timestamp", "datetime", "year", "month")
 _ERROR_STYLE = "color: #b91c1c; background: #fef2f2; border: 1px solid #fecaca; border-radius: 4px; padding: 6px;"
@@ -100,7 +93,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
             self._user_header = self._initial_spec.header
             self._user_skip = self._initial_spec.skip_bad_lines
 
-        self._build_ui()
+        setup_ui(self)                  # the widgets and their layout (gui.data.import_form)
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self._start_build)
         lo = self.loader
@@ -114,186 +107,6 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         lo.dataset_built.connect(self._on_loader_dataset_built)
         lo.build_failed.connect(self._on_loader_build_failed)
         self._reload()
-
-    # ------------------------------------------------------------------ layout
-    def _build_ui(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(10, 10, 10, 10)
-
-        # file and reading options
-        top = QGridLayout()
-        self.file_label = QLabel(objectName="importFile")
-        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        f = self.file_label.font()
-        f.setBold(True)
-        self.file_label.setFont(f)
-        self.browse_button = QPushButton("Browse…", objectName="browseButton")
-        self.browse_button.clicked.connect(self._on_browse_clicked)
-        self.reload_button = QPushButton("Reload", objectName="reloadButton")
-        self.reload_button.setToolTip("Read the file again (after it changed on disk, or after a cancel)")
-        self.reload_button.clicked.connect(self._reload)
-        self.delimiter_combo = QComboBox(objectName="delimiterCombo")
-        for text, d in DELIMITERS:
-            self.delimiter_combo.addItem(text, d)
-        self.delimiter_combo.activated.connect(self._on_delimiter_chosen)
-        self.encoding_combo = QComboBox(objectName="encodingCombo")
-        for text, e in ENCODINGS:
-            self.encoding_combo.addItem(text, e)
-        self.encoding_combo.activated.connect(self._on_encoding_chosen)
-        self.header_check = QCheckBox("First row holds the column names", objectName="headerCheck")
-        self.header_check.setChecked(True)
-        self.header_check.setToolTip("Checked: the first line names the columns. Unchecked: the first "
-                                     "line is already data; columns are named “column 1”, “column 2”, …\n"
-                                     "Detected when the file is opened (a first line of numbers only is data).")
-        self.header_check.clicked.connect(self._on_header_clicked)
-        self.skip_check = QCheckBox("Skip rows with the wrong number of fields", objectName="skipBadLinesCheck")
-        self.skip_check.setToolTip("Read the file without the rows that have more or fewer fields than the "
-                                   "header; the summary lists them (count and line numbers) under Dropped")
-        self.skip_check.setVisible(False)       # offered when a row has the wrong number of fields
-        self.skip_check.clicked.connect(self._on_skip_clicked)
-        self.file_info = QLabel(objectName="importFileInfo")
-        self.file_info.setStyleSheet("color: #6b7280;")
-        top.addWidget(QLabel("File:"), 0, 0)
-        top.addWidget(self.file_label, 0, 1, 1, 5)
-        top.addWidget(self.browse_button, 0, 6)
-        top.addWidget(self.reload_button, 0, 7)
-        top.addWidget(QLabel("Delimiter:"), 1, 0)
-        top.addWidget(self.delimiter_combo, 1, 1)
-        top.addWidget(QLabel("Encoding:"), 1, 2)
-        top.addWidget(self.encoding_combo, 1, 3)
-        top.addWidget(self.header_check, 1, 4)
-        top.addWidget(self.file_info, 1, 5, 1, 3, Qt.AlignmentFlag.AlignRight)
-        top.addWidget(self.skip_check, 2, 4, 1, 2)
-        top.setColumnStretch(5, 1)
-        outer.addLayout(top)
-
-        # progress while reading
-        row = QHBoxLayout()
-        self.progress = QProgressBar(objectName="importProgress")
-        self.progress.setRange(0, 100)
-        self.progress.setFormat("Reading… %p%")
-        self.cancel_load_button = QPushButton("Cancel loading", objectName="cancelLoadButton")
-        self.cancel_load_button.clicked.connect(self.loader_cancel)
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.cancel_load_button)
-        self.progress_row = QWidget()
-        self.progress_row.setLayout(row)
-        row.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.progress_row)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        outer.addWidget(split, 1)
-
-        # left: columns + preview
-        self._build_columns_table()
-        self.preview_table = PreviewTable()
-        left = QSplitter(Qt.Orientation.Vertical, objectName="importLeft")
-        left.addWidget(_titled("Columns", self.columns_table))
-        self.preview_title = QLabel("First rows")
-        left.addWidget(_titled(self.preview_title, self.preview_table))
-        left.setStretchFactor(0, 3)
-        left.setStretchFactor(1, 2)
-        left.setChildrenCollapsible(False)
-        split.addWidget(left)
-
-        # right: settings and summary
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(6, 0, 0, 0)
-
-        mode_box = self.mode_box = QGroupBox("Examples")
-        ml = QFormLayout(mode_box)
-        self.mode_columns = QRadioButton("One row → one example", objectName="modeColumns")
-        self.mode_series = QRadioButton("Series: previous K values → next value", objectName="modeSeries")
-        self.mode_columns.setChecked(True)
-        self._mode_group = QButtonGroup(self)
-        self._mode_group.addButton(self.mode_columns)
-        self._mode_group.addButton(self.mode_series)
-        self.mode_series.toggled.connect(self._on_mode_toggled)
-        ml.addRow(self.mode_columns)
-        ml.addRow(self.mode_series)
-        self.series_combo = QComboBox(objectName="seriesCombo")
-        self.series_combo.activated.connect(self._on_series_changed)
-        self.time_combo = QComboBox(objectName="timeCombo")
-        self.time_combo.activated.connect(self._on_time_changed)
-        self.lags_spin = QSpinBox(objectName="lagsSpin", minimum=1, maximum=10_000, value=7)
-        self.lags_spin.setToolTip("K: how many previous values of the series make one example")
-        self.lags_spin.valueChanged.connect(self._schedule_build)
-        self.series_label, self.time_label = QLabel("Series:"), QLabel("Time (x-axis):")
-        self.lags_label = QLabel("Lags K:")
-        ml.addRow(self.series_label, self.series_combo)
-        ml.addRow(self.time_label, self.time_combo)
-        ml.addRow(self.lags_label, self.lags_spin)
-        self._mode_form = ml
-        rl.addWidget(mode_box)
-
-        train_box = self.train_box = QGroupBox("Task and split")
-        tl = QFormLayout(train_box)
-        self.task_combo = QComboBox(objectName="taskCombo")
-        for text, t in TASKS:
-            self.task_combo.addItem(text, t)
-        self.task_combo.activated.connect(self._schedule_build)
-        tl.addRow("Task:", self.task_combo)
-        split_row = QHBoxLayout()
-        self.split_random = QRadioButton("Random", objectName="splitRandom")
-        self.split_chrono = QRadioButton("Chronological", objectName="splitChronological")
-        self.split_random.setChecked(True)
-        self.split_random.setToolTip("Validation rows drawn at random (stratified by class)")
-        self.split_chrono.setToolTip("The last rows are the validation rows: no peeking into the future")
-        g = QButtonGroup(self)
-        g.addButton(self.split_random)
-        g.addButton(self.split_chrono)
-        self.split_random.toggled.connect(self._on_split_toggled)
-        split_row.addWidget(self.split_random)
-        split_row.addWidget(self.split_chrono)
-        split_row.addStretch(1)
-        tl.addRow("Split:", split_row)
-        self.seed_spin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1)
-        self.seed_spin.valueChanged.connect(self._schedule_build)
-        tl.addRow("Seed:", self.seed_spin)
-        self.val_spin = QDoubleSpinBox(objectName="valFractionSpin", minimum=0.0, maximum=90.0,
-                                       singleStep=5.0, decimals=0, value=20.0, suffix=" %")
-        self.val_spin.setToolTip("Share of the examples held out to measure the loss on unseen data")
-        self.val_spin.valueChanged.connect(self._schedule_build)
-        tl.addRow("Validation:", self.val_spin)
-        self.normalize_check = QCheckBox("Standardize (mean 0, std 1; fitted on training rows)",
-                                         objectName="normalizeCheck")
-        self.normalize_check.setChecked(True)
-        self.normalize_check.toggled.connect(self._schedule_build)
-        tl.addRow(self.normalize_check)
-        rl.addWidget(train_box)
-
-        sum_box = QGroupBox("Summary")
-        sl = QVBoxLayout(sum_box)
-        self.summary_label = QLabel(objectName="importSummary")
-        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        sl.addWidget(self.summary_label, 1)
-        rl.addWidget(sum_box, 1)
-        right.setMinimumWidth(330)
-        right.setMaximumWidth(420)
-        split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-
-        self.message_label = QLabel(objectName="importMessage")
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.message_label)
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Use this data")
-        self.ok_button.setObjectName("importOk")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        outer.addWidget(self.buttons)
-        self._update_mode_widgets()
-        self._set_blocked("Reading the file…", error=False)
 
     # ------------------------------------------------------------------ reading
     def _reload(self) -> None:
@@ -664,21 +477,6 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         self._debounce.stop()
         self.loader.shutdown()
         super().done(r)
-
-
-def _titled(title, widget: QWidget) -> QWidget:
-    """``widget`` under a small bold caption (a str or a ready QLabel)."""
-    box = QWidget()
-    lay = QVBoxLayout(box)
-    lay.setContentsMargins(0, 0, 0, 0)
-    lay.setSpacing(3)
-    label = title if isinstance(title, QLabel) else QLabel(title)
-    f = label.font()
-    f.setBold(True)
-    label.setFont(f)
-    lay.addWidget(label)
-    lay.addWidget(widget, 1)
-    return box
 
 
 def _size_text(size: int) -> str:

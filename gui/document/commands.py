@@ -7,8 +7,11 @@ are one command over a list.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtGui import QUndoCommand
 
+from engine.fitting import fit_graph_to_data
 from engine.graph import NODE_SPECS, Edge, GraphError, check_params
 
 __all__ = [
@@ -218,27 +221,22 @@ class PasteCommand(QUndoCommand):
 
 
 class SetDataCommand(QUndoCommand):
-    """Use a dataset: store path/spec/dataset and fit the Input width and the Output task/width."""
+    """Use a dataset: store path/spec/dataset and fit the network and the loss to it as
+    :func:`engine.fitting.fit_graph_to_data` plans (the Input width, the Output task and
+    width, the units of the Dense that feeds the Output, a loss that fits the task).
+    ``fit`` is that plan (None without a dataset).
+
+    Only the undo stack says whether the project differs from its file: results and
+    settings are written with ``mark=False``, so undo back to the saved state leaves
+    the project unmodified."""
 
     def __init__(self, doc, path, spec, dataset) -> None:
         super().__init__()
         self.doc = doc
         self.new = (path, spec, dataset)
         self.old = (doc.data_path, doc.data_spec, doc.dataset)
-        g = doc.graph
-        self.param_changes = []   # (node_id, old params, new params)
-        if dataset is not None:
-            for nid in g.of_kind("input"):
-                old = {"features": g.nodes[nid].params["features"]}
-                new = {"features": dataset.n_features}
-                if old != new:
-                    self.param_changes.append((nid, old, new))
-            for nid in g.of_kind("output"):
-                p = g.nodes[nid].params
-                old = {"task": p["task"], "units": p["units"]}
-                new = {"task": dataset.task, "units": dataset.n_outputs}
-                if old != new:
-                    self.param_changes.append((nid, old, new))
+        self.fit = None if dataset is None else fit_graph_to_data(doc.graph, dataset, doc.train_config.loss)
+        self.param_changes = [] if self.fit is None else list(self.fit.params)
         # weights trained on other data must not be exported or saved as if they fitted
         # this data: new data clears them, and undo brings them back with the old data
         self.old_results = (doc.weights, doc.history)
@@ -247,18 +245,24 @@ class SetDataCommand(QUndoCommand):
         self.setText(f"Use data: {name}")
 
     def redo(self) -> None:
-        for nid, _, new in self.param_changes:
-            self.doc.graph.set_params(nid, new)
+        for c in self.param_changes:
+            self.doc.graph.set_params(c.node, c.new)
         if self.clears_results:
-            self.doc.set_results(None, None)
+            self.doc.set_results(None, None, mark=False)
+        self._set_loss("loss")
         self.doc.set_data(*self.new)
 
     def undo(self) -> None:
-        for nid, old, _ in reversed(self.param_changes):
-            self.doc.graph.set_params(nid, old)
+        for c in reversed(self.param_changes):
+            self.doc.graph.set_params(c.node, c.old)
         if self.clears_results:
-            self.doc.set_results(*self.old_results)
+            self.doc.set_results(*self.old_results, mark=False)
+        self._set_loss("old_loss")
         self.doc.set_data(*self.old)
+
+    def _set_loss(self, which: str) -> None:
+        if self.fit is not None and self.fit.loss_changed:     # other settings stay as they are now
+            self.doc.set_train_config(replace(self.doc.train_config, loss=getattr(self.fit, which)), mark=False)
 
 
 _SETTING_NAMES = {"loss": "loss", "optimizer": "optimizer", "lr": "learning rate η", "momentum": "momentum μ",

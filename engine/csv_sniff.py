@@ -1,0 +1,156 @@
+"""The first look at a CSV file: is it text, in which encoding, with which
+delimiter, and its first rows (:func:`sniff_csv`, the import view's preview and
+the start of every read by :mod:`engine.csv_read`); and the errors a read raises.
+
+Pure Python; never imports Qt.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+__all__ = ["NA_VALUES", "DELIMITERS", "Cancelled", "DataError", "RaggedRowsError", "is_number", "sniff_csv"]
+
+# Cell texts read as "missing" (plus whitespace-only cells in text columns).
+NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A"]
+DELIMITERS = (",", ";", "\t")
+_SNIFF_BYTES = 1 << 20         # preview reads at most this much
+_MAGIC = {b"PK\x03\x04": "a zip archive or an Excel .xlsx workbook",
+          b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+          b"%PDF": "a PDF document",
+          b"\x89PNG": "a PNG image"}
+
+
+class DataError(ValueError):
+    """One clear, specific, single-line message for a user (no traceback text)."""
+
+
+class Cancelled(DataError):
+    """Loading was stopped by the caller's ``cancel()`` callback."""
+
+
+class RaggedRowsError(DataError):
+    """A data row has more or fewer fields than the header (``line`` is 1-based);
+    ``read_csv(..., skip_bad_lines=True)`` reads the file without such rows."""
+
+    def __init__(self, message: str, line: int, fields: int, expected: int) -> None:
+        super().__init__(message)
+        self.line, self.fields, self.expected = line, fields, expected
+
+
+def is_number(text: str) -> bool:
+    """Whether a cell's text reads as a number (``float`` accepts it)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- reading
+
+def _display(path: Path) -> str:
+    return repr(path.name)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"file not found: {path}")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a CSV file")
+
+
+def _not_utf8(path: Path) -> DataError:
+    """Find the first byte that is not UTF-8 (only called on the error path)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as e:
+                data = e.object
+                pos = offset - pending + e.start
+                return DataError(f"{_display(path)} is not UTF-8 text (byte 0x{data[e.start]:02X} "
+                                 f"at offset {pos}); save it as UTF-8")
+            if not chunk:
+                break
+            offset += len(chunk)
+    return DataError(f"{_display(path)} is not UTF-8 text; save it as UTF-8")
+
+
+def _detect_delimiter(text: str) -> str:
+    """Among , ; tab pick the one giving the header's field count on every line."""
+    best, best_score = ",", None
+    for d in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(text), delimiter=d) if not _blank(r)]
+        if not rows:
+            continue
+        h = len(rows[0])
+        agree = sum(len(r) == h for r in rows[1:]) / max(1, len(rows) - 1)
+        score = (h > 1, agree, h)
+        if best_score is None or score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _blank(row: list[str]) -> bool:
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def sniff_csv(path, n_lines: int = 50, encoding: str | None = None, header: bool = True) -> dict:
+    """Preview the first ``n_lines`` data lines without reading the whole file.
+
+    Returns ``{"delimiter", "encoding", "header": [names], "rows": [[cells]...]}``
+    (cells as text). Raises DataError for a missing, empty, binary or non-UTF-8 file.
+    ``encoding`` overrides the UTF-8 detection (e.g. "latin-1" for an old file).
+    """
+    path = Path(path)
+    _check_file(path)
+    raw = bytearray()
+    with open(path, "rb") as f:
+        lines = 0
+        while lines <= n_lines and len(raw) < _SNIFF_BYTES:
+            line = f.readline(_SNIFF_BYTES)
+            if not line:
+                break
+            raw += line
+            lines += 1
+        at_end = not f.read(1)
+    raw = bytes(raw)
+    has_bom = raw.startswith(codecs.BOM_UTF8)
+    forced = encoding is not None and not codecs.lookup(encoding).name.startswith("utf-8")
+    if not forced:
+        encoding = "utf-8-sig" if has_bom else "utf-8"
+    body = raw[3:] if has_bom and not forced else raw
+    if not body.strip():
+        raise DataError(f"{_display(path)} is empty")
+    for magic, what in _MAGIC.items():
+        if body.startswith(magic):
+            raise DataError(f"{_display(path)} is {what}, not CSV text; export it as CSV")
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f"{_display(path)} is UTF-16 text; save it as UTF-8")
+    if b"\x00" in body:
+        raise DataError(f"{_display(path)} is a binary file, not CSV text")
+    try:
+        text = body.decode(encoding if forced else "utf-8")
+    except UnicodeDecodeError as e:
+        if forced:
+            raise DataError(f"{_display(path)} cannot be decoded as {encoding}") from None
+        if at_end or e.end < len(body) - 4:     # not just a character cut at the sample's end
+            skip = 3 if encoding == "utf-8-sig" else 0
+            raise DataError(f"{_display(path)} is not UTF-8 text (byte 0x{body[e.start]:02X} at "
+                            f"offset {skip + e.start}); save it as UTF-8") from None
+        text = body[:e.start].decode("utf-8")
+    delimiter = _detect_delimiter(text)
+    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if not _blank(r)]
+    if not header:
+        names = [f"column {i + 1}" for i in range(len(rows[0]) if rows else 0)]
+        return {"delimiter": delimiter, "encoding": encoding, "header": names, "rows": rows[:n_lines]}
+    names = [h.strip() for h in rows[0]] if rows else []
+    return {"delimiter": delimiter, "encoding": encoding, "header": names,
+            "rows": rows[1:n_lines + 1]}
