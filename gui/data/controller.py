@@ -31,6 +31,7 @@ from gui.data.export import ExportController
 from gui.data.loading import CsvLoader
 from gui.data.dataset_panel import DatasetPanel
 from gui.data.import_dialog import ImportDialog
+from gui.window.protocols import WindowServices
 
 __all__ = ["install_data", "DataController", "CSV_FILTER", "SYNC_LOAD_BYTES"]
 
@@ -46,7 +47,7 @@ class DataController(QObject):
     data_applied = Signal()                 # an import was confirmed and pushed
     project_data_loaded = Signal(bool)      # a project's dataset: True = loaded, False = not
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: WindowServices) -> None:
         super().__init__(window)
         self.window = window
         self.document = window.document
@@ -112,8 +113,7 @@ class DataController(QObject):
             stack.endMacro()
         self.panel.show_problem("")
         self.dock.raise_()
-        if hasattr(self.window, "add_recent"):
-            self.window.add_recent(path)
+        self.window.add_recent(path)
         self._status(f"Using {os.path.basename(path)}: {plural(dataset.n_train + dataset.n_val, 'example')}, "
                      f"{plural(dataset.n_features, 'feature')}")
         self.data_applied.emit()
@@ -218,9 +218,7 @@ class DataController(QObject):
         return self._last_dir
 
     def _status(self, text: str) -> None:
-        bar = getattr(self.window, "statusBar", None)
-        if callable(bar):
-            bar().showMessage(text, 10000)
+        self.window.statusBar().showMessage(text, 10000)
 
     def shutdown(self) -> None:
         if self.dialog is not None:
@@ -265,7 +263,7 @@ def _last_dense(graph) -> str | None:
             return None
 
 
-def install_data(window) -> DataController:
+def install_data(window: WindowServices) -> DataController:
     """Give ``window`` its data features; returns the controller (also ``window.data_controller``)."""
     ctl = DataController(window)
     window.data_controller = ctl

@@ -18,10 +18,11 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.export import ExportError, Preprocessing, export_npz, export_onnx, verify_onnx
 from engine.model import Model, ModelError
+from gui.window.protocols import WindowServices
 
 __all__ = ["ExportController", "TOLERANCE", "ONNX_FILTER", "NPZ_FILTER"]
 
@@ -36,7 +37,7 @@ class ExportController(QObject):
 
     export_finished = Signal(bool, str)
 
-    def __init__(self, window: QWidget, document) -> None:
+    def __init__(self, window: WindowServices, document) -> None:
         super().__init__(window)
         self.window = window
         self.document = document
@@ -165,9 +166,7 @@ class ExportController(QObject):
 
     # ------------------------------------------------------------------ reporting
     def _status(self, text: str) -> None:
-        bar = getattr(self.window, "statusBar", None)
-        if callable(bar):
-            bar().showMessage(text, 15000)
+        self.window.statusBar().showMessage(text, 15000)
 
     def _report(self, ok: bool, message: str, title: str | None = None) -> bool:
         self.last_result = (ok, message)
