@@ -38,7 +38,7 @@ def run(files: list[str]) -> int:
     if files:
         path = os.path.abspath(files[0])
         if not os.path.exists(path):
-            window._show_error("Open", f"There is no file {path}")
+            window.show_error("Open", f"There is no file {path}")
         else:
             window.open_path(path)
     # empty the clipboard while Python still runs: Qt would otherwise free copied

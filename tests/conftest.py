@@ -50,8 +50,8 @@ def sigmoid_example_window(qtbot, isolated_settings):
     from gui.window.main_window import MainWindow
     w = MainWindow()
     qtbot.addWidget(w)
-    w._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    w._show_error = lambda title, text: w.errors.append(text)
+    w.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    w.show_error = lambda title, text: w.errors.append(text)
     w.errors = []
     w.show()
     qtbot.waitExposed(w)

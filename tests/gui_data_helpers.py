@@ -31,6 +31,9 @@ class HarnessWindow(QMainWindow):
         from gui.data.controller import install_data
         install_data(self)
 
+    def add_recent(self, path: str) -> None:
+        pass
+
     def add_panel_dock(self, widget, title: str) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setWidget(widget)
@@ -45,8 +48,8 @@ def make_window():
         return HarnessWindow()
     from PySide6.QtWidgets import QMessageBox
     w = MainWindow()
-    w._ask_unsaved = lambda: QMessageBox.StandardButton.Discard   # no modal questions in tests
-    w._show_error = lambda title, text: w.errors.append(text)
+    w.ask_unsaved = lambda: QMessageBox.StandardButton.Discard   # no modal questions in tests
+    w.show_error = lambda title, text: w.errors.append(text)
     w.errors = []
     return w
 

@@ -107,7 +107,7 @@ def _main_window(qtbot, tmp_path, monkeypatch):
     win.io.open_example(0, ask=False)
     qtbot.waitUntil(lambda: win.document.dataset is not None, timeout=30000)
     target = tmp_path / "run.ncproj"
-    monkeypatch.setattr(win, "_ask_save_path", lambda: str(target))
+    monkeypatch.setattr(win, "ask_save_path", lambda: str(target))
     return win, target
 
 
@@ -147,7 +147,7 @@ def test_closing_during_a_run_asks_first_and_cancel_keeps_it_going(qtbot, tmp_pa
     def ask():
         asked.append(win.document.name)
         return answer[0]
-    monkeypatch.setattr(win, "_ask_unsaved", ask)
+    monkeypatch.setattr(win, "ask_unsaved", ask)
     click(qtbot, ctl.panel.train_button)
     qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].updates > 10, timeout=20000)
     win.close()

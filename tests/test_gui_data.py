@@ -534,7 +534,7 @@ def _save_and_reopen(qtbot, window, monkeypatch, tmp_path) -> None:
     if not hasattr(window, "io"):
         pytest.skip("needs the real main window")
     project = str(tmp_path / "saved.ncproj")
-    monkeypatch.setattr(window, "_ask_save_path", lambda: project)
+    monkeypatch.setattr(window, "ask_save_path", lambda: project)
     window.actionSaveAs.trigger()
     assert os.path.exists(project)
     window.actionNew.trigger()

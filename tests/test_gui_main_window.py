@@ -31,8 +31,8 @@ def window(qtbot):
     from gui.window.main_window import MainWindow
     w = MainWindow()
     qtbot.addWidget(w)
-    w._ask_unsaved = lambda: B.Discard           # no modal dialogs in tests unless a test says so
-    w._show_error = lambda title, text: w.errors.append(text)
+    w.ask_unsaved = lambda: B.Discard           # no modal dialogs in tests unless a test says so
+    w.show_error = lambda title, text: w.errors.append(text)
     w.errors = []
     w.show()
     qtbot.waitExposed(w)
@@ -131,7 +131,7 @@ def test_save_close_reopen_gives_the_same_project(window, qtbot, tmp_path):
     w = window
     w.editor.add_node("relu", (500.0, 400.0))
     path = str(tmp_path / "mine.ncproj")
-    w._ask_save_path = lambda: path
+    w.ask_save_path = lambda: path
     w.actionSave.trigger()                     # an example is a copy: Save asks where
     assert os.path.exists(path) and not w.document.is_modified()
     assert w.windowTitle() == "mine — NetCanvas"
@@ -156,14 +156,14 @@ def test_unsaved_changes_ask_save_discard_or_cancel(window, tmp_path):
     w = window
     w.editor.add_node("tanh", (300.0, 300.0))
     answers = []
-    w._ask_unsaved = lambda: answers.pop(0)
+    w.ask_unsaved = lambda: answers.pop(0)
     answers.append(B.Cancel)
     assert not w.io.new_project()
     assert "tanh1" in w.document.graph.nodes                 # nothing lost
     answers.append(B.Cancel)
     assert not w.close() and w.isVisible()
     path = str(tmp_path / "kept.ncproj")
-    w._ask_save_path = lambda: path
+    w.ask_save_path = lambda: path
     answers.append(B.Save)
     assert w.io.new_project()
     assert "tanh1" in load_project(path).graph.nodes         # saved before it was replaced
@@ -262,7 +262,7 @@ def test_new_project_has_input_and_output_and_recent_menu_lists_files(window, tm
     assert w.windowTitle() == "Untitled — NetCanvas"
     assert {n.kind for n in w.document.graph.nodes.values()} == {"input", "output"}
     path = str(tmp_path / "r.ncproj")
-    w._ask_save_path = lambda: path
+    w.ask_save_path = lambda: path
     assert w.io.save()
     w.recent_menu.aboutToShow.emit()
     texts = [a.text() for a in w.recent_menu.actions()]
@@ -461,7 +461,7 @@ def test_a_new_project_shows_first_steps_but_saves_no_made_up_description(window
     page = " ".join(label.text() for label in w.properties.findChildren(QLabel))
     assert "between Input and Output" in page and "Import CSV" in page
     path = str(tmp_path / "new.ncproj")
-    w._ask_save_path = lambda: path
+    w.ask_save_path = lambda: path
     w.actionSave.trigger()
     assert load_project(path).notes == ""
 

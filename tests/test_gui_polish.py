@@ -29,8 +29,8 @@ def window(qtbot, isolated_settings):
     from gui.window.main_window import MainWindow
     w = MainWindow()
     qtbot.addWidget(w)
-    w._ask_unsaved = lambda: B.Discard
-    w._show_error = lambda title, text: None
+    w.ask_unsaved = lambda: B.Discard
+    w.show_error = lambda title, text: None
     w.show()
     qtbot.waitExposed(w)
     yield w

@@ -39,17 +39,15 @@ def node_view(doc, node_id: str, issues: list[str]) -> NodeView:
             shape += f" {node.params['units']} class" + ("es" if node.params["units"] > 1 else "")
     else:
         shape = f"[N, {_shape(w_in)}] → [N, {_shape(w_out)}]"
-    cost = doc.cost_of(node_id) if hasattr(doc, "cost_of") else None
+    cost = doc.cost_of(node_id)
     if node.kind == "dense":
         detail = (f"{cost[0]:,} params · {cost[1]:,} mult-adds" if cost is not None
                   else "params: connect an input")
     elif node.kind == "input":
-        ds = getattr(doc, "dataset", None)
-        names = getattr(ds, "feature_names", None) if ds is not None else None
+        names = doc.dataset.feature_names if doc.dataset is not None else None
         detail = (", ".join(names) if names else "features of each example")
     elif node.kind == "output":
-        spec_d = getattr(doc, "data_spec", None)
-        target = getattr(spec_d, "target", None)
+        target = getattr(doc.data_spec, "target", None)     # None, a DataSpec, or a dict kept as saved
         detail = f"ŷ: {target}" if target else "ŷ: the prediction"
     elif node.kind == "dropout":
         detail = f"p = {node.params['rate']:g} (training only)"

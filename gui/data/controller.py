@@ -26,6 +26,7 @@ from gui.data.export import ExportController
 from gui.data.loading import CsvLoader
 from gui.data.dataset_panel import DatasetPanel
 from gui.data.import_dialog import ImportDialog
+from gui.window.protocols import WindowServices
 
 __all__ = ["install_data", "DataController", "CSV_FILTER", "SYNC_LOAD_BYTES"]
 
@@ -41,7 +42,7 @@ class DataController(QObject):
     data_applied = Signal()                 # an import was confirmed and pushed
     project_data_loaded = Signal(bool)      # a project's dataset: True = loaded, False = not
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: WindowServices) -> None:
         super().__init__(window)
         self.window = window
         self.document = window.document
@@ -95,8 +96,7 @@ class DataController(QObject):
         self.document.undo_stack.push(SetDataCommand(self.document, path, spec, dataset))
         self.panel.show_problem("")
         self.dock.raise_()
-        if hasattr(self.window, "add_recent"):
-            self.window.add_recent(path)
+        self.window.add_recent(path)
         self._status(f"Using {os.path.basename(path)}: {plural(dataset.n_train + dataset.n_val, 'example')}, "
                      f"{plural(dataset.n_features, 'feature')}")
         self.data_applied.emit()
@@ -201,9 +201,7 @@ class DataController(QObject):
         return self._last_dir
 
     def _status(self, text: str) -> None:
-        bar = getattr(self.window, "statusBar", None)
-        if callable(bar):
-            bar().showMessage(text, 10000)
+        self.window.statusBar().showMessage(text, 10000)
 
     def shutdown(self) -> None:
         if self.dialog is not None:
@@ -212,7 +210,7 @@ class DataController(QObject):
             self._project_loader.shutdown()
 
 
-def install_data(window) -> DataController:
+def install_data(window: WindowServices) -> DataController:
     """Give ``window`` its data features; returns the controller (also ``window.data_controller``)."""
     ctl = DataController(window)
     window.data_controller = ctl

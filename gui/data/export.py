@@ -18,12 +18,13 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.export import ONNX_TOLERANCE as TOLERANCE
 from engine.export import ExportError, Preprocessing, export_onnx_checked
 from engine.export_npz import export_npz
 from engine.model import Model, ModelError
+from gui.window.protocols import WindowServices
 
 __all__ = ["ExportController", "TOLERANCE", "ONNX_FILTER", "NPZ_FILTER"]
 
@@ -37,7 +38,7 @@ class ExportController(QObject):
 
     export_finished = Signal(bool, str)
 
-    def __init__(self, window: QWidget, document) -> None:
+    def __init__(self, window: WindowServices, document) -> None:
         super().__init__(window)
         self.window = window
         self.document = document
@@ -167,9 +168,7 @@ class ExportController(QObject):
 
     # ------------------------------------------------------------------ reporting
     def _status(self, text: str) -> None:
-        bar = getattr(self.window, "statusBar", None)
-        if callable(bar):
-            bar().showMessage(text, 15000)
+        self.window.statusBar().showMessage(text, 15000)
 
     def _report(self, ok: bool, message: str, title: str | None = None) -> bool:
         self.last_result = (ok, message)

@@ -2,7 +2,8 @@
 
 Everything goes through ``engine.project``; nothing a person did is lost
 silently: replacing a modified project asks Save / Discard / Cancel first.
-Dialogs are the window's ``_ask_*`` and ``_show_error`` methods.
+The window is reached only through :class:`gui.window.protocols.WindowServices`
+(dialogs are its ``ask_*`` and ``show_error`` methods).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from engine.graph import Graph
 from engine.project import Project, ProjectError, load_project, save_project
 
 from gui.window.examples import EXAMPLES, build_example, example_path
+from gui.window.protocols import WindowServices
 
 __all__ = ["ProjectIO", "PROJECT_EXTENSIONS"]
 
@@ -37,7 +39,7 @@ def _spec_to_dict(spec):
 
 
 class ProjectIO:
-    def __init__(self, window) -> None:
+    def __init__(self, window: WindowServices) -> None:
         self.w = window
 
     @property
@@ -50,7 +52,7 @@ class ProjectIO:
         if not self.doc.is_modified():
             return True
         B = QMessageBox.StandardButton
-        answer = self.w._ask_unsaved()
+        answer = self.w.ask_unsaved()
         if answer == B.Save:
             return self.save()
         return answer == B.Discard
@@ -67,7 +69,7 @@ class ProjectIO:
         return True
 
     def open_dialog(self) -> bool:
-        path = self.w._ask_open_path()
+        path = self.w.ask_open_path()
         return self.open_path(path) if path else False
 
     def open_path(self, path: str) -> bool:
@@ -76,13 +78,13 @@ class ProjectIO:
         if ext in (".csv", ".tsv", ".txt"):
             handler = self.w.csv_import_handler
             if handler is None:
-                self.w._show_error("Import CSV", f"CSV import is not available yet, so {os.path.basename(path)} "
+                self.w.show_error("Import CSV", f"CSV import is not available yet, so {os.path.basename(path)} "
                                                  "cannot be opened.")
                 return False
             handler(path)
             return True
         if ext not in PROJECT_EXTENSIONS:
-            self.w._show_error("Open", f"{os.path.basename(path)} is neither a NetCanvas project (.ncproj) "
+            self.w.show_error("Open", f"{os.path.basename(path)} is neither a NetCanvas project (.ncproj) "
                                        "nor a CSV file.")
             return False
         if not self.maybe_save():
@@ -90,7 +92,7 @@ class ProjectIO:
         try:
             project = load_project(path)
         except ProjectError as exc:
-            self.w._show_error("Cannot open project", str(exc))
+            self.w.show_error("Cannot open project", str(exc))
             return False
         self.apply_project(project, os.path.abspath(path))
         self.w.add_recent(path)
@@ -127,7 +129,7 @@ class ProjectIO:
         return self.write(self.doc.path)
 
     def save_as(self) -> bool:
-        path = self.w._ask_save_path()
+        path = self.w.ask_save_path()
         if not path:
             return False
         if os.path.splitext(path)[1].lower() not in PROJECT_EXTENSIONS:
@@ -149,11 +151,11 @@ class ProjectIO:
         try:
             save_project(self.current_project(name), path)
         except ProjectError as exc:
-            self.w._show_error("Cannot save project", str(exc))
+            self.w.show_error("Cannot save project", str(exc))
             return False
         self.doc.name = name
         self.doc.mark_saved(path)
         self.w.add_recent(path)
-        self.w._update_title()
+        self.w.update_title()
         self.w.statusBar().showMessage(f"Saved {path}", 5000)
         return True

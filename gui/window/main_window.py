@@ -1,10 +1,11 @@
 """The main window: canvas in the centre, palette left, panels right, plots below.
 
 ``MainWindow()`` opens built-in example 1. Other parts of the program plug in
-through a small API: ``add_panel_dock``, ``add_plot``, ``set_training_locked``,
-``set_train_blocked_reason``, ``csv_import_handler``, ``project_data_loader``
-and the ``train_blocked_changed`` signal. Projects are opened and saved by
-``gui/document/project_io.py``; dialogs go through ``_ask_*`` methods that tests patch.
+through :class:`gui.window.protocols.WindowServices` (``add_panel_dock``, ``add_plot``,
+``set_training_locked``, ``csv_import_handler``, ``project_data_loader``, ``show_error``, …),
+plus ``set_train_blocked_reason`` and the ``train_blocked_changed`` signal. Projects are
+opened and saved by ``gui/document/project_io.py``; dialogs go through the public ``ask_*``
+methods, which tests replace.
 """
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         self._initial_dock_sizes()
         if open_example:
             self.io.open_example(0, ask=False)
-        self._update_title()
+        self.update_title()
         self._update_blocked()
         self._default_state = self.saveState()
         self._restore_settings()
@@ -141,9 +142,9 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         d, v, e, s = self.document, self.canvas_view, self.editor, self.document.undo_stack
-        d.modified_changed.connect(self._update_title)
-        d.path_changed.connect(self._update_title)
-        d.replaced.connect(self._update_title)
+        d.modified_changed.connect(self.update_title)
+        d.path_changed.connect(self.update_title)
+        d.replaced.connect(self.update_title)
         d.graph_changed.connect(self._update_blocked)
         d.dataset_changed.connect(self._update_blocked)
         d.replaced.connect(self._on_document_replaced)
@@ -244,7 +245,7 @@ class MainWindow(QMainWindow):
         return self.io.open_path(path)
 
     # -- state ----------------------------------------------------------------------
-    def _update_title(self, *_) -> None:
+    def update_title(self, *_) -> None:
         name = self.document.name or "Untitled"
         star = "*" if self.document.is_modified() else ""
         self.setWindowTitle(f"{name}{star} — NetCanvas")
@@ -325,11 +326,10 @@ class MainWindow(QMainWindow):
     def _on_palette_kind_activated(self, kind: str) -> None:
         self.canvas_view.add_node(kind, self.canvas_view.center_scene_pos())
 
-    # -- dialogs (tests patch these) -------------------------------------------------
-    def _ask_unsaved(self) -> QMessageBox.StandardButton:
+    # -- dialogs (part of WindowServices; tests replace them) --------------------------------
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
         B = QMessageBox.StandardButton
-        training = getattr(self, "training", None)
-        running = training is not None and training.state in ("running", "paused")
+        running = self.training is not None and self.training.state in ("running", "paused")
         more = ("\nTraining is under way: Save keeps the weights and history so far."
                 if running else "")
         return QMessageBox.question(
@@ -337,16 +337,16 @@ class MainWindow(QMainWindow):
             f"“{self.document.name}” has changes that are not saved.{more}\nSave them first?",
             B.Save | B.Discard | B.Cancel, B.Save)
 
-    def _ask_open_path(self) -> str | None:
+    def ask_open_path(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project or CSV", self._last_dir(), PROJECT_FILTER)
         return path or None
 
-    def _ask_save_path(self) -> str | None:
+    def ask_save_path(self) -> str | None:
         start = self.document.path or os.path.join(self._last_dir(), _safe_name(self.document.name) + ".ncproj")
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "NetCanvas projects (*.ncproj)")
         return path or None
 
-    def _show_error(self, title: str, text: str) -> None:
+    def show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
 
     def _show_about(self) -> None:
