@@ -208,7 +208,7 @@ def _save(window, monkeypatch, tmp_path) -> None:
     """File → Save As to a file in ``tmp_path``: the project is as saved."""
     if not hasattr(window, "io"):
         pytest.skip("needs the real main window")
-    monkeypatch.setattr(window, "_ask_save_path", lambda: str(tmp_path / "saved.ncproj"))
+    monkeypatch.setattr(window, "ask_save_path", lambda: str(tmp_path / "saved.ncproj"))
     window.actionSaveAs.trigger()
     assert not window.document.is_modified()
 
