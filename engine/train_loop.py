@@ -387,7 +387,10 @@ def child_main(conn, job: dict | None = None) -> None:
     from engine.graph import Graph
     from engine.trainer import ArrayData, TrainConfig, Trainer
     if job is None:
-        job = conn.recv()
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):       # a warm spare that was never used: the window closed
+            return
     loop = None
 
     def send(snap) -> None:

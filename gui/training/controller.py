@@ -477,6 +477,7 @@ class TrainingController(QObject):
     def _on_worker_ended(self, snap) -> None:
         self._stop_session()
         if snap.state == "error":
+            self._write_results()              # the weights and history as of its last update
             self.panel.show_message(snap.message, "error")
             self.status(snap.message)
             self._set_state(RunState.STOPPED)

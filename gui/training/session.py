@@ -9,7 +9,7 @@ that is :func:`gui.training.state.plan_start` and the controller.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from engine.train_loop import Snapshot
 from gui.training import workers
@@ -22,10 +22,25 @@ class TrainingSession(QObject):
 
     snapshot_taken = Signal(object)        # engine.train_loop.Snapshot, the mirror already in step
 
+    PREWARM_DELAY_MS = 400       # after start-up or a run: not while the window or a run starts
+
     def __init__(self, parent: QObject | None = None, kind: str | None = None) -> None:
         super().__init__(parent)
         self.kind = kind or workers.WORKER_KIND
         self.worker = None
+        self._prewarm_timer = QTimer(self)
+        self._prewarm_timer.setSingleShot(True)
+        self._prewarm_timer.setInterval(self.PREWARM_DELAY_MS)
+        self._prewarm_timer.timeout.connect(self._prewarm)
+        self._prewarm_timer.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(workers.discard_spare)
+
+    def _prewarm(self) -> None:
+        """A worker process waits for the next run (process workers only, never during a run)."""
+        if self.kind == "process" and self.worker is None:
+            workers.prewarm()
 
     # -- queries -----------------------------------------------------------------------
     @property
@@ -50,6 +65,7 @@ class TrainingSession(QObject):
                                           parent=self, max_rate=max_rate)
         self.worker.snapshot_posted.connect(self._on_posted)
         self.worker.start(paused=paused, steps=steps, epoch=epoch)
+        self._prewarm_timer.stop()
 
     def stop(self) -> Snapshot | None:
         """End the worker (if any); returns the snapshot it posted last and nobody took yet."""
@@ -62,6 +78,7 @@ class TrainingSession(QObject):
             w.snapshot_posted.disconnect(self._on_posted)
         except (RuntimeError, TypeError):
             pass
+        self._prewarm_timer.start()
         return w.take()
 
     def take(self) -> Snapshot | None:

@@ -20,6 +20,7 @@ same run later.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -34,7 +35,8 @@ from PySide6.QtCore import QObject, Signal
 from gui.common.gui_call import call_in_gui, ensure_gui_caller
 from engine.train_loop import Mailbox, Snapshot, TrainLoop, compute_surface, recipe, retrack
 
-__all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "make_worker",
+__all__ = ["Snapshot", "TrainingWorker", "ProcessTrainingWorker", "make_worker", "prewarm", "discard_spare",
+           "spare_process",
            "compute_surface", "retrack", "THREAD_NAME", "WORKER_KIND", "live_worker_processes"]
 
 THREAD_NAME = "netcanvas-training"
@@ -124,57 +126,152 @@ class TrainingWorker(_WorkerBase):
         return not self._thread.is_alive()
 
 
+def _spawn() -> tuple[subprocess.Popen, socket.socket]:
+    """A worker process that has imported NumPy and the engine and waits for its job."""
+    parent_sock, child_sock = socket.socketpair()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"        # tiny matrices: spinning BLAS threads would only steal the GUI's core
+    # a fresh interpreter that imports only NumPy and the engine (never the caller's __main__ or Qt)
+    proc = subprocess.Popen([sys.executable, "-m", "engine.train_loop", str(child_sock.fileno())],
+                            pass_fds=[child_sock.fileno()], env=env, cwd=_ROOT, stdin=subprocess.DEVNULL)
+    child_sock.close()
+    return proc, parent_sock
+
+
+_SPARE: list = []          # at most one (process, socket): a warm worker waiting for the next run
+
+
+def prewarm() -> None:
+    """Start a worker process now, so that the next run does not wait for Python, NumPy and
+    the engine to start (~0.2–0.5 s). At most one waits; it is not a live worker until taken."""
+    if _SPARE and _SPARE[0][0].poll() is None:
+        return
+    discard_spare()
+    _SPARE.append(_spawn())
+
+
+def spare_process() -> subprocess.Popen | None:
+    """The waiting worker process, if any (tests)."""
+    return _SPARE[0][0] if _SPARE else None
+
+
+def discard_spare() -> None:
+    """End the waiting worker (its socket closes: it exits without a job)."""
+    while _SPARE:
+        proc, sock = _SPARE.pop()
+        try:
+            sock.close()
+        except OSError:
+            pass
+        _reap(proc, None, wait=1.0)
+
+
+def _take_spare() -> tuple[subprocess.Popen, socket.socket]:
+    if _SPARE:
+        proc, sock = _SPARE.pop()
+        if proc.poll() is None:
+            return proc, sock
+        sock.close()
+    return _spawn()
+
+
+def _reap(proc: subprocess.Popen, conn, wait: float = 10.0) -> None:
+    """Wait for a worker process to exit (killing it when it does not) and close its pipe."""
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:      # stopped (SIGSTOP) or stuck: end it
+        proc.kill()
+        try:
+            proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            pass
+    if conn is not None:
+        try:
+            conn.close()
+        except OSError:
+            pass
+    _LIVE.discard(proc)
+
+
+atexit.register(discard_spare)
+
+
 class ProcessTrainingWorker(_WorkerBase):
-    """The loop in a worker process; commands go down a pipe, snapshots come back up it."""
+    """The loop in a worker process; commands go down a pipe, snapshots come back up it.
+
+    The process is the warm spare when there is one (:func:`prewarm`). The job (the data,
+    the trainer's state) is pickled and sent by the reader thread, not the GUI thread;
+    commands wait for it (the send lock is held until the job is out). When the process
+    ends without its final message (killed, crashed), an error snapshot says so. Stop does
+    not wait for the interpreter to exit: a reaper thread does, and kills a process that
+    does not end."""
 
     def start(self, paused: bool = False, steps: int = 0, epoch: bool = False) -> None:
-        parent_sock, child_sock = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = _ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = "1"        # tiny matrices: spinning BLAS threads would only steal the GUI's core
-        # a fresh interpreter that imports only NumPy and the engine (never the caller's __main__ or Qt)
-        self._process = subprocess.Popen([sys.executable, "-m", "engine.train_loop", str(child_sock.fileno())],
-                                         pass_fds=[child_sock.fileno()], env=env, cwd=_ROOT,
-                                         stdin=subprocess.DEVNULL)
-        _LIVE.add(self._process)
-        child_sock.close()
-        self._sock = parent_sock
-        self._conn = Connection(os.dup(parent_sock.fileno()))
-        parent_sock.close()
+        proc, sock = _take_spare()
+        self._process = proc
+        _LIVE.add(proc)
+        self._conn = Connection(os.dup(sock.fileno()))
+        sock.close()
         self._send_lock = threading.Lock()
+        self._send_lock.acquire()             # released by the reader once the job is sent
+        self._stopping = False
+        self._ended = False
         job = recipe(self.trainer, self.context, self.surface_names, paused, steps, epoch,
                      self.publish_interval, self.chunk_seconds, self.max_rate)
-        self._conn.send(job)
-        self._reader = threading.Thread(target=self._read, name=THREAD_NAME, daemon=True)
+        self._reader = threading.Thread(target=self._read, args=(job,), name=THREAD_NAME, daemon=True)
         self._reader.start()
 
-    def _read(self) -> None:
-        """Reader thread: snapshots from the pipe into the mailbox (blocks in the OS, not on the GIL)."""
+    def _error_snapshot(self, text: str) -> Snapshot:
+        tr = self.trainer
+        return Snapshot("error", tr.updates, tr.epoch, tr.updates_per_epoch, tr.n_train, tr.batch_size,
+                        0.0, tr.update_loss.n, np.zeros(0), len(tr.epochs), [], tr.trajectory.n,
+                        np.zeros((0, 2)), message=text)
+
+    def _read(self, job: dict) -> None:
+        """Reader thread: send the job, then snapshots from the pipe into the mailbox (blocks in
+        the OS, not on the GIL)."""
+        try:
+            self._conn.send(job)
+        except (OSError, EOFError, ValueError) as exc:
+            self._send_lock.release()
+            self._post(self._error_snapshot(f"The training worker could not start: {exc}"))
+            return
+        self._send_lock.release()
+        del job
         while True:
             try:
                 msg = self._conn.recv()
             except (EOFError, OSError):
+                if not (self._ended or self._stopping):      # killed or crashed: say so
+                    try:
+                        code = self._process.wait(1.0)     # the reader's thread, not the GUI's
+                    except subprocess.TimeoutExpired:
+                        code = None
+                    how = (f"was killed (signal {-code})" if code is not None and code < 0
+                           else f"exited (status {code})" if code is not None else "stopped answering")
+                    self._post(self._error_snapshot(
+                        f"The training worker {how}. The weights and history as of its last update are "
+                        "kept; Train starts it again."))
                 return
             except Exception as exc:           # an unreadable message: say so rather than hang
-                msg = ("error", f"Lost the training worker: {exc}")
-                self._conn_broken = True
+                self._post(self._error_snapshot(f"Lost the training worker: {exc}"))
+                return
             if msg is None:
+                self._ended = True
                 return
             if isinstance(msg, tuple):            # ("error", text) before the loop existed
-                tr = self.trainer
-                msg = Snapshot("error", tr.updates, tr.epoch, tr.updates_per_epoch, tr.n_train, tr.batch_size,
-                               0.0, tr.update_loss.n, np.zeros(0), len(tr.epochs), [], tr.trajectory.n,
-                               np.zeros((0, 2)), message=msg[1])
+                msg = self._error_snapshot(msg[1])
+            elif msg.state in ("finished", "stopped", "error"):
+                self._ended = True
             self._post(msg)
-            if getattr(self, "_conn_broken", False):
-                return
 
     def _send(self, name: str, *args) -> None:
         try:
             with self._send_lock:
                 self._conn.send((name, args))
-        except (OSError, EOFError, AttributeError):
+        except (OSError, EOFError, AttributeError, ValueError):
             pass
 
     def resume(self) -> None:
@@ -201,26 +298,22 @@ class ProcessTrainingWorker(_WorkerBase):
 
     def is_alive(self) -> bool:
         p = getattr(self, "_process", None)
-        return p is not None and (p.poll() is None or self._reader.is_alive())
+        return p is not None and not self._ended and (p.poll() is None or self._reader.is_alive())
 
-    def stop(self, timeout: float = 10.0) -> bool:
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Ask the loop to stop and wait up to ``timeout`` for its last snapshot (the loop
+        answers between two chunks of ~20 ms); the process itself is reaped in the background."""
         p = getattr(self, "_process", None)
         if p is None:
             return True
-        self._send("stop")
-        self._reader.join(timeout)
-        try:
-            p.wait(timeout)
-        except subprocess.TimeoutExpired:    # it did not answer: end it (the mirror keeps the last state)
-            p.kill()
-            p.wait(2.0)
-        try:
-            self._conn.close()
-        except OSError:
-            pass
-        self._reader.join(1.0)
-        _LIVE.discard(p)
-        return not self.is_alive()
+        self._stopping = True
+        if not self._ended:
+            self._send("stop")
+            self._reader.join(timeout)
+        # a process that did not answer (stopped with SIGSTOP, stuck) is killed at once
+        wait = 0.2 if self._reader.is_alive() else 10.0
+        threading.Thread(target=_reap, args=(p, self._conn, wait), name="netcanvas-reaper", daemon=True).start()
+        return True
 
     def take(self) -> Snapshot | None:
         snap = self._mailbox.take()
