@@ -32,11 +32,9 @@ class Surface:
 def default_pair(model: Model) -> tuple[str, str]:
     """The lecture's default: the output bias ``b`` and the first weight ``w`` feeding the output."""
     out_dense = model.graph.inputs_of(model.graph.output_node())[0]
-    names = [n for n in model.scalar_names() if n.startswith(out_dense + ".")]
-    bias = [n for n in names if ".b[" in n]
-    weights = [n for n in names if ".W[" in n]
-    if bias and weights:
-        return bias[0], weights[0]
+    b, W = model.params.get(f"{out_dense}.b"), model.params.get(f"{out_dense}.W")
+    if b is not None and W is not None and b.size and W.size:
+        return f"{out_dense}.b[{','.join('0' * b.ndim)}]", f"{out_dense}.W[{','.join('0' * W.ndim)}]"
     every = model.scalar_names()
     return (every[0], every[1]) if len(every) > 1 else (every[0], every[0])
 

@@ -9,6 +9,7 @@ place updates the model.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from .graph import Graph
 from .layers import Dense, make_op, sigmoid
 from .losses import softmax
 
-__all__ = ["Model", "ModelError", "parse_scalar_name", "weights_match"]
+__all__ = ["Model", "ModelError", "ScalarNames", "parse_scalar_name", "weights_match"]
 
 _SCALAR_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z]+)\[(\d+)(?:,\s*(\d+))?\]$")
 
@@ -32,6 +33,96 @@ def parse_scalar_name(name: str) -> tuple[str, tuple[int, ...]]:
         raise ModelError(f"'{name}' is not a parameter scalar like dense1.W[0,2] or dense1.b[0]")
     idx = tuple(int(g) for g in m.groups()[1:] if g is not None)
     return m.group(1), idx
+
+
+class ScalarNames(Sequence):
+    """Every scalar parameter's name (``dense1.W[0,2]``) in flat order, made on demand.
+
+    A 1,000,000-parameter network's names as a list took 0.5 s and ~80 MB; this answers
+    ``len``, ``names[i]``, ``name in names`` and ``names.index(name)`` from the parameters'
+    shapes alone. ``layers()`` gives each layer's (node id, first index, count) for the
+    error surface's pickers. Equal to another sequence with the same names in order."""
+
+    def __init__(self, shapes: list[tuple[str, tuple[int, ...]]]) -> None:
+        self._keys = [k for k, _ in shapes]
+        self._shapes = [tuple(int(n) for n in shape) for _, shape in shapes]
+        self._where = {k: i for i, k in enumerate(self._keys)}
+        sizes = [int(np.prod(shape)) if shape else 1 for shape in self._shapes]
+        self._starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self._starts[-1])
+
+    def _name(self, i: int) -> str:
+        g = int(np.searchsorted(self._starts, i, side="right")) - 1
+        shape = self._shapes[g]
+        idx = np.unravel_index(i - int(self._starts[g]), shape) if shape else ()
+        return f"{self._keys[g]}[{','.join(str(int(j)) for j in idx)}]"
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._name(j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("parameter index out of range")
+        return self._name(int(i))
+
+    def __iter__(self):
+        for key, shape in zip(self._keys, self._shapes):
+            for idx in np.ndindex(shape):
+                yield f"{key}[{','.join(map(str, idx))}]"
+
+    def index(self, name: str, *args) -> int:
+        try:
+            key, idx = parse_scalar_name(name)
+        except ModelError:
+            raise ValueError(f"{name!r} is not a parameter name") from None
+        g = self._where.get(key)
+        shape = self._shapes[g] if g is not None else None
+        if shape is None or len(idx) != len(shape) or any(i >= n for i, n in zip(idx, shape)) \
+                or name.strip() != f"{key}[{','.join(map(str, idx))}]":
+            raise ValueError(f"{name!r} is not a parameter of this network")
+        return int(self._starts[g]) + (int(np.ravel_multi_index(idx, shape)) if shape else 0)
+
+    def __contains__(self, name) -> bool:
+        try:
+            self.index(name)
+        except (ValueError, TypeError, AttributeError):
+            return False
+        return True
+
+    def layers(self) -> list[tuple[str, int, int]]:
+        """(node id, index of its first scalar, how many it has), in order; a node's W and b
+        together."""
+        out: list[list] = []
+        for g, key in enumerate(self._keys):
+            node = key.split(".", 1)[0]
+            count = int(self._starts[g + 1] - self._starts[g])
+            if out and out[-1][0] == node:
+                out[-1][2] += count
+            else:
+                out.append([node, int(self._starts[g]), count])
+        return [tuple(r) for r in out]
+
+    def longest(self, k: int = 3) -> list[str]:
+        """The ``k`` longest names (the last of each parameter has the largest indices)."""
+        last = [self[int(self._starts[g + 1]) - 1] for g in range(len(self._keys))
+                if self._starts[g + 1] > self._starts[g]]
+        return sorted(last, key=len)[-k:]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, ScalarNames):
+            return self._keys == other._keys and self._shapes == other._shapes
+        if isinstance(other, (list, tuple)):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"ScalarNames({len(self):,} names in {len(self._keys)} parameters)"
 
 
 def weights_match(model: "Model", weights: dict | None) -> bool:
@@ -133,13 +224,9 @@ class Model:
     def parameter_count(self) -> int:
         return int(sum(p.size for p in self.params.values()))
 
-    def scalar_names(self) -> list[str]:
-        """Every scalar parameter's name, e.g. ``dense1.W[0,2]``, in a stable order."""
-        out = []
-        for k, p in self.params.items():
-            for idx in np.ndindex(p.shape):
-                out.append(f"{k}[{','.join(map(str, idx))}]")
-        return out
+    def scalar_names(self) -> ScalarNames:
+        """Every scalar parameter's name, e.g. ``dense1.W[0,2]``, in flat order (a lazy sequence)."""
+        return ScalarNames([(k, p.shape) for k, p in self.params.items()])
 
     def _locate(self, name: str) -> tuple[np.ndarray, tuple[int, ...]]:
         key, idx = parse_scalar_name(name)

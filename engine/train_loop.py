@@ -34,7 +34,7 @@ from engine.views import compute_views
 SURFACE_REFRESH = 2.0     # seconds between error-surface refreshes while training runs
 SURFACE_OUTSIDE = 0.25    # ... or this soon once the path has left the surface's grid
 
-__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface",
+__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface", "surface_plan",
            "child_main"]
 
 
@@ -131,11 +131,31 @@ def retrack(trainer, names) -> None:
         trainer.set_track(list(names))
 
 
-def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel=None):
+SURFACE_MACS = 4e9       # multiply-adds one error surface may cost (about a second of NumPy)
+SURFACE_MAX_ROWS = 1500
+
+
+def surface_plan(n_params: int, n_rows: int) -> tuple[int, int]:
+    """(grid steps per axis, example rows) for an error surface of a network with ``n_params``
+    parameters (≈ multiply-adds per example): 41 × 41 on up to 1,500 rows for the lecture's
+    networks; a coarser grid on fewer rows as the network grows, so one surface costs at most
+    about :data:`SURFACE_MACS` (a 1,000,000-parameter network took 87 s, example 4 ~10 s)."""
+    per_row = max(int(n_params), 1)
+    for steps in (41, 31, 21):
+        rows = int(SURFACE_MACS // (steps * steps * per_row))
+        if rows >= 200:
+            break
+    return steps, max(16, min(SURFACE_MAX_ROWS, int(n_rows), rows))
+
+
+def compute_surface(model, loss, X, y, names, path=None, steps: int | None = None, cancel=None):
     """The loss over a grid around the current values of ``names`` covering ``path`` and
-    wide enough that the loss visibly rises towards the edges (``auto_ranges``)."""
-    ranges = auto_ranges(model, loss, X, y, tuple(names), path, max_rows=1500)
-    return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500, cancel=cancel)
+    wide enough that the loss visibly rises towards the edges (``auto_ranges``); its size
+    from :func:`surface_plan` unless ``steps`` is given."""
+    planned, rows = surface_plan(len(model.flat_params), len(X))
+    ranges = auto_ranges(model, loss, X, y, tuple(names), path, max_rows=rows)
+    return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps or planned, max_rows=rows,
+                        cancel=cancel)
 
 
 # -- the loop ------------------------------------------------------------------------------

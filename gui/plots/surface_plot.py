@@ -9,7 +9,8 @@ surface", or training pausing or ending asks for a new grid
 """
 from __future__ import annotations
 
-import collections
+import bisect
+import re
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QGraphicsItem, QHBoxLayout
                                QSizePolicy, QVBoxLayout, QWidget)
 
 import gui.common.plot_style as style
+from engine.model import ScalarNames
 
 __all__ = ["SurfacePlot", "ParamPicker"]
 
@@ -30,6 +32,7 @@ MAX_PATH_POINTS = 4000     # a long path is thinned to this many points for draw
 SMOOTH_PATH_POINTS = 1500  # antialiased only up to this many (a long jittery path stroked
                            # antialiased over the whole plot costs 100+ ms per frame)
 HINT = "The loss over two parameters; red: the optimizer's path"
+COMPLETION_LIMIT = 50_000     # names the completer lists (it scans them all on each key)
 MIN_CHARS, MAX_CHARS = 9, 14   # a picker's width in characters: its longest name, within these
 
 
@@ -98,42 +101,56 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 class _ParamListModel(QAbstractListModel):
     """Rows for :class:`ParamPicker`, answered on demand: a bold header per layer
-    ("dense2  (16,512 parameters)", not selectable), then "   dense2.W[0,3]" … ."""
+    ("dense2  (16,512 parameters)", not selectable), then "   dense2.W[0,3]" … . Nothing
+    per parameter is built: a row's name comes from :class:`engine.model.ScalarNames`, so a
+    network of a million parameters fills the picker in no time."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[str, str | None]] = []     # (shown text, parameter name or None)
+        self._names = ScalarNames([])
+        self._headers: list[int] = []          # the row of each layer's header
+        self._layers: list[tuple[str, int, int]] = []
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def set_names(self, names: list[str]) -> dict[str, int]:
-        """Replace the rows; returns each name's row."""
-        counts = collections.Counter(n.split(".", 1)[0] for n in names)
-        rows: list[tuple[str, str | None]] = []
-        where: dict[str, int] = {}
-        group = None
-        for n in names:
-            layer = n.split(".", 1)[0]
-            if layer != group:
-                group = layer
-                rows.append((f"{layer}  ({counts[layer]:,} parameters)", None))
-            where[n] = len(rows)
-            rows.append(("   " + n, n))
+    def set_names(self, names) -> None:
+        """Replace the rows (a ScalarNames, or any sequence of names: grouped by layer)."""
+        if not isinstance(names, ScalarNames):
+            names = _ListNames(names)
+        layers = names.layers()
         self.beginResetModel()
-        self._rows = rows
+        self._names, self._layers = names, layers
+        self._headers = [start + g for g, (_node, start, _count) in enumerate(layers)]
         self.endResetModel()
-        return where
+
+    def row_of(self, name: str) -> int | None:
+        """The row of parameter ``name`` (None when it is not one)."""
+        try:
+            i = self._names.index(name)
+        except ValueError:
+            return None
+        return i + bisect.bisect_right([start for _n, start, _c in self._layers], i)
+
+    def _entry(self, row: int) -> tuple[str, str | None]:
+        g = bisect.bisect_right(self._headers, row) - 1
+        if g < 0:
+            return "", None
+        node, start, count = self._layers[g]
+        if row == self._headers[g]:
+            return f"{node}  ({count:,} parameters)", None
+        name = self._names[start + row - self._headers[g] - 1]
+        return "   " + name, name
 
     def header_texts(self) -> list[str]:
-        return [text for text, name in self._rows if name is None]
+        return [f"{node}  ({count:,} parameters)" for node, _s, count in self._layers]
 
     def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._names) + len(self._layers)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
-        text, name = self._rows[index.row()]
+        text, name = self._entry(index.row())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return text
         if role == NAME_ROLE or role == Qt.ItemDataRole.ToolTipRole:
@@ -143,9 +160,37 @@ class _ParamListModel(QAbstractListModel):
         return None
 
     def flags(self, index):
-        if index.isValid() and 0 <= index.row() < len(self._rows) and self._rows[index.row()][1] is not None:
+        if index.isValid() and 0 <= index.row() < self.rowCount() and self._entry(index.row())[1] is not None:
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
         return Qt.ItemFlag.ItemNeverHasChildren
+
+
+def _canonical(text: str) -> str:
+    """A typed parameter name in the model's spelling: node id in lower case, ``W``/``b``,
+    indices without spaces."""
+    m = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z]+)\s*\[([\d\s,]+)\]\s*$", text)
+    if not m:
+        return text.strip()
+    node, param, idx = m.groups()
+    param = {"w": "W", "b": "b"}.get(param.lower(), param)
+    return f"{node.lower()}.{param}[{','.join(p.strip() for p in idx.split(','))}]"
+
+
+class _ListNames(list):
+    """A plain list of names with :class:`ScalarNames`' ``layers``/``longest`` (small lists only)."""
+
+    def layers(self) -> list[tuple[str, int, int]]:
+        out: list[list] = []
+        for i, n in enumerate(self):
+            node = n.split(".", 1)[0]
+            if out and out[-1][0] == node:
+                out[-1][2] += 1
+            else:
+                out.append([node, i, 1])
+        return [tuple(r) for r in out]
+
+    def longest(self, k: int = 3) -> list[str]:
+        return sorted(self, key=len)[-k:]
 
 
 class ParamPicker(QComboBox):
@@ -171,8 +216,7 @@ class ParamPicker(QComboBox):
         self._model = _ParamListModel(self)
         self.setModel(self._model)
         self.view().setUniformItemSizes(True)     # thousands of rows: lay out without asking each
-        self._names: list[str] = []
-        self._rows: dict[str, int] = {}
+        self._names = _ListNames()
         # the completer searches a plain list kept in C++: it scans every row on each
         # change, and asking a Python model 37,000 times took 0.2 s per scan
         self._completions = QStringListModel(self)
@@ -187,16 +231,19 @@ class ParamPicker(QComboBox):
         self.lineEdit().editingFinished.connect(lambda: self.choose(self.lineEdit().text()))
         self._current = ""
 
-    def set_names(self, names: list[str]) -> None:
-        """Fill the list: one header per layer, then its scalars (no Qt item per row:
-        example 4's net has 37,000 scalars: a QStandardItem each, appended one by one,
-        froze the window for minutes)."""
+    def set_names(self, names) -> None:
+        """Fill the list: one header per layer, then its scalars (rows answered on demand:
+        example 4's net has 37,000 scalars, a 1000 × 1000 layer a million; a QStandardItem
+        each, appended one by one, froze the window for minutes)."""
         self.blockSignals(True)
         try:
-            self._names = list(names)
-            self._rows = self._model.set_names(self._names)
-            self._completions.setStringList(self._names)
-            longest = max((len(n) for n in self._names), default=0)
+            self._names = names if isinstance(names, ScalarNames) else _ListNames(names)
+            self._model.set_names(self._names)
+            # the completer searches a plain list kept in C++; past COMPLETION_LIMIT names,
+            # building it would stall the window, so a whole typed name + Enter picks instead
+            small = len(self._names) <= COMPLETION_LIMIT
+            self._completions.setStringList(list(self._names) if small else [])
+            longest = max((len(n) for n in self._names.longest(1)), default=0)
             self.setMinimumContentsLength(min(max(longest, MIN_CHARS), MAX_CHARS))
             self._fit_popup()
             self._current = ""
@@ -207,22 +254,23 @@ class ParamPicker(QComboBox):
     def _fit_popup(self) -> None:
         """The list at least as wide as its longest row, so "dense2  (17 parameters)" is not cut
         to "dense2 …meters)" (the popup is otherwise as narrow as the picker)."""
-        rows = self._model.header_texts() + sorted(self._names, key=len)[-3:]
+        rows = self._model.header_texts() + self._names.longest(3)
         bold = QFont(self.view().font())
         bold.setBold(True)
         fm = QFontMetrics(bold)
         need = max((fm.horizontalAdvance("   " + t) for t in rows), default=0)
         self.view().setMinimumWidth(need + 2 * self.view().frameWidth() + 28)     # + a scroll bar
 
-    def names(self) -> list[str]:
-        return list(self._names)
+    def names(self):
+        """The names listed (a sequence; a ScalarNames for a model's parameters)."""
+        return self._names
 
     def name(self) -> str:
         return self._current
 
     def set_name(self, name: str) -> None:
         """Select ``name`` without emitting ``picked``."""
-        row = self._rows.get(name)
+        row = self._model.row_of(name)
         if row is None:
             return
         self.blockSignals(True)
@@ -234,13 +282,11 @@ class ParamPicker(QComboBox):
     def choose(self, text: str) -> None:
         """A person's choice (also used by tests): select and emit ``picked`` if it is a name."""
         name = text.strip()
-        if name not in self._rows:
-            low = name.lower()
-            hits = [n for n in self._names if n.lower() == low]
-            if not hits:
+        if self._model.row_of(name) is None:
+            name = _canonical(name)                  # "DENSE1.w[0, 2]" → "dense1.W[0,2]"
+            if self._model.row_of(name) is None:
                 self.setEditText(self._current)      # not a parameter: back to the current one
                 return
-            name = hits[0]
         changed = name != self._current
         self.set_name(name)
         if changed:
@@ -349,8 +395,8 @@ class SurfacePlot(QWidget):
         """Fill the pickers (without asking for a surface)."""
         self._updating = True
         try:
-            if names != self._names:
-                self._names = list(names)
+            if not (names is self._names or names == self._names):
+                self._names = names if isinstance(names, ScalarNames) else _ListNames(names)
                 for c in (self.combo_a, self.combo_b):
                     c.set_names(self._names)
             if pair[0] in names:

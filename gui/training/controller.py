@@ -213,11 +213,10 @@ class TrainingController(QObject):
     def surface_pair(self, model: Model) -> tuple[str, str]:
         """The pair the person picked, else the project's ``track`` setting, else (b, w); the
         surface's pickers list ``model``'s parameters."""
-        names = model.scalar_names()
-        known = set(names)
+        names = model.scalar_names()          # a lazy sequence: nothing per parameter is built
         track = tuple(self.document.train_config.track)
         for pair in (self.surface_plot.pair(), track):
-            if len(pair) == 2 and pair[0] in known and pair[1] in known:
+            if len(pair) == 2 and pair[0] in names and pair[1] in names:
                 break
         else:
             pair = default_pair(model)
