@@ -2,6 +2,7 @@
 
     python main.py [FILE]          open the window (optionally a project or a CSV)
     python main.py train ...       train headless; see `python main.py train --help`
+    python main.py export-torch ... a PyTorch training package; see `python main.py export-torch --help`
 
 The window's arguments are read here, before Qt is imported, so that
 ``--help`` and a mistyped option answer at once and never open a window.
@@ -11,10 +12,12 @@ import sys
 USAGE = """\
 usage: python main.py [PROJECT.ncproj | DATA.csv]
        python main.py train --csv FILE --target COL ... | --project FILE ...
+       python main.py export-torch --project FILE.ncproj --out DIR [--force]
 
   python main.py                   open the NetCanvas window with the example project
   python main.py FILE              open the window with a project (.ncproj) or a CSV file to import
   python main.py train ...         train without a window; see `python main.py train --help`
+  python main.py export-torch ...  write a PyTorch (torchrun/DDP) training package of a project
   python main.py -- FILE           a FILE whose name starts with '-'
 
 options:
@@ -53,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "train":
         from engine.cli import main as train_main
         return train_main(argv[1:])
+    if argv and argv[0] == "export-torch":
+        from engine.torch_export.cli import main as export_torch_main
+        return export_torch_main(argv[1:])
     try:
         files, wants_help = window_args(argv)
     except ArgumentError as exc:

@@ -285,3 +285,19 @@ def test_a_file_that_fails_the_check_is_not_written_and_the_earlier_one_is_kept(
     assert message.endswith("model.onnx is as it was.")
     assert out.read_bytes() == b"the earlier export"
     assert sorted(os.listdir(tmp_path)) == ["model.onnx"]         # no scratch file left behind
+
+
+def test_export_pytorch_package_runs_in_a_background_job(window, qtbot, tmp_path):
+    assert window.actionExportTorch in window.menuBar().actions()[0].menu().actions()
+    exporter = window.data_controller.exporter
+    out = tmp_path / "pkg"
+    with qtbot.waitSignal(exporter.export_finished, timeout=TIMEOUT) as blocker:
+        assert window.data_controller.torch_exporter.export(path=str(out)) is True
+    ok, message = blocker.args
+    assert ok, message
+    assert "fresh weights" in message and "verify.py" in message
+    assert {"model.py", "train.py", "data.py", "verify.py", "weights.safetensors", "golden.npz"} <= set(os.listdir(out))
+    # a folder that is not empty is refused without the confirmation
+    with qtbot.waitSignal(exporter.export_finished, timeout=TIMEOUT) as blocker:
+        assert window.data_controller.torch_exporter.export(path=str(out), force=False) is False
+    assert blocker.args[0] is False and "not empty" in blocker.args[1]

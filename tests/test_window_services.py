@@ -63,7 +63,7 @@ class PlainWindow:
 
     def __init__(self, bar) -> None:
         self.document = Document()
-        self.actionImportCsv = self.actionExport = None
+        self.actionImportCsv = self.actionExport = self.actionExportTorch = None
         self.csv_import_handler = None
         self.project_data_loader = None
         self.errors: list[tuple[str, str]] = []

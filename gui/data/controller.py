@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog
 from engine.data import DataError, DataSpec, load_dataset, plural
 from gui.document.commands import SetDataCommand
 from gui.data.export import ExportController
+from gui.data.export_torch import TorchExportController
 from gui.data.loading import CsvLoader
 from gui.data.dataset_panel import DatasetPanel
 from gui.data.import_dialog import ImportDialog
@@ -52,6 +53,7 @@ class DataController(QObject):
         self.panel.edit_requested.connect(self.edit_import)
         self.dock = window.add_panel_dock(self.panel, "Dataset")
         self.exporter = ExportController(window, self.document)
+        self.torch_exporter = TorchExportController(window, self.document, self.exporter)
         self._project_loader: CsvLoader | None = None
         self._last_dir = os.path.expanduser("~")
 
@@ -208,6 +210,7 @@ class DataController(QObject):
             self.dialog.reject()
         if self._project_loader is not None:
             self._project_loader.shutdown()
+        self.torch_exporter.shutdown()
 
 
 def install_data(window: WindowServices) -> DataController:
@@ -216,6 +219,7 @@ def install_data(window: WindowServices) -> DataController:
     window.data_controller = ctl
     window.actionImportCsv.triggered.connect(lambda _checked=False: ctl.import_csv())
     window.actionExport.triggered.connect(lambda _checked=False: ctl.exporter.export())
+    window.actionExportTorch.triggered.connect(lambda _checked=False: ctl.torch_exporter.export())
     window.csv_import_handler = ctl.import_csv
     window.project_data_loader = ctl.load_project_data
     app = QCoreApplication.instance()

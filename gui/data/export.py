@@ -121,7 +121,7 @@ class ExportController(QObject):
         """Run the whole export with its questions; True when a file was written and checked."""
         reason = self.refusal()
         if reason:
-            return self._report(False, f"Cannot export: {reason}.", title="Export refused")
+            return self.report(False, f"Cannot export: {reason}.", title="Export refused")
         if self.document.weights is None:
             answer = QMessageBox.question(
                 self.window, "Export an untrained model?",
@@ -137,7 +137,7 @@ class ExportController(QObject):
             pre = self._preprocessing(model)
             pre.check(model)
         except (ExportError, ModelError, ValueError) as exc:
-            return self._report(False, f"Cannot export: {exc}", title="Export refused")
+            return self.report(False, f"Cannot export: {exc}", title="Export refused")
         if path is None:
             chosen = self.ask_path()
             if chosen is None:
@@ -148,21 +148,21 @@ class ExportController(QObject):
         try:
             if fmt == "npz":
                 info = export_npz(model, pre, path)
-                return self._report(True, f"Exported the weights to {os.path.basename(info['path'])} "
+                return self.report(True, f"Exported the weights to {os.path.basename(info['path'])} "
                                           f"and their description to {os.path.basename(info['json'])} "
                                           f"in {os.path.dirname(info['path'])}.")
             X, what = self._check_rows(model)
             existed = os.path.exists(path)
             check = export_onnx_checked(model, pre, path, X)
         except (ExportError, ModelError, OSError, ValueError) as exc:
-            return self._report(False, f"Export failed: {exc}")
+            return self.report(False, f"Export failed: {exc}")
         name = os.path.basename(check.path)
         if not check.written:
             kept = f"; {name} is as it was" if existed else ""
-            return self._report(False, f"{name} was not written: onnxruntime disagrees with the engine on "
+            return self.report(False, f"{name} was not written: onnxruntime disagrees with the engine on "
                                        f"{what}: largest relative difference {check.diff:.2e} "
                                        f"(more than the {_sci(TOLERANCE)} allowed){kept}.")
-        return self._report(True, f"Exported {name} ({_size(check.bytes)}). Checked with onnxruntime on "
+        return self.report(True, f"Exported {name} ({_size(check.bytes)}). Checked with onnxruntime on "
                                   f"{what}: largest relative difference from the engine {check.diff:.1e} "
                                   f"(at most {_sci(TOLERANCE)} allowed).")
 
@@ -170,7 +170,7 @@ class ExportController(QObject):
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 15000)
 
-    def _report(self, ok: bool, message: str, title: str | None = None) -> bool:
+    def report(self, ok: bool, message: str, title: str | None = None) -> bool:
         self.last_result = (ok, message)
         self._status(message)
         box = QMessageBox(QMessageBox.Icon.Information if ok else QMessageBox.Icon.Warning,

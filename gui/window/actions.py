@@ -26,6 +26,8 @@ _SPECS = [
     ("actionSaveAs", "Save &As…", None, ["Ctrl+Shift+S"], "Save the project under a new name"),
     ("actionImportCsv", "&Import CSV…", "import", ["Ctrl+I"], "Load a CSV file as the training data"),
     ("actionExport", "&Export Model…", "export", ["Ctrl+E"], "Export the trained model as ONNX or NumPy"),
+    ("actionExportTorch", "Export PyTorch &Training Package (folder)…", None, [],
+     "Write a standalone PyTorch package that trains this network on many processes with torchrun"),
     ("actionQuit", "&Quit", None, [K.Quit, "Ctrl+Q"], "Quit NetCanvas"),
     ("actionUndo", "&Undo", "undo", [K.Undo], "Undo the last edit"),
     ("actionRedo", "&Redo", "redo", ["Ctrl+Shift+Z", K.Redo], "Redo the edit undone last"),
@@ -87,7 +89,7 @@ def create_menus(window) -> dict:
     m.addSeparator()
     m.addActions([w.actionSave, w.actionSaveAs])
     m.addSeparator()
-    m.addActions([w.actionImportCsv, w.actionExport])
+    m.addActions([w.actionImportCsv, w.actionExport, w.actionExportTorch])
     m.addSeparator()
     m.addAction(w.actionQuit)
     m = menus["edit"] = bar.addMenu("&Edit")

@@ -28,6 +28,7 @@ class WindowServices(Protocol):
     document: Document
     actionImportCsv: QAction                                  # File → Import CSV… (the data part connects it)
     actionExport: QAction                                     # File → Export… (the data part connects it)
+    actionExportTorch: QAction                                # File → Export PyTorch Training Package
     csv_import_handler: Callable[[str], object] | None       # set by the data part: open a .csv
     project_data_loader: Callable[[Project], None] | None    # set by the data part: an opened project's data
 
