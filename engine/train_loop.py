@@ -80,6 +80,10 @@ class Snapshot:
 
     def merged(self, newer: "Snapshot") -> "Snapshot":
         """This (older, not yet taken) snapshot followed by ``newer``."""
+        if newer.state == "error" and newer.params is None and not len(newer.loss_new):
+            # an error said by the window's side (a lost worker): its counters are the mirror's,
+            # older than this snapshot's, so this snapshot's progress stands, ending in the error
+            return replace(self, state="error", message=newer.message)
         restarted = newer.path_start < self.path_start + len(self.path_new) and newer.path_start == 0
         return replace(
             newer,
@@ -309,22 +313,22 @@ class TrainLoop:
                             inst = (tr.updates - rate_u) / (now - rate_t)
                             self._rate = inst if self._rate == 0 else 0.5 * self._rate + 0.5 * inst
                             rate_t, rate_u = now, tr.updates
-                        # predictions cost at most ~10 % of the worker's time
-                        want_views = now - last_views >= max(0.1, 10 * self._view_cost)
+                        # predictions cost at most ~5 % of the worker's time
+                        want_views = now - last_views >= max(0.1, 20 * self._view_cost)
                         # the surface goes stale as the other parameters move: refresh it now and
-                        # then (at most ~10 % of the worker's time)
+                        # then (at most ~5 % of the worker's time)
                         surf = None
                         every = SURFACE_OUTSIDE if self._path_left_surface() else SURFACE_REFRESH
-                        if now - self._surface_at >= max(every, 10 * self._surface_cost):
+                        if now - self._surface_at >= max(every, 20 * self._surface_cost):
                             surf = self._surface(tuple(tr.config.track))
                         self._publish("running", views=want_views, surface=surf)
                         last_pub = now
                         if want_views:
                             last_views = now
                 if tr.finished:
-                    surf = self._surface(tuple(tr.config.track))
-                    self._publish("finished", views=True, surface=surf, weights=True, history=True,
-                                  final=True)
+                    # no surface here: the run's end is not delayed by it (the window draws the
+                    # final surface off its GUI thread once the run is over)
+                    self._publish("finished", views=True, weights=True, history=True, final=True)
                     return
             self._publish("stopped", views=True, weights=True, final=True)
         except Exception as exc:     # shown to the user; the GUI stays alive

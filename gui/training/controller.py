@@ -495,7 +495,8 @@ class TrainingController(QObject):
             self.panel.show_message(text, "done")
             self.status(short)
         self._set_state(RunState.FINISHED)
-        self.training_finished.emit(reason)
+        self.idle.request_surface()            # the run's final surface, off the GUI thread
+        self.view.when_drawn(lambda: self.training_finished.emit(reason))
 
     # -- the error surface's pair -----------------------------------------------------------
     def _on_surface_requested(self, pair) -> None:

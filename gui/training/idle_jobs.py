@@ -93,8 +93,10 @@ class IdleJobs(QObject):
         if len(pair) != 2 or not pair[0]:
             return
         tr = self.host.current_trainer()
+        updates = None
         if tr is not None:
             path = tr.trajectory.view().copy() if tuple(tr.config.track) == pair else None
+            updates = tr.updates           # "as of update N", as the worker's surfaces say
         else:                      # no trainer yet (a project just opened, an example): its saved path
             tr = self._scratch_trainer()
             if tr is None:
@@ -121,7 +123,12 @@ class IdleJobs(QObject):
             if not self.host.training_active() and surface is not None:
                 self.surface_plot.show_surface(surface)
                 self.view.surface_updated.emit()
-        self._run_job(lambda cancelled: compute_surface(m, loss, X, y, pair, path, cancel=cancelled), done)
+        def job(cancelled):
+            surface = compute_surface(m, loss, X, y, pair, path, cancel=cancelled)
+            if surface is not None:
+                surface.updates = updates
+            return surface
+        self._run_job(job, done)
 
     def preview(self) -> None:
         """While idle: show what the current (or fresh) weights predict, off the GUI thread."""

@@ -50,6 +50,7 @@ class RunView(QObject):
         self.live = False                 # a run is going: plots redraw one per frame tick
         self._pending: dict = {}
         self._frame_i = 0
+        self._waiting: list = []          # when_drawn callbacks
         self._frame_timer = QTimer(self)
         self._frame_timer.setInterval(30)
         self._frame_timer.timeout.connect(self._on_frame)
@@ -120,6 +121,7 @@ class RunView(QObject):
         self.epochs_seen = []
         self.last_loss = None
         self.panel.clear_live()
+        self._drawn()
 
     def show_history(self, tr: Trainer) -> None:
         """The plots show ``tr``'s run so far (the worker sends only what comes next)."""
@@ -156,7 +158,9 @@ class RunView(QObject):
         if snap.surface is not None:
             self.surface_plot.show_surface(snap.surface)
             self.surface_updated.emit()
-        if live:
+        if live or snap.state == "finished":
+            # the end of a run is drawn like its middle, one plot per frame tick, so the window
+            # never stops for all four at once (``when_drawn`` tells when it is all on screen)
             if not self._frame_timer.isActive():
                 self._frame_timer.start()
         else:
@@ -175,6 +179,7 @@ class RunView(QObject):
                 return
         if not self.live:
             self._frame_timer.stop()
+            self._drawn()
 
     def _draw(self, key: str) -> None:
         value, self._pending[key] = self._pending.get(key), None
@@ -188,6 +193,22 @@ class RunView(QObject):
         elif key == "units":
             self.units_plot.show_view(value)
             self.views_updated.emit()
+
+    def pending(self) -> bool:
+        return any(v is not None and v is not False for v in self._pending.values())
+
+    def when_drawn(self, fn) -> None:
+        """Call ``fn`` once everything taken in is on screen (at once when it is)."""
+        if self.pending() and self._frame_timer.isActive():
+            self._waiting.append(fn)
+        else:
+            self.flush()
+            fn()
+
+    def _drawn(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for fn in waiting:
+            fn()
 
     def flush(self) -> None:
         for key in ("loss", "path", "fit", "units"):
