@@ -21,6 +21,10 @@ __all__ = [
     "TASKS", "INITIALIZERS", "ACTIVATION_KINDS", "sequential",
 ]
 
+# the most parameters a network may have: a float64 network with Adam keeps about six copies
+# (values, gradients, two moments, the early-stopping backup, the best weights): ~2.4 GB here
+MAX_PARAMETERS = 50_000_000
+
 TASKS = ("regression", "binary", "multiclass")
 INITIALIZERS = ("xavier", "he", "uniform")
 
@@ -437,7 +441,17 @@ class Graph:
                 issues.append(Issue(f"{spec.title} '{nid}' leads nowhere; connect it or delete it", node=nid))
         if len(inputs) == 1 and len(outputs) == 1 and not self._reaches(inputs[0], outputs[0]):
             issues.append(Issue("no path leads from the Input to the Output", node=outputs[0]))
-        issues.extend(self.infer_shapes()[1])
+        shape_issues = self.infer_shapes()[1]
+        issues.extend(shape_issues)
+        if not shape_issues:
+            counts = self.parameter_count()
+            total = sum(counts.values())
+            if total > MAX_PARAMETERS:
+                biggest = max(counts, key=counts.get)
+                issues.append(Issue(
+                    f"the network has {total:,} parameters; NetCanvas trains at most {MAX_PARAMETERS:,} "
+                    f"(each takes memory for its value, gradient and optimizer state); make "
+                    f"'{biggest}' ({counts[biggest]:,}) smaller", node=biggest))
         return issues
 
     def parameter_count(self) -> dict[str, int]:

@@ -76,3 +76,31 @@ def test_one_error_surface_costs_a_bounded_number_of_multiply_adds(n_params, row
     else:
         assert steps * steps * used * n_params <= SURFACE_MACS or used == 16
         assert steps >= 21 and used >= 16
+
+
+def test_a_network_too_big_for_memory_is_refused_before_any_array_is_made():
+    from engine.graph import MAX_PARAMETERS
+    g = sequential(7, [(4096, "relu")] * 4)                 # 3 × 16.8M + … ≈ 50.4M parameters
+    issues = g.validate()
+    assert issues and "NetCanvas trains at most" in issues[-1].message
+    assert f"{MAX_PARAMETERS:,}" in issues[-1].message and issues[-1].node == "dense2"
+    assert not sequential(7, [(4096, "relu")] * 2).validate()   # 16.8M: trainable
+
+
+def test_ten_megabytes_of_notes_do_not_freeze_the_project_page(qtbot, sigmoid_example_window):
+    from PySide6.QtWidgets import QLabel
+
+    from gui.canvas.properties import NOTES_SHOWN
+    win = sigmoid_example_window
+    doc = win.document
+    notes = "A line of notes that goes on. " * 350_000            # ~10 MB
+    t0 = time.perf_counter()
+    doc.replace(doc.graph, dict(doc.positions), notes=notes, data_spec=doc.data_spec, dataset=doc.dataset,
+                train_config=doc.train_config)
+    win.canvas_view.scene().clearSelection()                    # the project page shows the notes
+    qtbot.waitUntil(lambda: any(lbl.text().startswith("A line of notes")
+                                for lbl in win.properties.findChildren(QLabel)), timeout=5000)
+    took = time.perf_counter() - t0
+    shown = next(lbl.text() for lbl in win.properties.findChildren(QLabel) if lbl.text().startswith("A line"))
+    assert len(shown) < NOTES_SHOWN + 100 and shown.endswith(f"({len(notes) - NOTES_SHOWN:,} more characters)")
+    assert took < 1.0                                           # was 20 s for 10 MB

@@ -191,8 +191,11 @@ def ds_rows(win):
 
 def test_error_surface_path_ends_at_the_final_parameters(qtbot, series_window):
     win, ctl = series_window, series_window.training
-    with qtbot.waitSignals([ctl.training_finished, ctl.surface_updated], timeout=60000, order="none"):
+    with qtbot.waitSignal(ctl.training_finished, timeout=60000):
         click(qtbot, ctl.panel.train_button)
+    # the run's final surface follows its end (drawn off the GUI thread), "as of" its last update
+    qtbot.waitUntil(lambda: ctl.surface_plot.surface is not None
+                    and getattr(ctl.surface_plot.surface, "updates", None) == ctl.trainer.updates, timeout=30000)
     a, b = ctl.surface_plot.pair()
     assert (a, b) == ("dense2.b[0]", "dense2.W[0,0]")
     end = ctl.surface_plot.path()[-1]

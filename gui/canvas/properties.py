@@ -43,6 +43,10 @@ def _short_formula(kind: str) -> str:
     """The formula without its gloss, as on the node card: ``a = clip(0.2·r + 0.5, 0, 1)``."""
     return NODE_SPECS[kind].formula.split(":")[0]
 
+# the most of a project's notes the panel shows: a QLabel lays out all of its text at once
+# (1 MB of notes froze the window for 2.8 s, 10 MB for 20 s)
+NOTES_SHOWN = 6000
+
 
 class _KindDelegate(QStyledItemDelegate):
     """A row of the Function list: icon and name, then the formula in grey monospace."""
@@ -232,7 +236,10 @@ class PropertiesPanel(QScrollArea):
         doc = self.document
         self._title(doc.name or "Untitled")
         if doc.notes:
-            notes = QLabel(doc.notes)
+            text = doc.notes
+            if len(text) > NOTES_SHOWN:       # a label lays out all its text on the GUI thread
+                text = text[:NOTES_SHOWN].rstrip() + f"\n… ({len(doc.notes) - NOTES_SHOWN:,} more characters)"
+            notes = QLabel(text)
             notes.setWordWrap(True)
             notes.setTextFormat(Qt.TextFormat.PlainText)
             self._layout.addWidget(notes)
