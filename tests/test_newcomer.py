@@ -1,0 +1,64 @@
+"""Issue 14, what a newcomer found: each test acts as a person (File → Import CSV, clicks on the
+training controls, the example menu) and checks what the window then shows."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+import gui.common.plot_style as style
+from gui.plots.fit_plot import FitPlot
+from gui.plots.units_plot import UnitsPlot
+from tests.gui_data_helpers import isolate_settings, make_window
+from tests.test_gui_data import TIMEOUT, confirm, open_import
+
+
+@pytest.fixture
+def window(qtbot, qapp, tmp_path):
+    isolate_settings(tmp_path)
+    win = make_window()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.training.shutdown()
+    win.data_controller.shutdown()
+    win.document.undo_stack.setClean()
+    win.document._extra_dirty = False
+
+
+def _write(tmp_path, name: str, text: str) -> str:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def _yearly_csv(tmp_path) -> str:
+    """A yearly series whose time column holds years as numbers (1700.5, 1701.5, …), the way
+    yearly sunspot tables are published; the values are made here (an 11-year cycle)."""
+    years = 1700.5 + np.arange(120)
+    values = 80 + 60 * np.sin(2 * np.pi * np.arange(120) / 11.0)
+    return _write(tmp_path, "yearly.csv",
+                  "year,spots\n" + "".join(f"{t},{v:.1f}\n" for t, v in zip(years, values)))
+
+
+# ------------------------------------------------------------------ 1. a number time column
+def test_a_number_time_column_is_a_number_axis_not_epoch_seconds(qtbot, window, monkeypatch, tmp_path):
+    dlg = open_import(qtbot, window, monkeypatch, _yearly_csv(tmp_path))
+    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(dlg.mode_series, Qt.MouseButton.LeftButton)
+    assert dlg.time_combo.currentData() == "year"
+    confirm(qtbot, window, dlg)
+    fit = window.findChild(FitPlot, "fitPlot")
+    units = window.findChild(UnitsPlot, "unitsPlot")
+    qtbot.waitUntil(lambda: fit.ctx is not None and fit.ctx.mode == "series", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: units.ctx is not None and units.ctx.mode == "series", timeout=TIMEOUT)
+    assert not fit.ctx.x_is_date
+    for plot in (fit.plot, units.plot, units.sum_plot):
+        axis = plot.getPlotItem().getAxis("bottom")
+        assert not isinstance(axis, style.DateAxis)
+        lo, hi = plot.getPlotItem().getViewBox().viewRange()[0]
+        assert 1690 < lo < 1720 and 1800 < hi < 1830, (lo, hi)      # the years, not one vertical line
+        ticks = [s for level in axis.tickValues(lo, hi, 400) for s in axis.tickStrings(level[1], 1, level[0])]
+        assert ticks and not any(":" in t for t in ticks), ticks
+        assert any(t.startswith("17") or t.startswith("18") for t in ticks), ticks
