@@ -3,28 +3,15 @@ training controls, the example menu) and checks what the window then shows."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 import gui.common.plot_style as style
 from gui.plots.fit_plot import FitPlot
 from gui.plots.units_plot import UnitsPlot
-from tests.gui_data_helpers import isolate_settings, make_window
+from tests import test_gui_data
 from tests.test_gui_data import TIMEOUT, confirm, open_import
 
-
-@pytest.fixture
-def window(qtbot, qapp, tmp_path):
-    isolate_settings(tmp_path)
-    win = make_window()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.training.shutdown()
-    win.data_controller.shutdown()
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
+window = test_gui_data.window          # the same window fixture: File → Import with the dialog patched
 
 
 def _write(tmp_path, name: str, text: str) -> str:
