@@ -27,14 +27,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.landscape import auto_ranges, loss_surface
+from engine.landscape import auto_ranges, flew_out, loss_surface, runaway_ranges
 
 from engine.views import compute_views
 
 SURFACE_REFRESH = 2.0     # seconds between error-surface refreshes while training runs
 SURFACE_OUTSIDE = 0.25    # ... or this soon once the path has left the surface's grid
 
-__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface",
+__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface", "runaway_surface",
            "child_main"]
 
 
@@ -136,6 +136,32 @@ def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel
     wide enough that the loss visibly rises towards the edges (``auto_ranges``)."""
     ranges = auto_ranges(model, loss, X, y, tuple(names), path, max_rows=1500)
     return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500, cancel=cancel)
+
+
+def runaway_surface(tr, names, cancel=None):
+    """For a run that flew out of its valley (``flew_out``): the surface around where the run
+    started, every other parameter as it was then, with the path's first steps inside it;
+    None for a run that did not."""
+    losses = tr.update_loss.view()[tr.run_start_update:]
+    if tr.trajectory.n <= tr.run_start_row + 1 or not flew_out(losses, tr.stop_reason == "diverged"):
+        return None
+    P = tr.model.flat_params
+    now = P.copy()
+    np.copyto(P, tr.run_start)
+    try:
+        path = tr.trajectory.view()[tr.run_start_row:]
+        ranges, inside = runaway_ranges(tr.model, tr.loss, tr.X, tr.y, tuple(names), path, max_rows=1500)
+        surface = loss_surface(tr.model, tr.loss, tr.X, tr.y, tuple(names), ranges, max_rows=1500, cancel=cancel)
+    finally:
+        np.copyto(P, now)
+    if surface is not None:
+        surface.updates = tr.run_start_update
+        what = (f"diverged at update {tr.diverged_at:,}" if tr.stop_reason == "diverged"
+                else "the loss is running away")
+        steps = "its first step" if inside == 1 else f"its first {inside} steps"
+        surface.runaway = (f"{what}: η = {tr.config.lr:g} is too large, every step overshoots the valley "
+                           f"({steps} shown, then the path runs off this window)")
+    return surface
 
 
 # -- the loop ------------------------------------------------------------------------------
@@ -332,12 +358,15 @@ class TrainLoop:
         if len(names) != 2:
             return None
         t0 = time.perf_counter()
-        surface = compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(),
-                                  cancel=self._cancelled)
+        surface = runaway_surface(tr, names, cancel=self._cancelled)
+        if surface is None:
+            surface = compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(),
+                                      cancel=self._cancelled)
+            if surface is not None:
+                surface.updates = tr.updates      # "as of update N", shown by the plot
         self._surface_at = time.perf_counter()
         self._surface_cost = self._surface_at - t0
         if surface is not None:
-            surface.updates = tr.updates      # "as of update N", shown by the plot
             self._surface_box = (surface.a[0], surface.a[-1], surface.b[0], surface.b[-1])
         return surface
 

@@ -245,6 +245,14 @@ class Trainer:
         self._since_best = 0
         if self._track_idx:
             self.trajectory.append(self.model.flat_params[self._track_idx])
+        self._mark_run_start()
+
+    def _mark_run_start(self) -> None:
+        """Remember where this run starts (all weights, the path's row, the update): the error
+        surface of a run that flies out of the valley is drawn around it (engine.landscape)."""
+        self.run_start = self.model.flat_params.copy()
+        self.run_start_row = max(self.trajectory.n - 1, 0)
+        self.run_start_update = self.updates
 
     def reset(self) -> None:
         """Fresh weights from the seed, empty history: the state right after construction."""
@@ -377,6 +385,7 @@ class Trainer:
         self.epoch_goal = cfg.epochs if not cfg.epochs or self.epoch < cfg.epochs else self.epoch + cfg.epochs
         self.finished, self.stop_reason, self.message, self.diverged_at = False, None, "", None
         self._since_best = 0
+        self._mark_run_start()
 
     def adopt_history(self, history: dict) -> None:
         """Go on from a saved run (a reopened project): its per-update losses and epoch
@@ -432,6 +441,7 @@ class Trainer:
         """Start (or go on) from these weights; they become the last finite ones too."""
         self.model.set_weights(weights)
         np.copyto(self._backup, self.model.flat_params)
+        self._mark_run_start()
 
     def set_track(self, names: list[str]) -> None:
         """Record the path of another parameter pair from now on (the path restarts here)."""
@@ -447,6 +457,7 @@ class Trainer:
         self.trajectory.clear()
         if idx:
             self.trajectory.append(self.model.flat_params[idx])
+        self._mark_run_start()
 
     _SCALARS = ("updates", "epoch", "epoch_goal", "_pos", "finished", "stop_reason", "message", "diverged_at",
                 "seconds", "_best_val", "_since_best")

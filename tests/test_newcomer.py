@@ -3,10 +3,12 @@ training controls, the example menu) and checks what the window then shows."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 import gui.common.plot_style as style
 from gui.plots.fit_plot import FitPlot
+from gui.plots.surface_plot import SurfacePlot
 from gui.plots.units_plot import UnitsPlot
 from tests import test_gui_data
 from tests.test_gui_data import TIMEOUT, confirm, open_import
@@ -49,3 +51,37 @@ def test_a_number_time_column_is_a_number_axis_not_epoch_seconds(qtbot, window, 
         ticks = [s for level in axis.tickValues(lo, hi, 400) for s in axis.tickStrings(level[1], 1, level[0])]
         assert ticks and not any(":" in t for t in ticks), ticks
         assert any(t.startswith("17") or t.startswith("18") for t in ticks), ticks
+
+
+# ------------------------------------------------------------------ 2. divergence on the surface
+def _set_lr(qtbot, win, text: str) -> None:
+    edit = win.training.panel.lr_edit
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert win.document.train_config.lr == float(text)
+
+
+@pytest.mark.parametrize("lr", ["1", "0.4"])
+def test_a_diverged_run_shows_its_first_steps_leaving_the_valley(qtbot, window, lr):
+    """The 7-day linear example with η too large: the surface is drawn around where the run
+    started, on a range of a few valley widths (not ±1e17), names the divergence, and the
+    path's first step is inside the window before it runs off."""
+    assert window.io.open_example(0, ask=False)
+    _set_lr(qtbot, window, lr)
+    ctl, surf = window.training, window.findChild(SurfacePlot, "surfacePlot")
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT) as done:
+        qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["diverged"]
+    qtbot.waitUntil(lambda: "diverged at update" in surf.info.text(), timeout=TIMEOUT)
+    text = surf.info.text()
+    assert f"diverged at update {ctl.trainer.diverged_at:,}" in text and "too large" in text
+    s = surf.surface
+    assert max(abs(s.a[0]), abs(s.a[-1]), abs(s.b[0]), abs(s.b[-1])) < 100          # a sensible range
+    assert np.isfinite(s.loss).all()
+    lo_x, hi_x = surf.plot.getPlotItem().getViewBox().viewRange()[0]
+    assert hi_x - lo_x < 100
+    path = surf.path()
+    assert len(path) > 3 and np.abs(path[-1]).max() > 1e6                            # it flew out
+    inside = (s.a[0] <= path[:, 0]) & (path[:, 0] <= s.a[-1]) & (s.b[0] <= path[:, 1]) & (path[:, 1] <= s.b[-1])
+    assert inside[0] and inside[1] and not inside.all()                                 # start, first step

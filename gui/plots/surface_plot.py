@@ -469,6 +469,9 @@ class SurfacePlot(QWidget):
         text += f"lowest {_num(Z[i, j])} at ({style.fmt(a[j], 3)}, {style.fmt(b[i], 3)})"
         if updates is not None:
             text += f" · {when}"
+        runaway = getattr(surface, "runaway", "")
+        if runaway:         # drawn around the run's start: the loss there, and why the path leaves
+            text = f"{runaway}. Around the start (update {updates:,}): lowest {_num(Z[i, j])}"
         self.info.setText(text)
         self.info.setToolTip(f"The loss over {surface.names[0]} and {surface.names[1]}, every other parameter "
                              f"held at its value {when}; “here” is at their values then (the red dot), "
