@@ -18,7 +18,7 @@ import numpy as np
 from .model import Model
 
 __all__ = ["Surface", "auto_ranges", "default_pair", "flew_out", "grid_around", "loss_surface",
-           "runaway_ranges", "visible_half_widths"]
+           "runaway_ranges", "surface_with_minimum", "visible_half_widths"]
 
 RUNAWAY_RISE = 1000.0     # a run whose loss rose this many times above its start has left the valley
 RUNAWAY_REACH = 8.0       # its surface shows the path's first steps out to this many valley widths
@@ -140,6 +140,31 @@ def auto_ranges(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[s
     center = (float(P[model.flat_index(names[0])]), float(P[model.flat_index(names[1])]))
     half = visible_half_widths(model, loss, X, y, names, rise=rise, max_rows=max_rows, seed=seed)
     return grid_around(center, path, min_half_width=half)
+
+
+def surface_with_minimum(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],
+                         ranges, steps: int = 41, max_rows: int = 2000, cancel=None,
+                         tries: int = 3) -> Surface | None:
+    """:func:`loss_surface` over ``ranges``, widened (up to ``tries`` times) on the side where
+    its lowest point lies on the edge, so the window contains the minimum it reports (a lowest
+    value at the plotted edge is only where the window cuts the valley off)."""
+    (a0, a1), (b0, b1) = ranges
+    for attempt in range(tries + 1):
+        surface = loss_surface(model, loss, X, y, names, ((a0, a1), (b0, b1)), steps=steps,
+                               max_rows=max_rows, cancel=cancel)
+        if surface is None or attempt == tries:
+            return surface
+        Z = np.where(np.isfinite(surface.loss), surface.loss, np.inf)
+        if not np.isfinite(Z).any():
+            return surface
+        j, i = np.unravel_index(np.argmin(Z), Z.shape)
+        wa, wb = a1 - a0, b1 - b0
+        grow = [i == 0, i == steps - 1, j == 0, j == steps - 1]
+        if not any(grow):
+            return surface
+        a0, a1 = a0 - wa * grow[0], a1 + wa * grow[1]
+        b0, b1 = b0 - wb * grow[2], b1 + wb * grow[3]
+    return surface
 
 
 def loss_surface(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from engine.landscape import auto_ranges, flew_out, loss_surface, runaway_ranges
+from engine.landscape import auto_ranges, flew_out, runaway_ranges, surface_with_minimum
 
 from engine.views import compute_views
 
@@ -135,7 +135,8 @@ def compute_surface(model, loss, X, y, names, path=None, steps: int = 41, cancel
     """The loss over a grid around the current values of ``names`` covering ``path`` and
     wide enough that the loss visibly rises towards the edges (``auto_ranges``)."""
     ranges = auto_ranges(model, loss, X, y, tuple(names), path, max_rows=1500)
-    return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500, cancel=cancel)
+    return surface_with_minimum(model, loss, X, y, tuple(names), ranges, steps=steps, max_rows=1500,
+                                cancel=cancel)
 
 
 def runaway_surface(tr, names, cancel=None):
@@ -151,7 +152,8 @@ def runaway_surface(tr, names, cancel=None):
     try:
         path = tr.trajectory.view()[tr.run_start_row:]
         ranges, inside = runaway_ranges(tr.model, tr.loss, tr.X, tr.y, tuple(names), path, max_rows=1500)
-        surface = loss_surface(tr.model, tr.loss, tr.X, tr.y, tuple(names), ranges, max_rows=1500, cancel=cancel)
+        surface = surface_with_minimum(tr.model, tr.loss, tr.X, tr.y, tuple(names), ranges, max_rows=1500,
+                                       cancel=cancel)
     finally:
         np.copyto(P, now)
     if surface is not None:

@@ -85,3 +85,17 @@ def test_a_diverged_run_shows_its_first_steps_leaving_the_valley(qtbot, window, 
     assert len(path) > 3 and np.abs(path[-1]).max() > 1e6                            # it flew out
     inside = (s.a[0] <= path[:, 0]) & (path[:, 0] <= s.a[-1]) & (s.b[0] <= path[:, 1]) & (path[:, 1] <= s.b[-1])
     assert inside[0] and inside[1] and not inside.all()                                 # start, first step
+
+
+# ------------------------------------------------------------------ 7. the minimum inside the window
+def test_the_start_up_surface_contains_the_minimum_it_reports(qtbot, window):
+    """The window opens on the 7-day example; its surface's lowest point is inside the plotted
+    range, not on the edge where the window cuts the valley off."""
+    surf = window.findChild(SurfacePlot, "surfacePlot")
+    qtbot.waitUntil(lambda: surf.surface is not None and "lowest" in surf.info.text(), timeout=TIMEOUT)
+    s = surf.surface
+    Z = np.where(np.isfinite(s.loss), s.loss, np.inf)
+    j, i = np.unravel_index(np.argmin(Z), Z.shape)
+    assert 0 < i < len(s.a) - 1 and 0 < j < len(s.b) - 1, (s.a[[0, -1]], s.b[[0, -1]], i, j)
+    lo_y, hi_y = surf.plot.getPlotItem().getViewBox().viewRange()[1]
+    assert lo_y < s.b[j] < hi_y
