@@ -99,3 +99,34 @@ def test_the_start_up_surface_contains_the_minimum_it_reports(qtbot, window):
     assert 0 < i < len(s.a) - 1 and 0 < j < len(s.b) - 1, (s.a[[0, -1]], s.b[[0, -1]], i, j)
     lo_y, hi_y = surf.plot.getPlotItem().getViewBox().viewRange()[1]
     assert lo_y < s.b[j] < hi_y
+
+
+# ------------------------------------------------------------------ 5. Stop is not Pause
+def test_after_stop_the_button_reads_train_and_train_goes_on_from_the_weights(qtbot, window):
+    assert window.io.open_example(0, ask=False)
+    ctl, panel = window.training, window.training.panel
+    snaps = []
+    ctl.snapshot_received.connect(snaps.append)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].updates > 5, timeout=TIMEOUT)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.state == "paused", timeout=TIMEOUT)
+    assert panel.train_button.text().replace("&", "") == "Resume"           # a paused run resumes
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.state == "stopped", timeout=TIMEOUT)
+    assert panel.train_button.text().replace("&", "") == "Train"            # Stop ended the run
+    assert "Train goes on from these weights" in panel.state_label.text()
+    reached = ctl.trainer.updates
+    snaps.clear()
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(snaps), timeout=TIMEOUT)
+    assert snaps[0].updates >= reached                                    # from the weights it reached
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.state == "stopped", timeout=TIMEOUT)
+
+
+def test_the_run_table_says_resume_only_for_a_paused_run():
+    from gui.training.state import RunState, controls
+    assert controls(RunState.STOPPED, None, True).train_label == "&Train"
+    assert controls(RunState.STOPPED, None, True, looks_paused=True).train_label == "&Resume"
+    assert controls(RunState.PAUSED, None, True).train_label == "&Resume"
