@@ -130,3 +130,34 @@ def test_the_run_table_says_resume_only_for_a_paused_run():
     assert controls(RunState.STOPPED, None, True).train_label == "&Train"
     assert controls(RunState.STOPPED, None, True, looks_paused=True).train_label == "&Resume"
     assert controls(RunState.PAUSED, None, True).train_label == "&Resume"
+
+
+# ------------------------------------------------------------------ 4. the default target
+def test_a_penguins_table_defaults_to_species_not_year_and_says_why(qtbot, window, monkeypatch, tmp_path):
+    """Columns as in palmerpenguins (species … sex, year last); the values are made here."""
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{['Adelie', 'Gentoo', 'Chinstrap'][i % 3]},{['Biscoe', 'Dream'][i % 2]},"
+                   f"{38 + rng.random() * 10:.1f},{17 + rng.random() * 3:.1f},{180 + i % 30},{3500 + 7 * i},"
+                   f"{['male', 'female'][i % 2]},{2007 + i % 3}\n" for i in range(90))
+    path = _write(tmp_path, "penguins.csv", "species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,"
+                                            "body_mass_g,sex,year\n" + rows)
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    assert dlg.role_of("species") == "target" and dlg.role_of("year") != "target"
+    assert "its name says it is the target" in dlg.summary_label.text()
+
+
+def test_a_travel_mode_table_avoids_a_size_code_after_choice_and_id_columns(qtbot, window, monkeypatch, tmp_path):
+    """Columns as in the TravelMode table (individual, mode, choice, …, size last)."""
+    rows = "".join(f"{i // 4 + 1},{['air', 'train', 'bus', 'car'][i % 4]},{'yes' if i % 4 == (i // 4) % 4 else 'no'},"
+                   f"{(i * 7) % 90},{(i * 13) % 120},{1 + i % 6}\n" for i in range(120))
+    path = _write(tmp_path, "travel.csv", "individual,mode,choice,wait,vcost,psize\n" + rows)
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    assert dlg.role_of("choice") == "target"
+    assert "its name says it is the target" in dlg.summary_label.text()
+
+
+def test_a_trailing_year_column_is_skipped_with_the_reason(qtbot, window, monkeypatch, tmp_path):
+    rows = "".join(f"{i % 9},{(i * 3) % 11},{2 * i + 1},{2000 + i % 5}\n" for i in range(60))
+    dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "t.csv", "a,b,amount,year\n" + rows))
+    assert dlg.role_of("amount") == "target"
+    assert "year looks like one" in dlg.summary_label.text()
