@@ -279,7 +279,9 @@ class TrainLoop:
                     if epoch:
                         tr.run_epoch()
                     if not tr.finished:
-                        surf = self._surface(tuple(tr.config.track)) if pause_note else None
+                        # paused: a Step moves every parameter, so "loss here" is drawn anew
+                        fresh = pause_note or (not running and (steps or epoch))
+                        surf = self._surface(tuple(tr.config.track)) if fresh else None
                         self._publish(self._state(), views=True, surface=surf,
                                       weights=pause_note or bool(steps or epoch))
                 if surface:

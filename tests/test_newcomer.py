@@ -161,3 +161,49 @@ def test_a_trailing_year_column_is_skipped_with_the_reason(qtbot, window, monkey
     dlg = open_import(qtbot, window, monkeypatch, _write(tmp_path, "t.csv", "a,b,amount,year\n" + rows))
     assert dlg.role_of("amount") == "target"
     assert "year looks like one" in dlg.summary_label.text()
+
+
+# ------------------------------------------------------------------ 3. stale views
+def test_file_new_clears_the_last_projects_surface_axes_and_colour_bar(qtbot, window):
+    assert window.io.open_example(0, ask=False)
+    _set_lr(qtbot, window, "1")
+    ctl, surf = window.training, window.findChild(SurfacePlot, "surfacePlot")
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "diverged" in surf.info.text(), timeout=TIMEOUT)
+    window.actionNew.trigger()
+    assert surf.surface is None and "lowest" not in surf.info.text()
+    assert not surf.colorbar.isVisible()
+    (x0, x1), (y0, y1) = surf.plot.getPlotItem().getViewBox().viewRange()
+    assert max(abs(x0), abs(x1), abs(y0), abs(y1)) < 10
+
+
+def test_a_step_while_paused_redraws_loss_here_as_of_the_new_update(qtbot, window):
+    assert window.io.open_example(0, ask=False)
+    ctl, panel, surf = window.training, window.training.panel, window.findChild(SurfacePlot, "surfacePlot")
+    qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)          # a paused run, one update
+    qtbot.waitUntil(lambda: ctl.state == "paused" and "as of update 1" in surf.info.text(), timeout=TIMEOUT)
+    with qtbot.waitSignal(ctl.surface_updated, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "as of update 2" in surf.info.text(), timeout=TIMEOUT)
+    assert surf.surface.updates == 2 == ctl.trainer.updates
+
+
+def test_a_surface_behind_the_run_says_so(qtbot, window):
+    from tests.gui_data_helpers import choose
+    assert window.io.open_example(0, ask=False)
+    ctl, panel, surf = window.training, window.training.panel, window.findChild(SurfacePlot, "surfacePlot")
+    choose(panel.findChild(type(panel.speed_combo), "speedCombo"), qtbot, 0)          # full speed
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "updates behind" in surf.info.text(), timeout=TIMEOUT)
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.state in ("stopped", "finished"), timeout=TIMEOUT)
+
+
+def test_the_title_drops_the_examples_name_after_importing_another_file(qtbot, window, monkeypatch, tmp_path):
+    assert window.io.open_example(0, ask=False)
+    example = window.document.name
+    assert example in window.windowTitle()
+    dlg = open_import(qtbot, window, monkeypatch, _yearly_csv(tmp_path))
+    confirm(qtbot, window, dlg)
+    assert example not in window.windowTitle() and "yearly.csv" in window.windowTitle()

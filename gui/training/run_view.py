@@ -156,6 +156,7 @@ class RunView(QObject):
         if snap.surface is not None:
             self.surface_plot.show_surface(snap.surface)
             self.surface_updated.emit()
+        self.surface_plot.note_progress(snap.updates)
         if live:
             if not self._frame_timer.isActive():
                 self._frame_timer.start()
