@@ -207,3 +207,18 @@ def test_the_title_drops_the_examples_name_after_importing_another_file(qtbot, w
     dlg = open_import(qtbot, window, monkeypatch, _yearly_csv(tmp_path))
     confirm(qtbot, window, dlg)
     assert example not in window.windowTitle() and "yearly.csv" in window.windowTitle()
+
+
+# ------------------------------------------------------------------ 11. no "A" button in plot corners
+def test_no_auto_range_button_appears_when_the_mouse_is_over_a_zoomed_plot(qtbot, window):
+    from pyqtgraph import PlotWidget
+    qtbot.mouseClick(window.training.panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training.state == "paused", timeout=TIMEOUT)
+    plots = [w for w in window.findChildren(PlotWidget) if w.isVisible()]
+    assert len(plots) >= 4
+    for w in plots:
+        item = w.getPlotItem()
+        item.getViewBox().scaleBy((0.5, 0.5))              # zoomed: auto-range is off
+        qtbot.mouseMove(w.viewport(), w.viewport().rect().center())
+        qtbot.mouseMove(w.viewport(), w.viewport().rect().bottomLeft() + type(w.pos())(8, -8))
+        assert not item.autoBtn.isVisible(), w.parent().objectName()
