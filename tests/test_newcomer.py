@@ -222,3 +222,31 @@ def test_no_auto_range_button_appears_when_the_mouse_is_over_a_zoomed_plot(qtbot
         qtbot.mouseMove(w.viewport(), w.viewport().rect().center())
         qtbot.mouseMove(w.viewport(), w.viewport().rect().bottomLeft() + type(w.pos())(8, -8))
         assert not item.autoBtn.isVisible(), w.parent().objectName()
+
+
+# ------------------------------------------------------------------ 12. the README
+def test_the_readme_says_how_to_set_up_and_its_train_command_runs(tmp_path):
+    import json
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    setup = text[text.index("## Set up"):text.index("## Using the window")]
+    assert "python3 -m venv .venv" in setup and "externally-managed-environment" in setup
+    assert "needs a display" in setup
+    for lib in ("libxcb-cursor0", "libegl1", "libxkbcommon-x11-0"):
+        assert lib in setup
+    assert (ROOT / "resources" / "screenshot.png").stat().st_size > 50_000
+    block = re.search(r"## Train without a window\s+```\n(.*?)```", text, re.S).group(1)
+    args = shlex.split(block.replace("\\\n", " "))
+    assert args[:3] == ["python", "main.py", "train"]
+    args = [str(tmp_path / a) if a in ("metrics.json", "model.onnx") else a for a in args[3:]]
+    run = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", *args], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["epochs"] == 40 and metrics["val_r2"] > 0.7
+    assert (tmp_path / "model.onnx").stat().st_size > 0
