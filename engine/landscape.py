@@ -17,7 +17,11 @@ import numpy as np
 
 from .model import Model
 
-__all__ = ["Surface", "auto_ranges", "default_pair", "grid_around", "loss_surface", "visible_half_widths"]
+__all__ = ["Surface", "auto_ranges", "default_pair", "flew_out", "grid_around", "loss_surface",
+           "runaway_ranges", "surface_with_minimum", "visible_half_widths"]
+
+RUNAWAY_RISE = 1000.0     # a run whose loss rose this many times above its start has left the valley
+RUNAWAY_REACH = 8.0       # its surface shows the path's first steps out to this many valley widths
 
 
 @dataclass
@@ -27,6 +31,8 @@ class Surface:
     b: np.ndarray          # (nb,) values of the second parameter
     loss: np.ndarray       # (nb, na): loss[j, i] at (a[i], b[j])
     center: tuple[float, float]
+    updates: int | None = None           # "as of update N": every other parameter as it was then
+    runaway: str = ""                    # set when drawn around the start of a run that flew out
 
 
 def default_pair(model: Model) -> tuple[str, str]:
@@ -134,6 +140,31 @@ def auto_ranges(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[s
     return grid_around(center, path, min_half_width=half)
 
 
+def surface_with_minimum(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],
+                         ranges, steps: int = 41, max_rows: int = 2000, cancel=None,
+                         tries: int = 3) -> Surface | None:
+    """:func:`loss_surface` over ``ranges``, widened (up to ``tries`` times) on the side where
+    its lowest point lies on the edge, so the window contains the minimum it reports (a lowest
+    value at the plotted edge is only where the window cuts the valley off)."""
+    (a0, a1), (b0, b1) = ranges
+    for attempt in range(tries + 1):
+        surface = loss_surface(model, loss, X, y, names, ((a0, a1), (b0, b1)), steps=steps,
+                               max_rows=max_rows, cancel=cancel)
+        if surface is None or attempt == tries:
+            return surface
+        Z = np.where(np.isfinite(surface.loss), surface.loss, np.inf)
+        if not np.isfinite(Z).any():
+            return surface
+        j, i = np.unravel_index(np.argmin(Z), Z.shape)
+        wa, wb = a1 - a0, b1 - b0
+        grow = [i == 0, i == steps - 1, j == 0, j == steps - 1]
+        if not any(grow):
+            return surface
+        a0, a1 = a0 - wa * grow[0], a1 + wa * grow[1]
+        b0, b1 = b0 - wb * grow[2], b1 + wb * grow[3]
+    return surface
+
+
 def loss_surface(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],
                  ranges: tuple[tuple[float, float], tuple[float, float]] | None = None,
                  steps: int = 41, max_rows: int = 2000, seed: int = 0,
@@ -167,3 +198,31 @@ def loss_surface(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[
     finally:
         np.copyto(P, saved)
     return Surface((names[0], names[1]), a, b, Z, center)
+
+
+def flew_out(losses: np.ndarray, diverged: bool) -> bool:
+    """Has a run left its valley? It diverged, or its latest loss is ``RUNAWAY_RISE`` times its
+    first (``losses``: this run's per-update losses, in order)."""
+    if diverged:
+        return True
+    losses = np.asarray(losses, np.float64)
+    if len(losses) < 2 or not np.isfinite(losses[0]) or losses[0] <= 0:
+        return False
+    return not np.isfinite(losses[-1]) or losses[-1] > RUNAWAY_RISE * losses[0]
+
+
+def runaway_ranges(model: Model, loss, X: np.ndarray, y: np.ndarray, names: tuple[str, str],
+                   path: np.ndarray, max_rows: int = 2000,
+                   seed: int = 0) -> tuple[tuple[tuple[float, float], tuple[float, float]], int]:
+    """The window for a run that flew out of its valley ("η too large"), with the model's weights
+    at the run's start and ``path[0]`` that start: the valley around it and the path's first
+    steps while they stay within ``RUNAWAY_REACH`` valley widths (the first one always), never
+    the far points (1e17).
+    Returns the ranges and how many of the path's steps lie inside them."""
+    half = visible_half_widths(model, loss, X, y, names, rise=0.5, max_rows=max_rows, seed=seed)
+    P = np.asarray(path, np.float64).reshape(-1, 2)
+    start = P[0]
+    near = np.all(np.abs(P - start) <= RUNAWAY_REACH * half, axis=1) & np.isfinite(P).all(axis=1)
+    k = int(np.argmin(near)) if not near.all() else len(P)         # the first step beyond reach
+    k = max(k, min(2, len(P)))                  # the first step is always shown, however far
+    return grid_around(tuple(start), P[:k], min_half_width=half), k - 1

@@ -24,17 +24,19 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 
-from engine.landscape import auto_ranges, loss_surface
+from engine.landscape import auto_ranges, flew_out, runaway_ranges, surface_with_minimum
 
 from engine.views import compute_views
 
 SURFACE_REFRESH = 2.0     # seconds between error-surface refreshes while training runs
 SURFACE_OUTSIDE = 0.25    # ... or this soon once the path has left the surface's grid
 
-__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface", "surface_plan",
+__all__ = ["Snapshot", "Mailbox", "TrainLoop", "retrack", "compute_surface", "surface_plan", "runaway_surface",
+           "surface_inputs",
            "child_main"]
 
 
@@ -158,8 +160,61 @@ def compute_surface(model, loss, X, y, names, path=None, steps: int | None = Non
     from :func:`surface_plan` unless ``steps`` is given."""
     planned, rows = surface_plan(len(model.flat_params), len(X))
     ranges = auto_ranges(model, loss, X, y, tuple(names), path, max_rows=rows)
-    return loss_surface(model, loss, X, y, tuple(names), ranges, steps=steps or planned, max_rows=rows,
-                        cancel=cancel)
+    return surface_with_minimum(model, loss, X, y, tuple(names), ranges, steps=steps or planned, max_rows=rows,
+                                cancel=cancel)
+
+
+def runaway_surface(tr, names, cancel=None):
+    """For a run that flew out of its valley (``flew_out``): the surface around where the run
+    started, every other parameter as it was then, with the path's first steps inside it;
+    None for a run that did not."""
+    losses = tr.update_loss.view()[tr.run_start_update:]
+    if tr.trajectory.n <= tr.run_start_row + 1 or not flew_out(losses, tr.stop_reason == "diverged"):
+        return None
+    P = tr.model.flat_params
+    now = P.copy()
+    np.copyto(P, tr.run_start)
+    steps, rows = surface_plan(len(P), len(tr.X))
+    try:
+        path = tr.trajectory.view()[tr.run_start_row:]
+        ranges, inside = runaway_ranges(tr.model, tr.loss, tr.X, tr.y, tuple(names), path, max_rows=rows)
+        surface = surface_with_minimum(tr.model, tr.loss, tr.X, tr.y, tuple(names), ranges, steps=steps,
+                                       max_rows=rows, cancel=cancel)
+    finally:
+        np.copyto(P, now)
+    if surface is not None:
+        surface.updates = tr.run_start_update
+        what = (f"diverged at update {tr.diverged_at:,}" if tr.stop_reason == "diverged"
+                else "the loss is running away")
+        steps = "its first step" if inside == 1 else f"its first {inside} steps"
+        surface.runaway = (f"{what}: η = {tr.config.lr:g} is too large, every step overshoots the valley "
+                           f"({steps} shown, then the path runs off this window)")
+    return surface
+
+
+class _Still:
+    """A copied history with the two things the surface reads of a growable one: ``n``, ``view()``."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._values = values
+        self.n = len(values)
+
+    def view(self) -> np.ndarray:
+        return self._values
+
+
+def surface_inputs(tr) -> SimpleNamespace:
+    """What :func:`runaway_surface` and :func:`compute_surface` read of a trainer, copied, so a
+    job in another thread can draw a surface while the trainer is used (and changed) meanwhile."""
+    from engine.model import Model
+    m = Model(tr.model.graph, dtype=tr.model.dtype)
+    m.set_weights(tr.model.get_weights())
+    return SimpleNamespace(model=m, loss=tr.loss, X=tr.X, y=tr.y, config=tr.config, updates=tr.updates,
+                           update_loss=_Still(tr.update_loss.view().copy()),
+                           trajectory=_Still(tr.trajectory.view().copy()),
+                           run_start=tr.run_start.copy(), run_start_row=tr.run_start_row,
+                           run_start_update=tr.run_start_update, stop_reason=tr.stop_reason,
+                           diverged_at=tr.diverged_at)
 
 
 # -- the loop ------------------------------------------------------------------------------
@@ -275,7 +330,9 @@ class TrainLoop:
                     if epoch:
                         tr.run_epoch()
                     if not tr.finished:
-                        surf = self._surface(tuple(tr.config.track)) if pause_note else None
+                        # paused: a Step moves every parameter, so "loss here" is drawn anew
+                        fresh = pause_note or (not running and (steps or epoch))
+                        surf = self._surface(tuple(tr.config.track)) if fresh else None
                         self._publish(self._state(), views=True, surface=surf,
                                       weights=pause_note or bool(steps or epoch))
                 if surface:
@@ -356,12 +413,15 @@ class TrainLoop:
         if len(names) != 2:
             return None
         t0 = time.perf_counter()
-        surface = compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(),
-                                  cancel=self._cancelled)
+        surface = runaway_surface(tr, names, cancel=self._cancelled)
+        if surface is None:
+            surface = compute_surface(tr.model, tr.loss, tr.X, tr.y, names, tr.trajectory.view(),
+                                      cancel=self._cancelled)
+            if surface is not None:
+                surface.updates = tr.updates      # "as of update N", shown by the plot
         self._surface_at = time.perf_counter()
         self._surface_cost = self._surface_at - t0
         if surface is not None:
-            surface.updates = tr.updates      # "as of update N", shown by the plot
             self._surface_box = (surface.a[0], surface.a[-1], surface.b[0], surface.b[-1])
         return surface
 

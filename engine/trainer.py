@@ -245,6 +245,14 @@ class Trainer:
         self._since_best = 0
         if self._track_idx:
             self.trajectory.append(self.model.flat_params[self._track_idx])
+        self._mark_run_start()
+
+    def _mark_run_start(self) -> None:
+        """Remember where this run starts (all weights, the path's row, the update): the error
+        surface of a run that flies out of the valley is drawn around it (engine.landscape)."""
+        self.run_start = self.model.flat_params.copy()
+        self.run_start_row = max(self.trajectory.n - 1, 0)
+        self.run_start_update = self.updates
 
     def reset(self) -> None:
         """Fresh weights from the seed, empty history: the state right after construction."""
@@ -377,6 +385,7 @@ class Trainer:
         self.epoch_goal = cfg.epochs if not cfg.epochs or self.epoch < cfg.epochs else self.epoch + cfg.epochs
         self.finished, self.stop_reason, self.message, self.diverged_at = False, None, "", None
         self._since_best = 0
+        self._mark_run_start()
 
     def adopt_history(self, history: dict) -> None:
         """Go on from a saved run (a reopened project): its per-update losses and epoch
@@ -432,6 +441,7 @@ class Trainer:
         """Start (or go on) from these weights; they become the last finite ones too."""
         self.model.set_weights(weights)
         np.copyto(self._backup, self.model.flat_params)
+        self._mark_run_start()
 
     def set_track(self, names: list[str]) -> None:
         """Record the path of another parameter pair from now on (the path restarts here)."""
@@ -447,6 +457,7 @@ class Trainer:
         self.trajectory.clear()
         if idx:
             self.trajectory.append(self.model.flat_params[idx])
+        self._mark_run_start()
 
     _SCALARS = ("updates", "epoch", "epoch_goal", "_pos", "finished", "stop_reason", "message", "diverged_at",
                 "seconds", "_best_val", "_since_best")
@@ -484,6 +495,8 @@ class Trainer:
             "epochs": [dict(r) for r in self.epochs], "track": list(self.config.track),
             "opt_state": {k: {kk: vv.copy() for kk, vv in v.items()} for k, v in opt.state.items()},
             "opt_t": opt.t, "rng": self.rng.bit_generator.state,
+            "run_start": self.run_start.copy(), "run_start_row": self.run_start_row,
+            "run_start_update": self.run_start_update,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -503,6 +516,9 @@ class Trainer:
                                 for k, v in state["opt_state"].items()}
         self.optimizer.t = state["opt_t"]
         self.rng.bit_generator.state = state["rng"]
+        if "run_start" in state:       # where this run started (set_track above marked "now")
+            self.run_start = np.array(state["run_start"], copy=True)
+            self.run_start_row, self.run_start_update = state["run_start_row"], state["run_start_update"]
 
     # -- results -------------------------------------------------------------
     def history(self) -> dict[str, list]:

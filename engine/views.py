@@ -72,9 +72,20 @@ def peak_decimate(x: np.ndarray, y: np.ndarray, blocks: int) -> tuple[np.ndarray
     return xs, ys
 
 
+def _as_numbers(values: np.ndarray) -> np.ndarray | None:
+    """``values`` (an object array from a table column) as floats when every present one is a
+    real number (not a bool, not text; a missing one is NaN), else None."""
+    present = [v for v in values if v is not None]
+    if not present or not all(isinstance(v, (int, float, np.integer, np.floating))
+                              and not isinstance(v, (bool, np.bool_)) for v in present):
+        return None
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
 def _time_axis(dataset, index: np.ndarray) -> tuple[np.ndarray, str, bool]:
-    """x values for data rows ``index``: the time column as epoch seconds if it parses as
-    dates, as numbers if numeric, else the row number."""
+    """x values for data rows ``index``: a number column (years such as 1700.5, a day count)
+    as those numbers, never epoch seconds; text that parses as dates as epoch seconds; else
+    the row number."""
     tv = getattr(dataset, "time_values", None)
     spec = getattr(dataset, "spec", None)
     name = getattr(spec, "time_column", None) or "row"
@@ -82,6 +93,9 @@ def _time_axis(dataset, index: np.ndarray) -> tuple[np.ndarray, str, bool]:
         tv = np.asarray(tv)
         if np.issubdtype(tv.dtype, np.number):
             return tv[index].astype(np.float64), name, False
+        numbers = _as_numbers(tv[index])
+        if numbers is not None:
+            return numbers, name, False
         try:
             import pandas as pd
             dt = pd.to_datetime(pd.Series(tv[index]), errors="raise")

@@ -60,6 +60,7 @@ def make_plot_widget(x_label: str = "", y_label: str = "", axis_items=None, grid
     p.layout.setContentsMargins(2, 2, 6, 2)
     set_labels(w, x_label, y_label)
     p.setMenuEnabled(True)
+    p.hideButtons()                # no pyqtgraph "A" (auto-range) popping up in a corner on hover
     w.setMinimumSize(160, 80)      # with its legend above it still fits a 700 px high window
     return w
 

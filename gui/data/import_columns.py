@@ -13,6 +13,8 @@ types the file), so the full read does not change them.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QSignalBlocker, Qt
@@ -435,3 +437,37 @@ def _chart_tooltip(p) -> str:
         return f"{p.name}: {p.describe()}; {p.n_unique:,} distinct values, {p.missing:,} missing"
     top = "\n".join(f"  {label}: {int(c):,}" for label, c in zip(p.labels, p.hist))
     return f"{p.name}: {p.n_unique:,} distinct values, {p.missing:,} missing\nmost frequent:\n{top}"
+
+
+# -- the default target -----------------------------------------------------------------------
+TARGET_NAMES = ("target", "label", "class", "y", "species", "outcome", "response", "diagnosis",
+                "survived", "choice", "churn", "default")
+_TIME_OR_ID = re.compile(r"^(id|idx|index|key|row|rownames|no|nr|number|individual|case|obs|subject|"
+                         r"year|yr|month|day|date|time|timestamp|datetime|week|hour)$|(^|_)id$")
+
+
+def _plain(name: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "", name.strip().lower().replace(" ", "_").replace("-", "_"))
+
+
+def pick_target(names: list[str], usable: list[str]) -> tuple[str, str]:
+    """The column to predict by default and why: one whose name says it is the target
+    (``TARGET_NAMES``: class, label, target, y, species, …), else the last usable column that is
+    not time- or ID-like (year, date, id, …), else the last usable one. ``usable``: the columns
+    that would start as features (not empty, not an id-like text, not a date), in file order."""
+    if not names:
+        return "", ""
+    for wanted in TARGET_NAMES:
+        for n in usable:
+            if _plain(n) == wanted:
+                return n, "its name says it is the target"
+    plain = [n for n in usable if not _TIME_OR_ID.search(_plain(n))]
+    if plain:
+        skipped = usable[usable.index(plain[-1]) + 1:]
+        why = "it is the last column (where data sets usually keep it)"
+        if skipped:
+            why = (f"it is the last column that is not a time or an ID ({', '.join(skipped)} "
+                   f"{'looks' if len(skipped) == 1 else 'look'} like one)")
+        return plain[-1], why
+    last = "it is the last column (where data sets usually keep it)"
+    return (usable[-1], last) if usable else (names[-1], last)

@@ -36,7 +36,8 @@ from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QWidget
 
 from engine.data import DataError, DataSpec, RaggedRowsError, plural
 from gui.data.loading import ColumnProfile, CsvLoader, LoadedTable
-from gui.data.import_columns import NUMBER_TYPES, ROLES, ImportColumnsMixin, _guess_columns, select_data
+from gui.data.import_columns import (NUMBER_TYPES, ROLES, ImportColumnsMixin, _guess_columns, pick_target,
+                                     select_data)
 from gui.data.import_form import DELIMITERS, ENCODINGS, setup_ui
 from gui.data.import_summary import summary_header, summary_html
 
@@ -84,6 +85,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         self._few_values: dict[str, list[str]] = {}     # whole-number columns with few values
         self._rows: dict[str, int] = {}                 # column name -> row in the columns table
         self._target_is_default = False
+        self._target_why = ""
         self._user_delimiter = self._user_encoding = self._user_header = None
         self._user_skip = False                 # skip rows with the wrong number of fields
         self._header_used = True
@@ -308,13 +310,15 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         self._update_mode_widgets()
 
     def default_target(self) -> str:
-        """The last column, as in Orange (and UCI, Weka, scikit-learn's files) — unless
-        it would not start as a feature (no values, or an id-like text column) or is
-        a date: then the last column that would."""
+        """A column whose name says it is the target (class, label, species, …), else the last
+        column, as in Orange (and UCI, Weka, scikit-learn's files), that would start as a feature
+        (not empty, not an id-like text, not a date) and is not time- or ID-like (year, id):
+        :func:`pick_target`. Why it was chosen is kept for the summary."""
         names = list(self._cols)
         usable = [n for n in names if self._default_role(n) == "feature"
                   and self._profile(n).kind != "date"]
-        return usable[-1] if usable else names[-1]
+        target, self._target_why = pick_target(names, usable)
+        return target
 
     def current_spec(self) -> DataSpec:
         """The settings on screen as a DataSpec; DataError says what is missing."""
@@ -439,7 +443,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
 
     def _summary_html(self, ds) -> str:
         return summary_html(ds, self.loaded.table if self.loaded is not None else None, self._cols,
-                            self._target_is_default, self._few_value_features())
+                            self._target_why if self._target_is_default else "", self._few_value_features())
 
     # ------------------------------------------------------------------ OK state
     def _set_blocked(self, reason: str, error: bool = True, keep_summary: bool = False) -> None:

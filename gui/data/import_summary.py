@@ -34,11 +34,11 @@ def reading_notes(table, skipped_rows: bool) -> list[str]:
     return notes
 
 
-def summary_html(ds, table, cols: dict, target_is_default: bool, few_values: dict[str, list[str]]) -> str:
+def summary_html(ds, table, cols: dict, target_why: str, few_values: dict[str, list[str]]) -> str:
     """The summary of dataset ``ds`` read from ``table`` (None: no reading notes).
 
-    ``cols``: column name → its Column or ColumnProfile; ``target_is_default``: the
-    target is the last column, not the person's choice; ``few_values``: feature
+    ``cols``: column name → its Column or ColumnProfile; ``target_why``: why the target was
+    chosen, when it is the default and not the person's choice ("" otherwise); ``few_values``: feature
     columns of few whole numbers still used as numbers → their values (a hint)."""
     s = ds.spec
     lines = [f"<b>Rows read:</b> {ds.n_rows_read:,}"]
@@ -78,11 +78,10 @@ def summary_html(ds, table, cols: dict, target_is_default: bool, few_values: dic
     task = {"regression": "regression", "binary": "classification, 2 classes",
             "multiclass": f"classification, {len(ds.classes)} classes"}[ds.task]
     lines.append(f"<b>Target:</b> {esc(ds.target_name)} — {task}")
-    if target_is_default and not s.series:
+    if target_why and not s.series:
         kind = "text" if cols[ds.target_name].kind == "text" else "a number"  # never a date
-        lines.append(f"<span style='color:#6b7280'>&nbsp;&nbsp;chosen as the last column (where data sets "
-                     f"usually keep it; here {kind}). To predict another column, set its role to "
-                     f"“target”.</span>")
+        lines.append(f"<span style='color:#6b7280'>&nbsp;&nbsp;chosen because {esc(target_why)}; here {kind}. "
+                     f"To predict another column, set its role to “target”.</span>")
     if ds.classes:
         tr = np.bincount(ds.y_train, minlength=len(ds.classes))
         va = np.bincount(ds.y_val, minlength=len(ds.classes))

@@ -26,6 +26,7 @@ from engine.model import ScalarNames
 __all__ = ["SurfacePlot", "ParamPicker"]
 
 N_LEVELS = 12          # colour bands: filled contours over the shown range of the loss
+BEHIND_AT_LEAST = 200     # updates: "… (N updates behind)" once the surface lags this far
 LOG_RATIO = 4.0        # a log colour scale only when the loss spans more than this factor
 UPSAMPLE = 4           # bilinear refinement of the grid, so band edges are smooth
 MAX_PATH_POINTS = 4000     # a long path is thinned to this many points for drawing
@@ -380,6 +381,7 @@ class SurfacePlot(QWidget):
         self.combo_b.picked.connect(self._on_pair_changed)
         self.recompute_button.clicked.connect(self._on_recompute_clicked)
         self.info.setText(HINT)
+        self._info_base = HINT
 
     def set_loss_name(self, short: str) -> None:
         """The loss's short name ("MSE"), as the loss plot's axis shows it: the colour bar's label."""
@@ -429,11 +431,31 @@ class SurfacePlot(QWidget):
 
     # -- data ------------------------------------------------------------------
     def clear(self) -> None:
+        """No surface: not the last project's "lowest … at …", its ±1e17 axes or its colour bar."""
         self.surface = None
+        self._info_base = HINT
         self.image.clear()
         self.clear_path()
-        self.info.setText(HINT)          # not the last project's "lowest … at …"
+        self.info.setText(HINT)
         self.info.setToolTip("")
+        self.colorbar.setVisible(False)
+        self.colorbar.setLevels((0.0, 1.0))
+        self.colorbar.axis.setTicks(None)
+        self.plot.getPlotItem().setRange(xRange=(-1.0, 1.0), yRange=(-1.0, 1.0), padding=0.0)
+
+    def note_progress(self, updates: int) -> None:
+        """Say when the shown surface is behind the run (it is redrawn every few seconds, and
+        every other parameter has moved since): "… · as of update 1,200 (3,400 behind)"."""
+        s = self.surface
+        done = getattr(s, "updates", None)
+        if s is None or done is None or getattr(s, "runaway", ""):
+            return
+        behind = updates - done
+        text = self._info_base
+        if behind >= max(BEHIND_AT_LEAST, 0.02 * updates):
+            text += f" ({behind:,} updates behind; redrawn every few seconds)"
+        if text != self.info.text():
+            self.info.setText(text)
 
     def clear_path(self) -> None:
         self._n = 0
@@ -515,7 +537,12 @@ class SurfacePlot(QWidget):
         text += f"lowest {_num(Z[i, j])} at ({style.fmt(a[j], 3)}, {style.fmt(b[i], 3)})"
         if updates is not None:
             text += f" · {when}"
+        runaway = getattr(surface, "runaway", "")
+        if runaway:         # drawn around the run's start: the loss there, and why the path leaves
+            text = f"{runaway}. Around the start (update {updates:,}): lowest {_num(Z[i, j])}"
+        self._info_base = text
         self.info.setText(text)
+        self.colorbar.setVisible(True)
         self.info.setToolTip(f"The loss over {surface.names[0]} and {surface.names[1]}, every other parameter "
                              f"held at its value {when}; “here” is at their values then (the red dot), "
                              f"“lowest” the lowest point of this window. {N_LEVELS} colour bands over the shown "

@@ -187,7 +187,7 @@ class TrainingController(QObject):
             label = ("Paused — the change applies when you resume" if self._goes_on()
                      else "Paused — Train starts the changed network")
         blocked = self.blocked()
-        c = controls(state, blocked, self._goes_on())
+        c = controls(state, blocked, self._goes_on(), looks_paused=self._looks_paused)
         a = self.actions
         a["train"].setEnabled(c.train)
         a["train"].setText(c.train_label)
@@ -372,7 +372,8 @@ class TrainingController(QObject):
         self._looks_paused = False
         self._set_state(RunState.STOPPED)
         if self.trainer is not None:
-            self.status(f"Stopped after {self.trainer.updates:,} updates; Train continues")
+            self.status(f"Stopped after {self.trainer.updates:,} updates; "
+                        "Train starts the next run from these weights")
             self.idle.request_surface()
 
     def reset(self) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from engine.model import Model, weights_match
-from engine.train_loop import compute_surface
+from engine.train_loop import compute_surface, runaway_surface, surface_inputs
 from engine.trainer import Trainer
 from engine.views import compute_views
 from gui.common.jobs import BackgroundJob
@@ -93,10 +93,12 @@ class IdleJobs(QObject):
         if len(pair) != 2 or not pair[0]:
             return
         tr = self.host.current_trainer()
-        updates = None
+        updates = run = None
         if tr is not None:
             path = tr.trajectory.view().copy() if tuple(tr.config.track) == pair else None
             updates = tr.updates           # "as of update N", as the worker's surfaces say
+            if tr.finished and tuple(tr.config.track) == pair:
+                run = surface_inputs(tr)   # a run that flew out of its valley: drawn around its start
         else:                      # no trainer yet (a project just opened, an example): its saved path
             tr = self._scratch_trainer()
             if tr is None:
@@ -124,9 +126,11 @@ class IdleJobs(QObject):
                 self.surface_plot.show_surface(surface)
                 self.view.surface_updated.emit()
         def job(cancelled):
-            surface = compute_surface(m, loss, X, y, pair, path, cancel=cancelled)
-            if surface is not None:
-                surface.updates = updates
+            surface = runaway_surface(run, pair, cancel=cancelled) if run is not None else None
+            if surface is None:
+                surface = compute_surface(m, loss, X, y, pair, path, cancel=cancelled)
+                if surface is not None:
+                    surface.updates = updates
             return surface
         self._run_job(job, done)
 

@@ -158,6 +158,7 @@ class RunView(QObject):
         if snap.surface is not None:
             self.surface_plot.show_surface(snap.surface)
             self.surface_updated.emit()
+        self.surface_plot.note_progress(snap.updates)
         if live or snap.state == "finished":
             # the end of a run is drawn like its middle, one plot per frame tick, so the window
             # never stops for all four at once (``when_drawn`` tells when it is all on screen)

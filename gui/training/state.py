@@ -88,13 +88,14 @@ class Controls(NamedTuple):
     locked: bool          # editing the graph and the settings is paused
 
 
-def controls(state: RunState, blocked: str | None, goes_on: bool) -> Controls:
+def controls(state: RunState, blocked: str | None, goes_on: bool, looks_paused: bool = False) -> Controls:
     """The actions in ``state``; ``blocked`` is why Train cannot start (None when it can),
     ``goes_on`` whether Train would go on with the current run. Train reads "Resume" only
-    when it would resume a paused or stopped run; after a finished run it reads "Train"
-    (the next run goes on from the weights, for as many epochs again)."""
+    when it would resume a paused run, or a run stopped by a change made while it was paused
+    (``looks_paused``: shown as paused). After Stop, as after a finished run, it reads "Train":
+    Stop ends the run, and Train starts the next one from the weights it reached."""
     running = state == RunState.RUNNING
-    resumes = state in (RunState.PAUSED, RunState.STOPPED) and goes_on
+    resumes = goes_on and (state == RunState.PAUSED or (state == RunState.STOPPED and looks_paused))
     return Controls(train=not running and blocked is None,
                     train_label="&Resume" if resumes else "&Train",
                     pause=running, step=blocked is None,
@@ -106,7 +107,8 @@ def state_label(state: RunState, blocked: str | None, diverged: bool) -> str:
     """The panel's one-word state ("Ready", "Training…", "Diverged", …)."""
     if state == RunState.IDLE:
         return "Ready" if blocked is None else f"Not ready: {blocked}"
-    return {RunState.RUNNING: "Training…", RunState.PAUSED: "Paused", RunState.STOPPED: "Stopped",
+    return {RunState.RUNNING: "Training…", RunState.PAUSED: "Paused",
+            RunState.STOPPED: "Stopped — Train goes on from these weights",
             RunState.FINISHED: "Diverged" if diverged else "Finished"}[state]
 
 

@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.document = Document(self)
+        self._opened_data_path = None     # the data the open project came with (the title)
         self.csv_import_handler = None          # set by install_data: f(path)
         self.project_data_loader = None         # set by install_data: f(project)
         self.training = None                    # the TrainingController, set by install_training
@@ -142,9 +143,11 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         d, v, e, s = self.document, self.canvas_view, self.editor, self.document.undo_stack
+        d.replaced.connect(self._remember_opened_data)
         d.modified_changed.connect(self.update_title)
         d.path_changed.connect(self.update_title)
         d.replaced.connect(self.update_title)
+        d.dataset_changed.connect(self.update_title)
         d.graph_changed.connect(self._update_blocked)
         d.dataset_changed.connect(self._update_blocked)
         d.replaced.connect(self._on_document_replaced)
@@ -245,9 +248,16 @@ class MainWindow(QMainWindow):
         return self.io.open_path(path)
 
     # -- state ----------------------------------------------------------------------
+    def _remember_opened_data(self) -> None:
+        self._opened_data_path = self.document.data_path
+
     def update_title(self, *_) -> None:
-        name = self.document.name or "Untitled"
-        star = "*" if self.document.is_modified() else ""
+        d = self.document
+        name = d.name or "Untitled"
+        if d.path is None and d.data_path and d.data_path != self._opened_data_path:
+            # an unsaved project (an example) now on another file: not the example's name
+            name = f"Untitled — {os.path.basename(d.data_path)}"
+        star = "*" if d.is_modified() else ""
         self.setWindowTitle(f"{name}{star} — NetCanvas")
 
     def _update_blocked(self) -> None:
