@@ -21,16 +21,14 @@ import binascii
 import json
 import math
 import os
-import secrets
-import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from .graph import Graph, GraphError
+from .safe_io import atomic_files
 from .trainer import ConfigError, TrainConfig
 
 __all__ = ["FORMAT", "VERSION", "ProjectError", "Project", "save_project", "load_project",
@@ -57,117 +55,6 @@ class Project:
     history: dict | None = None
     name: str = ""
     notes: str = ""
-
-
-# -- atomic writing -----------------------------------------------------------------
-@contextmanager
-def atomic_files(paths: list[str | os.PathLike], binary: bool = False) -> Iterator[list]:
-    """Open a temporary file next to each of ``paths``; on success flush, fsync and
-    ``os.replace`` each over its target; on any failure remove every temporary file.
-
-    The targets are replaced only after all files were written, so a failure
-    while writing leaves every old file untouched; if renaming fails part-way,
-    the files already replaced are put back. Temporary files are created
-    with the usual permissions (umask applies); an existing target's mode is kept.
-    """
-    targets = [os.path.abspath(os.fspath(p)) for p in paths]
-    temps: list[str] = []
-    files: list = []
-    try:
-        for target in targets:
-            folder, base = os.path.split(target)
-            while True:
-                tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
-                try:
-                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-                except FileExistsError:  # pragma: no cover - 32 random bits collided
-                    continue
-                break
-            temps.append(tmp)
-            files.append(os.fdopen(fd, "wb") if binary else
-                         os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
-        yield files
-        for f in files:
-            f.flush()
-            os.fsync(f.fileno())
-            f.close()
-        for tmp, target in zip(temps, targets):
-            try:
-                os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-            except OSError:
-                pass
-        _replace_all(temps, targets)
-        _fsync_dir(os.path.dirname(targets[0]) if targets else None)
-    except BaseException:
-        for f in files:
-            try:
-                f.close()
-            except OSError:  # pragma: no cover
-                pass
-        for tmp in temps:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise
-
-
-def _replace_all(temps: list[str], targets: list[str]) -> None:
-    """Rename each temp file over its target. With several targets, a failure
-    part-way puts back the files already replaced (from backups made first), so
-    the set of files stays consistent: all new or all old."""
-    if len(targets) == 1:
-        os.replace(temps[0], targets[0])
-        return
-    backups: list[tuple[str, str | None]] = []      # (target, backup or None if it did not exist)
-    done: list[tuple[str, str | None]] = []
-    try:
-        for target in targets:
-            if os.path.isfile(target):
-                backup = f"{target}.{secrets.token_hex(4)}.bak"
-                try:
-                    os.link(target, backup)
-                except OSError:
-                    shutil.copy2(target, backup)
-                backups.append((target, backup))
-            else:
-                backups.append((target, None))
-        for (target, backup), tmp in zip(backups, temps):
-            os.replace(tmp, target)
-            done.append((target, backup))
-    except BaseException:
-        for target, backup in reversed(done):
-            try:
-                if backup is None:
-                    os.unlink(target)
-                else:
-                    os.replace(backup, target)
-            except OSError:  # pragma: no cover - nothing better to do
-                pass
-        raise
-    finally:
-        for _, backup in backups:
-            if backup is not None and os.path.exists(backup):
-                try:
-                    os.unlink(backup)
-                except OSError:  # pragma: no cover
-                    pass
-
-
-def _fsync_dir(folder: str | None) -> None:
-    """Make the rename durable where the platform allows it (best effort)."""
-    if folder is None or os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- arrays -------------------------------------------------------------------------
