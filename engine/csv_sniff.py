@@ -11,6 +11,8 @@ import csv
 import io
 from pathlib import Path
 
+from .safe_io import UnsafePathError, check_regular, open_regular
+
 __all__ = ["NA_VALUES", "DELIMITERS", "Cancelled", "DataError", "RaggedRowsError", "is_number", "sniff_csv"]
 
 # Cell texts read as "missing" (plus whitespace-only cells in text columns).
@@ -56,10 +58,15 @@ def _display(path: Path) -> str:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise DataError(f"file not found: {path}")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, not a CSV file")
+    """Only an existing regular file (a FIFO, a device or a pipe would hang or never end)."""
+    try:
+        check_regular(path, "CSV")
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(f"file not found: {path}") from None
+    except UnsafePathError as exc:
+        raise DataError(str(exc)) from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _not_utf8(path: Path) -> DataError:
@@ -112,7 +119,13 @@ def sniff_csv(path, n_lines: int = 50, encoding: str | None = None, header: bool
     path = Path(path)
     _check_file(path)
     raw = bytearray()
-    with open(path, "rb") as f:
+    try:
+        f = open_regular(path, "CSV")
+    except UnsafePathError as exc:
+        raise DataError(str(exc)) from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with f:
         lines = 0
         while lines <= n_lines and len(raw) < _SNIFF_BYTES:
             line = f.readline(_SNIFF_BYTES)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .graph import Graph, GraphError
-from .safe_io import atomic_files
+from .safe_io import PROJECT_SIZE_LIMIT, UnsafePathError, atomic_files, read_limited
 from .trainer import ConfigError, TrainConfig
 
 __all__ = ["FORMAT", "VERSION", "ProjectError", "Project", "save_project", "load_project",
@@ -220,8 +220,9 @@ def load_project(path: str | os.PathLike) -> Project:
     """Read a project file; ProjectError names the first problem in one line."""
     path = os.path.abspath(os.fspath(path))
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = json.loads(read_limited(path, PROJECT_SIZE_LIMIT, "project").decode("utf-8"))
+    except UnsafePathError as exc:
+        raise ProjectError(str(exc)) from None
     except FileNotFoundError:
         raise ProjectError(f"there is no project file {path}") from None
     except IsADirectoryError:

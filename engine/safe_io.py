@@ -57,8 +57,10 @@ def _kind(mode: int) -> str | None:
 
 
 def _not_regular(path: str, mode: int, what: str) -> UnsafePathError:
-    return UnsafePathError(f"{path} is {_kind(mode)}, not a regular {what} file; "
-                           f"NetCanvas reads only regular files (save the data to a file first)")
+    if stat.S_ISDIR(mode):
+        return UnsafePathError(f"{path} is a folder, not a {what} file")
+    return UnsafePathError(f"{path} is {_kind(mode)}, not a regular {what} file; NetCanvas reads only "
+                           f"regular files" + (" (save the data to a file first)" if what != "project" else ""))
 
 
 # -- reading ------------------------------------------------------------------------------------------

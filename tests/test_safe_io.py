@@ -179,3 +179,50 @@ def test_sigterm_handler_is_restored_after_a_save(tmp_path):
         assert signal.getsignal(signal.SIGTERM) is not before
     assert signal.getsignal(signal.SIGTERM) is before
     assert (tmp_path / "a.txt").read_text() == "a"
+
+
+# -- 5: special files as inputs never hang -------------------------------------------------------------
+@pytest.fixture
+def fifo(tmp_path):
+    p = tmp_path / "data.csv"
+    os.mkfifo(p)
+    return p
+
+
+def test_csv_from_a_fifo_is_refused_at_once(capsys, fifo):
+    code, err = run(capsys, "--csv", fifo, "--target", "y", *FAST)
+    assert code == 2 and "is a pipe" in err and "regular" in err
+
+
+def test_project_from_a_fifo_or_a_device_is_refused(capsys, fifo):
+    code, err = run(capsys, "--project", fifo)
+    assert code == 2 and "is a pipe" in err
+    code, err = run(capsys, "--project", "/dev/zero")
+    assert code == 2 and "character device" in err
+
+
+def test_a_projects_data_path_that_is_a_fifo_is_refused(capsys, data, fifo, tmp_path):
+    proj = tmp_path / "p.ncproj"
+    assert run(capsys, "--csv", data, "--target", "y", *FAST, "--save-project", proj)[0] == 0
+    doc = json.loads(proj.read_text())
+    doc["data_path"], doc["data_path_absolute"] = fifo.name, None
+    proj.write_text(json.dumps(doc))
+    code, err = run(capsys, "--project", proj, "--epochs", "1", "--quiet")
+    assert code == 2 and "is a pipe" in err
+
+
+def test_a_process_substitution_names_the_true_reason(tmp_path, data):
+    proc = subprocess.run(["bash", "-c", f"{sys.executable} main.py train --csv <(cat {data}) --target y "
+                           "--hidden '' --epochs 1 --quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "is a pipe" in proc.stderr and "Illegal seek" not in proc.stderr
+
+
+def test_a_project_larger_than_the_limit_is_refused(tmp_path, monkeypatch):
+    from engine import project as project_module
+    from engine.project import ProjectError, load_project
+    big = tmp_path / "big.ncproj"
+    big.write_text('{"format": "netcanvas-project", "notes": "' + "x" * 5000 + '"}')
+    monkeypatch.setattr(project_module, "PROJECT_SIZE_LIMIT", 4096)
+    with pytest.raises(ProjectError, match="larger than any project file"):
+        load_project(big)
