@@ -4,40 +4,14 @@ data outside its folder is read only after the person agrees. Acts as a person; 
 import os
 import time
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
+from PySide6.QtWidgets import QDialogButtonBox
 
-from gui_data_helpers import isolate_settings, make_window
-
-TIMEOUT = 15_000
-
-
-@pytest.fixture
-def window(qtbot, qapp, tmp_path):
-    isolate_settings(tmp_path)
-    win = make_window()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.data_controller.shutdown()
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-
-
-def open_import(qtbot, window, monkeypatch, path):
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "CSV files (*.csv)"))
-    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=TIMEOUT) as opened:
-        window.actionImportCsv.trigger()
-    dlg = opened.args[0]
-    with qtbot.waitSignal(dlg.summary_updated, timeout=TIMEOUT):
-        pass
-    return dlg
-
+from gui_data_helpers import open_import
 
 # -- 5 -------------------------------------------------------------------------------------------------
-def test_importing_a_fifo_says_why_and_closes_at_once(qtbot, window, monkeypatch, tmp_path):
+def test_importing_a_fifo_says_why_and_closes_at_once(qtbot, data_window, monkeypatch, tmp_path):
+    window = data_window
     fifo = tmp_path / "live.csv"
     os.mkfifo(fifo)
     dlg = open_import(qtbot, window, monkeypatch, fifo)
