@@ -351,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"{PROG}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"{PROG}: error: not enough memory for this run; use fewer or smaller --hidden layers, "
+              f"a smaller --batch-size or a smaller file", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -59,7 +59,13 @@ __all__ = [
 PLACEHOLDER_WORDS = frozenset({
     "na", "n/a", "n.a.", "n.a", "nan", "null", "none", "nil", "missing", "unknown", "empty",
     "#n/a", "#na", "#value!", "#div/0!", "#num!", "#ref!", "#null!", "#name?",
+    # how C libraries and spreadsheets print a NaN ("-nan" on Linux, "nan(ind)" and "1.#IND" on Windows)
+    "-nan", "+nan", "nan(ind)", "-nan(ind)", "nan(snan)", "-nan(snan)", "1.#ind", "-1.#ind", "1.#qnan",
+    "-1.#qnan", "1.#snan", "-1.#snan",
 })
+# how they print an infinity that float() does not read: a number column keeps them as ±inf
+INF_SPELLINGS = {"1.#inf": np.inf, "+1.#inf": np.inf, "-1.#inf": -np.inf, "1.#inf00": np.inf,
+                 "-1.#inf00": -np.inf, "#inf": np.inf, "-#inf": -np.inf}
 _PUNCTUATION = re.compile(r"[^\w\s]+")     # no letter, digit, underscore or space
 _PLACEHOLDER_SAMPLE = 200                   # values that decide whether a text column is worth a look
 DATE_SAMPLE = 500              # values of a text column that decide whether it holds dates
@@ -186,7 +192,7 @@ def is_placeholder(text: str) -> bool:
 
 
 def _number_like(text: str, decimal_comma: bool) -> bool:
-    return (is_number(text) or (decimal_comma and is_number(text.replace(",", ".")))
+    return (is_number(text) or text.lower() in INF_SPELLINGS or (decimal_comma and is_number(text.replace(",", ".")))
             or _GROUPED[decimal_comma].fullmatch(text) is not None)
 
 
@@ -199,9 +205,31 @@ def _as_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
     for c in candidates:
         try:
             return pd.to_numeric(c).astype(np.float64)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             pass
-    return _without_thousands(text, decimal_comma)
+    wide = _beyond_pandas(text)
+    return wide if wide is not None else _without_thousands(text, decimal_comma)
+
+
+def _beyond_pandas(text: pd.Series) -> pd.Series | None:
+    """``text`` as float64 when every value is a number that pandas gives up on: an integer
+    too long for it ("9" * 400, beyond float64: inf) or an infinity written "1.#INF"; else None.
+    Stops at the first value that is not a number (a text column costs one look)."""
+    values = text.dropna()
+    if values.empty:
+        return None
+    out = np.empty(len(values))
+    for i, v in enumerate(values.tolist()):
+        x = INF_SPELLINGS.get(v.lower())
+        if x is None:
+            try:
+                x = float(v)
+            except (ValueError, TypeError):
+                return None
+        out[i] = x
+    numbers = pd.Series(np.nan, index=text.index)
+    numbers[values.index] = out
+    return numbers
 
 
 def _without_placeholders(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series, dict[str, int]] | None:
