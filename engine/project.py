@@ -142,6 +142,48 @@ def _history_out(value: Any) -> Any:
     raise ProjectError(f"history holds a {type(value).__name__}, which cannot be saved")
 
 
+def _is_number(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _numbers(v: Any, depth: int = 1) -> bool:
+    """A list of numbers (or null), nested ``depth`` deep."""
+    if not isinstance(v, list):
+        return False
+    if depth == 1:
+        return all(_is_number(x) for x in v)
+    return all(_numbers(x, depth - 1) for x in v)
+
+
+def _check_history(history: dict, name: str) -> None:
+    """Every field of a saved run that the program reads, so the loss plot and a resumed run never
+    meet a string (other fields are kept as they are)."""
+    def bad(field: str, what: str) -> ProjectError:
+        return ProjectError(f"the training history in {name} is damaged: 'history.{field}' must be {what}")
+    if history.get("update_loss") is not None and not _numbers(history["update_loss"]):
+        raise bad("update_loss", "a list of numbers (the loss of each update)")
+    epochs = history.get("epochs")
+    if epochs is not None:
+        if not isinstance(epochs, list):
+            raise bad("epochs", "a list of epoch records")
+        for i, record in enumerate(epochs):
+            if not isinstance(record, dict):
+                raise bad(f"epochs[{i}]", "an object of numbers")
+            for k, v in record.items():
+                if not (_is_number(v) or _numbers(v) or _numbers(v, 2)):
+                    raise bad(f"epochs[{i}].{k}", "a number")
+            for k in ("epoch", "updates"):
+                v = record.get(k)
+                if v is not None and not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
+                    raise bad(f"epochs[{i}].{k}", "a whole number, 0 or more")
+    path = history.get("trajectory")
+    if path is not None and not (_numbers(path, 2) and all(len(p) == 2 for p in path)):
+        raise bad("trajectory", "a list of [x, y] numbers")
+    track = history.get("track")
+    if track is not None and not (isinstance(track, list) and all(isinstance(t, str) for t in track)):
+        raise bad("track", "a list of parameter names")
+
+
 def _history_in(value: Any) -> Any:
     """Inverse of :func:`_history_out` for numbers: null inside history is NaN again."""
     if isinstance(value, dict):
@@ -282,6 +324,12 @@ def project_from_document(doc: Any, path: str) -> Project:
     data_spec = doc.get("data_spec")
     if data_spec is not None and not isinstance(data_spec, dict):
         raise ProjectError("'data_spec' must be an object or null")
+    if data_spec is not None:
+        from .dataset import DataError, DataSpec
+        try:
+            DataSpec.from_dict(data_spec)       # every data setting (an encoding like rot13, a seed "x")
+        except DataError as exc:
+            raise ProjectError(f"bad data settings ('data_spec') in {name}: {exc}") from None
 
     try:
         config = TrainConfig.from_dict(doc.get("train_config", {}))
@@ -302,6 +350,7 @@ def project_from_document(doc: Any, path: str) -> Project:
     if history is not None:
         if not isinstance(history, dict):
             raise ProjectError("'history' must be an object or null")
+        _check_history(history, name)
         history = _history_in(history)
 
     return Project(graph=graph, positions=positions, data_path=data_path, data_spec=data_spec,

@@ -180,3 +180,31 @@ def test_build_dataset_with_huge_values_warns_nothing(tmp_path):
     with np.errstate(all="raise"):          # an overflow outside the judged part would raise here
         with pytest.raises(DataError, match="too large"):
             build_dataset(read_csv(p), DataSpec.from_dict({"target": "y"}))
+
+
+# -- 8: every field of a project is checked on load; one message names it ---------------------------------
+@pytest.mark.parametrize("damage,named", [
+    (lambda d: d["history"].update(update_loss=["0.5"]), "'history.update_loss'"),
+    (lambda d: d["history"].update(trajectory=[[1, "a"]]), "'history.trajectory'"),
+    (lambda d: d["history"]["epochs"][0].update(epoch=-1), "'history.epochs[0].epoch'"),
+    (lambda d: d["history"].update(track="w"), "'history.track'"),
+    (lambda d: d["data_spec"].update(encoding="rot13"), "'rot13' is not a text encoding"),
+    (lambda d: d["data_spec"].update(lags="seven"), "data_spec"),
+])
+def test_a_damaged_project_is_refused_naming_the_field(tmp_path, capsys, damage, named):
+    import json
+
+    from engine.project import ProjectError, load_project
+    data = write(tmp_path, "x,y\n" + "\n".join(ROWS) + "\n")
+    proj = tmp_path / "p.ncproj"
+    assert main(["--csv", str(data), "--target", "y", "--hidden", "", "--epochs", "1", "--quiet",
+                 "--save-project", str(proj)]) == 0
+    doc = json.loads(proj.read_text())
+    damage(doc)
+    proj.write_text(json.dumps(doc))
+    with pytest.raises(ProjectError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        load_project(proj)
+    capsys.readouterr()
+    code = main(["--project", str(proj), "--epochs", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and named in err

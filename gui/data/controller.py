@@ -149,6 +149,10 @@ class DataController(QObject):
                 self._project_problem(f"The project's data could not be loaded: {exc}")
                 self.project_data_loaded.emit(False)
                 return
+            except Exception as exc:  # noqa: BLE001 - shown to the person, never a traceback at start-up
+                self._project_problem(f"The project's data could not be loaded: {type(exc).__name__}: {exc}")
+                self.project_data_loaded.emit(False)
+                return
             self._project_data_ready(path, spec, dataset)
             return
         self._load_project_data_async(path, spec)
