@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     src = p.add_argument_group("data")
     src.add_argument("--project", help="a saved .ncproj project (the flags below override it)")
     src.add_argument("--csv", help="CSV file with a header row")
+    src.add_argument("--allow-outside-data", action="store_true",
+                     help="with --project: read its data file even when it lies outside the project's folder")
     src.add_argument("--target", help="column to predict")
     src.add_argument("--features", help="comma-separated feature columns (default: every other column)")
     src.add_argument("--categorical", metavar="COL[,COL...]",
@@ -183,6 +185,9 @@ def _run(argv: list[str]) -> int:
             project = load_project(args.project)
         except ProjectError as exc:
             raise UsageError(str(exc)) from None
+    if project is not None and not args.csv and project.data_outside and not args.allow_outside_data:
+        raise UsageError(f"the project's data file {project.data_path} is outside the project's folder; "
+                         f"pass --allow-outside-data to read it (or give --csv FILE)")
     csv = args.csv or (project.data_path if project else None)
     if not csv:
         raise UsageError("give --csv FILE (or --project FILE with a dataset)")

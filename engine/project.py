@@ -31,7 +31,7 @@ from .graph import Graph, GraphError
 from .safe_io import PROJECT_SIZE_LIMIT, UnsafePathError, atomic_files, read_limited
 from .trainer import ConfigError, TrainConfig
 
-__all__ = ["FORMAT", "VERSION", "ProjectError", "Project", "save_project", "load_project",
+__all__ = ["FORMAT", "VERSION", "ProjectError", "Project", "save_project", "load_project", "data_outside",
            "atomic_files", "expected_param_shapes", "encode_array", "decode_array"]
 
 FORMAT = "netcanvas-project"
@@ -55,6 +55,28 @@ class Project:
     history: dict | None = None
     name: str = ""
     notes: str = ""
+    data_outside: bool = False          # set on load: the data file lies outside the project's folder
+
+
+DATA_FOLDERS = (os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "datasets"),)
+
+
+def data_outside(project_file: str, data_path: str | None) -> bool:
+    """Whether a project's data file lies outside the project's folder (and outside NetCanvas's own
+    data folder, where the examples' data are). A project is a file from anyone: reading
+    ``/etc/shadow`` or ``../../x`` for it needs the person's consent (the window asks; the CLI
+    needs ``--allow-outside-data``). Symlinks are resolved on both sides."""
+    if not data_path:
+        return False
+    real = os.path.realpath(data_path)
+    for folder in (os.path.dirname(os.path.abspath(project_file)), *DATA_FOLDERS):
+        root = os.path.realpath(folder)
+        try:
+            if os.path.commonpath([real, root]) == root:
+                return False
+        except ValueError:      # another drive on Windows
+            continue
+    return True
 
 
 # -- arrays -------------------------------------------------------------------------
@@ -355,4 +377,5 @@ def project_from_document(doc: Any, path: str) -> Project:
 
     return Project(graph=graph, positions=positions, data_path=data_path, data_spec=data_spec,
                    train_config=config, weights=weights, history=history,
-                   name=_str_field(doc, "name"), notes=_str_field(doc, "notes"))
+                   name=_str_field(doc, "name"), notes=_str_field(doc, "notes"),
+                   data_outside=data_outside(path, data_path))

@@ -95,6 +95,13 @@ class Column:
         return self.distinct
 
 
+def _names_text(names: list[str], most: int = 12, width: int = 30) -> str:
+    """Column names for a message: at most ``most``, each cut at ``width`` characters, so that a
+    file that is not a table (a password file's first line) is not echoed whole."""
+    shown = [n if len(n) <= width else n[:width - 1] + "…" for n in names[:most]]
+    return ", ".join(shown) + (f", … ({len(names)} in all)" if len(names) > most else "")
+
+
 @dataclass
 class Table:
     """A CSV file as read: numeric columns float64, text and date columns str/object.
@@ -132,7 +139,10 @@ class Table:
         for c in self.columns:
             if c.name == name:
                 return c
-        raise DataError(f"unknown column {name!r}; available: {', '.join(self.names)}")
+        if len(self.names) == 1:        # not a table, or another delimiter: its first line is no name
+            raise DataError(f"unknown column {name!r:.60}: the file has a single column "
+                            f"(is it a CSV file, with , ; or tab between fields?)")
+        raise DataError(f"unknown column {name!r:.60}; available: {_names_text(self.names)}")
 
     def numbers(self, name: str) -> np.ndarray:
         """A number column's values, or a date column's decimal years (float64, NaN if missing)."""

@@ -1,5 +1,7 @@
 """Bad inputs from the fault hunt (issue 10 items 9–13): each gets a clear message or is read as a
 person means it, never an internal error, a traceback or a silently different model."""
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,3 +210,52 @@ def test_a_damaged_project_is_refused_naming_the_field(tmp_path, capsys, damage,
     code = main(["--project", str(proj), "--epochs", "1", "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and named in err
+
+
+# -- 14: a project cannot make the program read (and show) any file ---------------------------------------
+def project_with_data(tmp_path, data_path: str):
+    """A project in tmp_path/proj whose data path is ``data_path`` (as a damaged or hostile file says)."""
+    import json
+    folder = tmp_path / "proj"
+    folder.mkdir(exist_ok=True)
+    data = write(folder, "x,y\n" + "\n".join(ROWS) + "\n", "own.csv")
+    proj = folder / "p.ncproj"
+    assert main(["--csv", str(data), "--target", "y", "--hidden", "", "--epochs", "1", "--quiet",
+                 "--save-project", str(proj)]) == 0
+    doc = json.loads(proj.read_text())
+    doc["data_path"], doc["data_path_absolute"] = data_path, None
+    proj.write_text(json.dumps(doc))
+    return proj
+
+
+def test_data_outside_the_projects_folder_is_recognized(tmp_path):
+    from engine.project import DATA_FOLDERS, data_outside
+    proj = str(tmp_path / "a" / "p.ncproj")
+    assert not data_outside(proj, str(tmp_path / "a" / "d.csv"))
+    assert not data_outside(proj, str(tmp_path / "a" / "sub" / "d.csv"))
+    assert data_outside(proj, str(tmp_path / "a" / ".." / "b" / "d.csv"))
+    assert data_outside(proj, "/etc/shadow")
+    assert not data_outside(proj, os.path.join(DATA_FOLDERS[0], "iris.csv"))     # the examples' data
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "link.csv").symlink_to("/etc/passwd")
+    assert data_outside(proj, str(tmp_path / "a" / "link.csv"))
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../../../../../../etc/passwd"])
+def test_the_cli_needs_consent_for_outside_data_and_never_echoes_it(tmp_path, capsys, target):
+    proj = project_with_data(tmp_path, target)
+    capsys.readouterr()
+    code = main(["--project", str(proj), "--epochs", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--allow-outside-data" in err and "root:" not in err
+    code = main(["--project", str(proj), "--epochs", "1", "--quiet", "--allow-outside-data"])
+    err = capsys.readouterr().err
+    assert code == 2 and "root:" not in err and "single column" in err       # read, but not shown
+
+
+def test_outside_data_is_read_with_consent(tmp_path, capsys):
+    elsewhere = write(tmp_path, "x,y\n" + "\n".join(ROWS) + "\n", "elsewhere.csv")
+    proj = project_with_data(tmp_path, "../elsewhere.csv")
+    assert main(["--project", str(proj), "--epochs", "1", "--quiet"]) == 2
+    assert main(["--project", str(proj), "--epochs", "1", "--quiet", "--allow-outside-data"]) == 0
+    assert main(["--project", str(proj), "--epochs", "1", "--quiet", "--csv", str(elsewhere)]) == 0

@@ -97,3 +97,47 @@ def test_a_data_error_of_any_kind_keeps_the_project_open_without_traceback(qtbot
     assert loaded.args == [False] and window.document.path == str(proj)
     assert "an odd codec" in window.data_controller.panel.problem_label.text()
     assert "Traceback" not in capfd.readouterr().err
+
+
+# -- 14: data outside the project's folder needs the person's consent -----------------------------------------
+def project_reading(tmp_path, window, data_path: str):
+    proj, doc = saved_project(tmp_path, window, "hostile.ncproj")
+    doc["data_path"], doc["data_path_absolute"] = data_path, None
+    proj.write_text(json.dumps(doc))
+    return proj
+
+
+@pytest.mark.parametrize("answer", [False, True])
+def test_outside_data_is_read_only_when_the_person_agrees(qtbot, data_window, tmp_path, answer):
+    window = data_window
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.csv"
+    outside.write_text(ROWS)
+    proj = project_reading(tmp_path, window, str(outside))
+    asked = []
+    window.ask_outside_data = lambda path: asked.append(path) or answer
+    with qtbot.waitSignal(window.data_controller.project_data_loaded, timeout=TIMEOUT) as loaded:
+        open_with_menu(window, proj)
+    assert asked == [str(outside)]
+    assert loaded.args == [answer] and (window.document.dataset is not None) == answer
+    if not answer:
+        assert "outside the project's folder" in window.data_controller.panel.problem_label.text()
+
+
+def test_a_project_naming_a_system_file_shows_nothing_of_it(qtbot, data_window, tmp_path):
+    window = data_window
+    proj = project_reading(tmp_path, window, "../../../../../../../../../etc/passwd")
+    window.ask_outside_data = lambda path: True          # even when the person agrees
+    with qtbot.waitSignal(window.data_controller.project_data_loaded, timeout=TIMEOUT) as loaded:
+        open_with_menu(window, proj)
+    assert loaded.args == [False]
+    shown = window.data_controller.panel.problem_label.text() + " ".join(window.errors)
+    assert "root:" not in shown and "single column" in shown
+
+
+def test_data_inside_the_projects_folder_is_read_without_asking(qtbot, data_window, tmp_path):
+    window = data_window
+    proj, _ = saved_project(tmp_path, window, "own.ncproj")
+    window.ask_outside_data = lambda path: pytest.fail("asked for data in the project's own folder")
+    with qtbot.waitSignal(window.data_controller.project_data_loaded, timeout=TIMEOUT) as loaded:
+        open_with_menu(window, proj)
+    assert loaded.args == [True]

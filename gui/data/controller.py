@@ -127,6 +127,12 @@ class DataController(QObject):
             self._project_problem("The project names a data file but no data settings; use Edit import…")
             doc.set_data(path, None, None)
             return
+        if project.data_outside and not self.window.ask_outside_data(path):
+            doc.set_data(path, spec, None)
+            self._project_problem(f"The data file {path} lies outside the project's folder and was not "
+                                  "read. Use Edit import… to pick the file.")
+            self.project_data_loaded.emit(False)
+            return
         if not os.path.exists(path):
             found = self._locate(path)
             if not found:
