@@ -13,7 +13,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 
 from .data import DataError, DataSpec, load_dataset, placeholder_note
@@ -21,6 +20,7 @@ from .fitting import fit_graph_to_data
 from .graph import ACTIVATION_KINDS, GraphError, sequential
 from .layout import auto_layout
 from .model import ModelError
+from .safe_io import atomic_files, check_distinct, check_output
 from .trainer import ConfigError, TrainConfig, Trainer, default_loss, evaluate
 
 __all__ = ["main", "parse_hidden", "UsageError"]
@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     src = p.add_argument_group("data")
     src.add_argument("--project", help="a saved .ncproj project (the flags below override it)")
     src.add_argument("--csv", help="CSV file with a header row")
+    src.add_argument("--allow-outside-data", action="store_true",
+                     help="with --project: read its data file even when it lies outside the project's folder")
     src.add_argument("--target", help="column to predict")
     src.add_argument("--features", help="comma-separated feature columns (default: every other column)")
     src.add_argument("--categorical", metavar="COL[,COL...]",
@@ -142,30 +144,23 @@ def _data_spec(args, base: dict | None) -> DataSpec:
 
 
 def _write_json_atomic(path: str, data: dict) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_files([path]) as (f,):
+        json.dump(data, f, indent=2, allow_nan=False)
+        f.write("\n")
 
 
-def _check_output_path(flag: str, path: str) -> None:
-    """Fail before any work when an output file cannot be written where asked."""
-    full = os.path.abspath(path)
-    folder = os.path.dirname(full)
-    if os.path.isdir(full):
-        raise UsageError(f"{flag}: {path} is a folder; give a file name")
-    if not os.path.isdir(folder):
-        what = "is not a folder" if os.path.exists(folder) else "does not exist"
-        raise UsageError(f"{flag}: cannot write {path}: the folder {folder} {what}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag}: cannot write {path}: the folder {folder} is not writable")
+def _check_outputs(args, csv: str) -> None:
+    """Every output writable where asked, none overwriting an input or another output."""
+    outputs = [("--export", args.export), ("--metrics", args.metrics), ("--save-project", args.save_project)]
+    for flag, path in outputs:
+        if path:
+            check_output(flag, path)
+    if args.export and os.path.splitext(args.export)[1].lower() == ".npz":
+        outputs.append(("--export", os.path.splitext(args.export)[0] + ".json"))    # its description
+    data_flag = "--csv" if args.csv else "--project (its data file)"
+    check_distinct(outputs, [(data_flag, csv)])
+    if args.project:        # --save-project may update the project it started from
+        check_distinct([o for o in outputs if o[0] != "--save-project"], [("--project", args.project)])
 
 
 def _encoding_hint(message: str) -> str:
@@ -190,6 +185,9 @@ def _run(argv: list[str]) -> int:
             project = load_project(args.project)
         except ProjectError as exc:
             raise UsageError(str(exc)) from None
+    if project is not None and not args.csv and project.data_outside and not args.allow_outside_data:
+        raise UsageError(f"the project's data file {project.data_path} is outside the project's folder; "
+                         f"pass --allow-outside-data to read it (or give --csv FILE)")
     csv = args.csv or (project.data_path if project else None)
     if not csv:
         raise UsageError("give --csv FILE (or --project FILE with a dataset)")
@@ -208,10 +206,7 @@ def _run(argv: list[str]) -> int:
             raise UsageError(f"{flag} keeps the project's network; leave out --hidden")
     if args.export and os.path.splitext(args.export)[1].lower() not in (".onnx", ".npz"):
         raise UsageError(f"--export: '{args.export}' must end in .onnx or .npz")
-    for flag, path in (("--export", args.export), ("--metrics", args.metrics),
-                       ("--save-project", args.save_project)):
-        if path:
-            _check_output_path(flag, path)
+    _check_outputs(args, csv)
     log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
 
     try:
@@ -360,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as exc:
         print(f"{PROG}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"{PROG}: error: not enough memory for this run; use fewer or smaller --hidden layers, "
+              f"a smaller --batch-size or a smaller file", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .csv_sniff import (NA_VALUES, Cancelled, DataError, RaggedRowsError, _blank, _display, _not_utf8, is_number,
-                        sniff_csv)
+from .csv_sniff import (NA_VALUES, Cancelled, DataError, RaggedRowsError, _blank, _display, _not_utf8, ascii_compatible,
+                        check_encoding, check_unique_names, csv_error, is_binary, is_number, sniff_csv)
 
 __all__ = ["NA_VALUES", "Cancelled", "DataError", "RaggedRowsError", "RawCsv", "is_number", "read_raw",
            "sniff_csv"]
@@ -134,8 +134,10 @@ class _WatchedFile(io.RawIOBase):
     pandas' C parser pulls the file through ``read`` in blocks of about 256 KB,
     so a fast read still gets progress and a Cancel that stops it within a block."""
 
-    def __init__(self, path: Path, start: int, end: int, watch: _Watch) -> None:
+    def __init__(self, path: Path, start: int, end: int, watch: _Watch, text_bytes: bool = True) -> None:
         super().__init__()
+        self._path = path
+        self._text_bytes = text_bytes           # ASCII-compatible: a NUL byte means binary
         self._fh = open(path, "rb", buffering=0)
         self._fh.seek(start)
         self._left = end - start
@@ -149,6 +151,8 @@ class _WatchedFile(io.RawIOBase):
         if self._left <= 0:
             return 0
         n = self._fh.readinto(memoryview(b)[:self._left]) or 0
+        if self._text_bytes and is_binary(memoryview(b)[:n].tobytes()):
+            raise DataError(f"{_display(self._path)} is a binary file, not CSV text (a NUL byte)")
         self._left -= n
         self._watch.advance(n)
         return n
@@ -173,7 +177,7 @@ def _cut_points(path: Path, size: int, parts: int) -> list[int]:
 
 
 def _parse(path: Path, start: int, end: int, watch: _Watch, kw: dict) -> pd.DataFrame:
-    with _WatchedFile(path, start, end, watch) as raw:
+    with _WatchedFile(path, start, end, watch, ascii_compatible(kw.get("encoding") or "utf-8")) as raw:
         return pd.read_csv(io.BufferedReader(raw, 1 << 18), **kw)
 
 
@@ -250,7 +254,7 @@ def _read_frame(path: Path, kw: dict, progress, cancel) -> pd.DataFrame:
     workers = min(os.cpu_count() or 1, 8)
     watch = _Watch(size, progress, cancel)
     try:
-        if size >= PARALLEL_MIN_BYTES and workers > 1:
+        if size >= PARALLEL_MIN_BYTES and workers > 1 and ascii_compatible(kw["encoding"]):
             frame = _read_parts(path, size, kw, watch, workers)
             if frame is not None:
                 return frame
@@ -294,13 +298,16 @@ def read_raw(path, delimiter: str | None = None, encoding: str | None = None,
     ``cancel() -> bool`` stops it (:class:`Cancelled`). A row with more or fewer
     fields than the header raises :class:`RaggedRowsError` unless ``skip_bad_lines``.
     """
-    path = Path(path)
+    try:
+        return _read_raw(Path(path), delimiter, encoding, progress, cancel, header, skip_bad_lines)
+    except csv.Error as exc:            # "field larger than field limit", a NUL in a quoted field
+        raise csv_error(Path(path), exc) from None
+
+
+def _read_raw(path: Path, delimiter, encoding, progress, cancel, header: bool, skip_bad_lines: bool) -> RawCsv:
     if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise DataError(f"unknown text encoding {encoding!r}") from None
-    preview = sniff_csv(path, n_lines=20, encoding=encoding)
+        check_encoding(encoding)
+    preview = sniff_csv(path, n_lines=20, encoding=encoding, header=header)
     delimiter = delimiter or preview["delimiter"]
     if len(delimiter) != 1:
         raise DataError(f"delimiter must be one character, not {delimiter!r}")
@@ -311,6 +318,8 @@ def read_raw(path, delimiter: str | None = None, encoding: str | None = None,
         raise DataError(f"{_display(path)} has no header row: its first line "
                         f"({', '.join(names[:5])}) looks like data; add a line of column names "
                         f"or read it without a header")
+    if header:
+        check_unique_names(path, names)
     if cancel is not None and cancel():
         raise Cancelled(f"loading {_display(path)} was cancelled")
 

@@ -81,6 +81,15 @@ def _missing(table: Table, name: str) -> np.ndarray:
     return s.isna().to_numpy()
 
 
+def _target_bads(table: Table, name: str) -> list[tuple[str, np.ndarray]]:
+    """Rows without a usable target, by reason: missing, or infinite (a number beyond float64)."""
+    s = table.frame[name]
+    if s.dtype != np.float64:
+        return [("missing target", s.isna().to_numpy())]
+    a = s.to_numpy()
+    return [("missing target", np.isnan(a)), ("infinite target", np.isinf(a))]
+
+
 def _drop(keep: np.ndarray, bad: np.ndarray, reason: str, dropped: dict[str, int]) -> None:
     """keep &= ~bad, counting newly dropped rows under reason."""
     n = int(np.count_nonzero(bad & keep))
@@ -378,6 +387,26 @@ def _bad_field_rows(table: Table, spec: DataSpec, rows: np.ndarray) -> np.ndarra
     return mark[rows] | (marks[rows] != marks[rows - K])
 
 
+F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_range(A: np.ndarray, mean: np.ndarray, std: np.ndarray, names: list[str], what: str = "feature") -> None:
+    """DataError when a column holds values training cannot compute with: beyond float32 (the
+    trainer's default), or so large that their squares overflow (1e308): the run would only
+    "diverge" at any learning rate."""
+    ok = np.isfinite(mean) & np.isfinite(std) & (np.abs(mean) <= F32_MAX) & (std <= F32_MAX)
+    if ok.all():
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(A).all() and (A.dtype == np.float32 or np.abs(A).max(initial=0.0) <= F32_MAX):
+                return
+        peak = np.abs(A).max(axis=0)
+        ok = np.isfinite(peak) & (peak <= F32_MAX)
+    j = int(np.flatnonzero(~ok)[0]) if (~ok).any() else 0
+    raise DataError(f"{what} {names[j]!r} has values too large to train with (beyond about 3.4e38, "
+                    f"the largest float32 number, or squares that overflow); rescale the column, "
+                    f"e.g. divide it by a power of ten")
+
+
 def _constant_target(table: Table, spec: DataSpec, target: np.ndarray) -> None:
     first = target[0]
     if table.column(spec.target).kind == "number":
@@ -438,7 +467,8 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
     skipped_rows = _bad_field_rows(table, spec, rows)
     if skipped_rows is not None:            # first: their cells are all missing
         _drop(keep, skipped_rows, f"wrong number of fields ({_lines_text(table.bad_lines)})", dropped)
-    _drop(keep, _missing(table, spec.target)[rows], "missing target", dropped)
+    for reason, bad in _target_bads(table, spec.target):
+        _drop(keep, bad[rows], reason, dropped)
     for reason, bad in bads:
         _drop(keep, bad, reason, dropped)
     if not keep.any():
@@ -472,15 +502,19 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
 
     tr, va = _split(len(rows), spec, y_class if spec.split == "random" else None)
     y_tr, y_va = y[tr], y[va]
-    X, x_mean, x_std = _assemble(np.concatenate([rows[tr], rows[va]]), fill, len(names),
-                                 len(tr), spec.normalize == "standard")
-    X_tr, X_va = X[:len(tr)], X[len(tr):]
-    if task == "regression" and spec.normalize == "standard":
-        y_mean, y_std = _standardize(y_tr, y_va)
-    elif task == "regression":
-        y_mean, y_std = np.zeros(y.shape[1]), np.ones(y.shape[1])
-    else:
-        y_mean, y_std = np.zeros(1), np.ones(1)
+    with np.errstate(over="ignore", invalid="ignore"):     # judged below, with the column's name
+        X, x_mean, x_std = _assemble(np.concatenate([rows[tr], rows[va]]), fill, len(names),
+                                     len(tr), spec.normalize == "standard")
+        X_tr, X_va = X[:len(tr)], X[len(tr):]
+        if task == "regression" and spec.normalize == "standard":
+            y_mean, y_std = _standardize(y_tr, y_va)
+        elif task == "regression":
+            y_mean, y_std = np.zeros(y.shape[1]), np.ones(y.shape[1])
+        else:
+            y_mean, y_std = np.zeros(1), np.ones(1)
+    _check_range(X, x_mean, x_std, names)
+    if task == "regression":
+        _check_range(y, y_mean, y_std, [spec.target], "target")
 
     time_values = None
     if spec.time_column is not None:

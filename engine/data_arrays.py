@@ -24,13 +24,19 @@ def _standardize(A: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, np.nda
     A -= mean
     var = np.einsum("ij,ij->j", A, A) / max(1, len(A))
     std = np.sqrt(var)
-    tiny = ~np.isfinite(std) | (std <= 1e-12 * np.maximum(1.0, np.abs(mean)))
-    std = np.where(tiny, 1.0, std)
+    std = np.where(_constant(mean, std), 1.0, std)
     A /= std
     for B in others:
         B -= mean
         B /= std
     return mean, std
+
+
+def _constant(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Which columns are constant: a spread below 1e-12 of the column's own size (rounding
+    noise), judged relative to it, so a feature of values around 1e-13 is not constant.
+    Its std is then taken as 1 (the column is only shifted)."""
+    return ~np.isfinite(std) | (std <= np.maximum(1e-12 * np.abs(mean), np.finfo(np.float64).tiny * 1e4))
 
 
 _BLOCK_ROWS = 8192      # rows gathered per block in _assemble (the block stays in cache)
@@ -84,8 +90,7 @@ def _assemble(sel: np.ndarray, fill, F: int, n_train: int,
     m1 = s1 / n_train
     mean = shift + m1
     std = np.sqrt(np.maximum(s2 / n_train - m1 * m1, 0.0))
-    tiny = ~np.isfinite(std) | (std <= 1e-12 * np.maximum(1.0, np.abs(mean)))
-    std = np.where(tiny, 1.0, std)
+    std = np.where(_constant(mean, std), 1.0, std)
     m32, inv32 = m1.astype(np.float32), (1.0 / std).astype(np.float32)     # X holds x - shift
     step = 1 << 16
 

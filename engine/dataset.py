@@ -5,11 +5,11 @@ Pure NumPy; never imports Qt.
 """
 from __future__ import annotations
 
-import codecs
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from .csv_sniff import check_encoding
 from .table import DataError, placeholder_note, plural
 
 __all__ = ["DataSpec", "Dataset"]
@@ -77,10 +77,7 @@ class DataSpec:
         if self.encoding is not None:
             if not isinstance(self.encoding, str):
                 raise DataError(f"encoding must be a name like 'latin-1', not {self.encoding!r}")
-            try:
-                codecs.lookup(self.encoding)
-            except LookupError:
-                raise DataError(f"unknown text encoding {self.encoding!r}") from None
+            check_encoding(self.encoding)     # rot13, hex, zlib … are codecs but not of text
         for name in ("header", "skip_bad_lines"):
             if not isinstance(getattr(self, name), bool):
                 raise DataError(f"{name} must be true or false, not {getattr(self, name)!r}")

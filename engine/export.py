@@ -18,7 +18,6 @@ written. The NumPy weights + JSON export is :mod:`engine.export_npz`.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -33,7 +32,7 @@ from .graph import Graph
 from .layers import sigmoid
 from .losses import softmax
 from .model import Model
-from .project import atomic_files
+from .safe_io import atomic_files, commit_file, output_target, temporary_path
 
 __all__ = ["ExportError", "Preprocessing", "to_onnx", "export_onnx", "verify_onnx", "export_onnx_checked",
            "OnnxCheck", "ONNX_TOLERANCE", "engine_predict", "DEFAULT_OPSET"]
@@ -400,6 +399,8 @@ def _write_all(contents: dict[str, bytes]) -> None:
         with atomic_files(paths, binary=True) as files:
             for f, p in zip(files, paths):
                 f.write(contents[p])
+    except ValueError as exc:           # a block device or a socket
+        raise ExportError(str(exc)) from exc
     except OSError as exc:
         raise ExportError(f"cannot write {exc.filename or paths[0]}: {exc.strerror or exc}") from exc
 
@@ -480,25 +481,25 @@ def export_onnx_checked(model: Model, pre: Preprocessing, path: str | os.PathLik
     ``X_check`` (raw rows); it replaces ``path`` only when it agrees with the engine within
     ``tolerance``. Otherwise ``path`` keeps what it held (or stays absent) and nothing else
     is left behind. ExportError for a model or a folder that cannot be written."""
-    target = os.path.abspath(os.fspath(path))
+    shown = os.path.abspath(os.fspath(path))
+    target = output_target(path)            # a symlink's target; a device is written in place
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        raise ExportError(f"cannot write {target}: the folder {folder} does not exist")
+        raise ExportError(f"cannot write {shown}: the folder {folder} does not exist")
     try:
         scratch = tempfile.mkdtemp(prefix=".tmp-", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except OSError:
+        scratch = tempfile.mkdtemp(prefix="netcanvas-onnx-")    # e.g. /dev/null: /dev is not writable
     try:
-        candidate = os.path.join(scratch, os.path.basename(target))
-        info = export_onnx(model, pre, candidate)
-        check = OnnxCheck(target, info["bytes"], verify_onnx(candidate, model, pre, X_check), tolerance)
-        if check.written:
-            with contextlib.suppress(OSError):      # an existing file keeps its mode
-                os.chmod(candidate, os.stat(target).st_mode & 0o7777)
-            try:
-                os.replace(candidate, target)
-            except OSError as exc:
-                raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        with temporary_path(scratch):
+            candidate = os.path.join(scratch, os.path.basename(target))
+            info = export_onnx(model, pre, candidate)
+            check = OnnxCheck(shown, info["bytes"], verify_onnx(candidate, model, pre, X_check), tolerance)
+            if check.written:
+                try:
+                    commit_file(candidate, target)
+                except (OSError, ValueError) as exc:
+                    raise ExportError(f"cannot write {shown}: {getattr(exc, 'strerror', None) or exc}") from exc
         return check
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -21,19 +21,17 @@ import binascii
 import json
 import math
 import os
-import secrets
-import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from .graph import Graph, GraphError
+from .safe_io import PROJECT_SIZE_LIMIT, UnsafePathError, atomic_files, read_limited
 from .trainer import ConfigError, TrainConfig
 
-__all__ = ["FORMAT", "VERSION", "ProjectError", "Project", "save_project", "load_project",
+__all__ = ["FORMAT", "VERSION", "ProjectError", "Project", "save_project", "load_project", "data_outside",
            "atomic_files", "expected_param_shapes", "encode_array", "decode_array"]
 
 FORMAT = "netcanvas-project"
@@ -57,117 +55,28 @@ class Project:
     history: dict | None = None
     name: str = ""
     notes: str = ""
+    data_outside: bool = False          # set on load: the data file lies outside the project's folder
 
 
-# -- atomic writing -----------------------------------------------------------------
-@contextmanager
-def atomic_files(paths: list[str | os.PathLike], binary: bool = False) -> Iterator[list]:
-    """Open a temporary file next to each of ``paths``; on success flush, fsync and
-    ``os.replace`` each over its target; on any failure remove every temporary file.
-
-    The targets are replaced only after all files were written, so a failure
-    while writing leaves every old file untouched; if renaming fails part-way,
-    the files already replaced are put back. Temporary files are created
-    with the usual permissions (umask applies); an existing target's mode is kept.
-    """
-    targets = [os.path.abspath(os.fspath(p)) for p in paths]
-    temps: list[str] = []
-    files: list = []
-    try:
-        for target in targets:
-            folder, base = os.path.split(target)
-            while True:
-                tmp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.tmp")
-                try:
-                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-                except FileExistsError:  # pragma: no cover - 32 random bits collided
-                    continue
-                break
-            temps.append(tmp)
-            files.append(os.fdopen(fd, "wb") if binary else
-                         os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
-        yield files
-        for f in files:
-            f.flush()
-            os.fsync(f.fileno())
-            f.close()
-        for tmp, target in zip(temps, targets):
-            try:
-                os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-            except OSError:
-                pass
-        _replace_all(temps, targets)
-        _fsync_dir(os.path.dirname(targets[0]) if targets else None)
-    except BaseException:
-        for f in files:
-            try:
-                f.close()
-            except OSError:  # pragma: no cover
-                pass
-        for tmp in temps:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise
+DATA_FOLDERS = (os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "datasets"),)
 
 
-def _replace_all(temps: list[str], targets: list[str]) -> None:
-    """Rename each temp file over its target. With several targets, a failure
-    part-way puts back the files already replaced (from backups made first), so
-    the set of files stays consistent: all new or all old."""
-    if len(targets) == 1:
-        os.replace(temps[0], targets[0])
-        return
-    backups: list[tuple[str, str | None]] = []      # (target, backup or None if it did not exist)
-    done: list[tuple[str, str | None]] = []
-    try:
-        for target in targets:
-            if os.path.isfile(target):
-                backup = f"{target}.{secrets.token_hex(4)}.bak"
-                try:
-                    os.link(target, backup)
-                except OSError:
-                    shutil.copy2(target, backup)
-                backups.append((target, backup))
-            else:
-                backups.append((target, None))
-        for (target, backup), tmp in zip(backups, temps):
-            os.replace(tmp, target)
-            done.append((target, backup))
-    except BaseException:
-        for target, backup in reversed(done):
-            try:
-                if backup is None:
-                    os.unlink(target)
-                else:
-                    os.replace(backup, target)
-            except OSError:  # pragma: no cover - nothing better to do
-                pass
-        raise
-    finally:
-        for _, backup in backups:
-            if backup is not None and os.path.exists(backup):
-                try:
-                    os.unlink(backup)
-                except OSError:  # pragma: no cover
-                    pass
-
-
-def _fsync_dir(folder: str | None) -> None:
-    """Make the rename durable where the platform allows it (best effort)."""
-    if folder is None or os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+def data_outside(project_file: str, data_path: str | None) -> bool:
+    """Whether a project's data file lies outside the project's folder (and outside NetCanvas's own
+    data folder, where the examples' data are). A project is a file from anyone: reading
+    ``/etc/shadow`` or ``../../x`` for it needs the person's consent (the window asks; the CLI
+    needs ``--allow-outside-data``). Symlinks are resolved on both sides."""
+    if not data_path:
+        return False
+    real = os.path.realpath(data_path)
+    for folder in (os.path.dirname(os.path.abspath(project_file)), *DATA_FOLDERS):
+        root = os.path.realpath(folder)
+        try:
+            if os.path.commonpath([real, root]) == root:
+                return False
+        except ValueError:      # another drive on Windows
+            continue
+    return True
 
 
 # -- arrays -------------------------------------------------------------------------
@@ -255,6 +164,48 @@ def _history_out(value: Any) -> Any:
     raise ProjectError(f"history holds a {type(value).__name__}, which cannot be saved")
 
 
+def _is_number(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _numbers(v: Any, depth: int = 1) -> bool:
+    """A list of numbers (or null), nested ``depth`` deep."""
+    if not isinstance(v, list):
+        return False
+    if depth == 1:
+        return all(_is_number(x) for x in v)
+    return all(_numbers(x, depth - 1) for x in v)
+
+
+def _check_history(history: dict, name: str) -> None:
+    """Every field of a saved run that the program reads, so the loss plot and a resumed run never
+    meet a string (other fields are kept as they are)."""
+    def bad(field: str, what: str) -> ProjectError:
+        return ProjectError(f"the training history in {name} is damaged: 'history.{field}' must be {what}")
+    if history.get("update_loss") is not None and not _numbers(history["update_loss"]):
+        raise bad("update_loss", "a list of numbers (the loss of each update)")
+    epochs = history.get("epochs")
+    if epochs is not None:
+        if not isinstance(epochs, list):
+            raise bad("epochs", "a list of epoch records")
+        for i, record in enumerate(epochs):
+            if not isinstance(record, dict):
+                raise bad(f"epochs[{i}]", "an object of numbers")
+            for k, v in record.items():
+                if not (_is_number(v) or _numbers(v) or _numbers(v, 2)):
+                    raise bad(f"epochs[{i}].{k}", "a number")
+            for k in ("epoch", "updates"):
+                v = record.get(k)
+                if v is not None and not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
+                    raise bad(f"epochs[{i}].{k}", "a whole number, 0 or more")
+    path = history.get("trajectory")
+    if path is not None and not (_numbers(path, 2) and all(len(p) == 2 for p in path)):
+        raise bad("trajectory", "a list of [x, y] numbers")
+    track = history.get("track")
+    if track is not None and not (isinstance(track, list) and all(isinstance(t, str) for t in track)):
+        raise bad("track", "a list of parameter names")
+
+
 def _history_in(value: Any) -> Any:
     """Inverse of :func:`_history_out` for numbers: null inside history is NaN again."""
     if isinstance(value, dict):
@@ -333,8 +284,9 @@ def load_project(path: str | os.PathLike) -> Project:
     """Read a project file; ProjectError names the first problem in one line."""
     path = os.path.abspath(os.fspath(path))
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = json.loads(read_limited(path, PROJECT_SIZE_LIMIT, "project").decode("utf-8"))
+    except UnsafePathError as exc:
+        raise ProjectError(str(exc)) from None
     except FileNotFoundError:
         raise ProjectError(f"there is no project file {path}") from None
     except IsADirectoryError:
@@ -394,6 +346,12 @@ def project_from_document(doc: Any, path: str) -> Project:
     data_spec = doc.get("data_spec")
     if data_spec is not None and not isinstance(data_spec, dict):
         raise ProjectError("'data_spec' must be an object or null")
+    if data_spec is not None:
+        from .dataset import DataError, DataSpec
+        try:
+            DataSpec.from_dict(data_spec)       # every data setting (an encoding like rot13, a seed "x")
+        except DataError as exc:
+            raise ProjectError(f"bad data settings ('data_spec') in {name}: {exc}") from None
 
     try:
         config = TrainConfig.from_dict(doc.get("train_config", {}))
@@ -414,8 +372,10 @@ def project_from_document(doc: Any, path: str) -> Project:
     if history is not None:
         if not isinstance(history, dict):
             raise ProjectError("'history' must be an object or null")
+        _check_history(history, name)
         history = _history_in(history)
 
     return Project(graph=graph, positions=positions, data_path=data_path, data_spec=data_spec,
                    train_config=config, weights=weights, history=history,
-                   name=_str_field(doc, "name"), notes=_str_field(doc, "notes"))
+                   name=_str_field(doc, "name"), notes=_str_field(doc, "notes"),
+                   data_outside=data_outside(path, data_path))

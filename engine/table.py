@@ -59,7 +59,13 @@ __all__ = [
 PLACEHOLDER_WORDS = frozenset({
     "na", "n/a", "n.a.", "n.a", "nan", "null", "none", "nil", "missing", "unknown", "empty",
     "#n/a", "#na", "#value!", "#div/0!", "#num!", "#ref!", "#null!", "#name?",
+    # how C libraries and spreadsheets print a NaN ("-nan" on Linux, "nan(ind)" and "1.#IND" on Windows)
+    "-nan", "+nan", "nan(ind)", "-nan(ind)", "nan(snan)", "-nan(snan)", "1.#ind", "-1.#ind", "1.#qnan",
+    "-1.#qnan", "1.#snan", "-1.#snan",
 })
+# how they print an infinity that float() does not read: a number column keeps them as ±inf
+INF_SPELLINGS = {"1.#inf": np.inf, "+1.#inf": np.inf, "-1.#inf": -np.inf, "1.#inf00": np.inf,
+                 "-1.#inf00": -np.inf, "#inf": np.inf, "-#inf": -np.inf}
 _PUNCTUATION = re.compile(r"[^\w\s]+")     # no letter, digit, underscore or space
 _PLACEHOLDER_SAMPLE = 200                   # values that decide whether a text column is worth a look
 DATE_SAMPLE = 500              # values of a text column that decide whether it holds dates
@@ -87,6 +93,13 @@ class Column:
         if self.distinct is None:
             self.distinct = _n_distinct(self.values) if self.values is not None else 0
         return self.distinct
+
+
+def _names_text(names: list[str], most: int = 12, width: int = 30) -> str:
+    """Column names for a message: at most ``most``, each cut at ``width`` characters, so that a
+    file that is not a table (a password file's first line) is not echoed whole."""
+    shown = [n if len(n) <= width else n[:width - 1] + "…" for n in names[:most]]
+    return ", ".join(shown) + (f", … ({len(names)} in all)" if len(names) > most else "")
 
 
 @dataclass
@@ -126,7 +139,10 @@ class Table:
         for c in self.columns:
             if c.name == name:
                 return c
-        raise DataError(f"unknown column {name!r}; available: {', '.join(self.names)}")
+        if len(self.names) == 1:        # not a table, or another delimiter: its first line is no name
+            raise DataError(f"unknown column {name!r:.60}: the file has a single column "
+                            f"(is it a CSV file, with , ; or tab between fields?)")
+        raise DataError(f"unknown column {name!r:.60}; available: {_names_text(self.names)}")
 
     def numbers(self, name: str) -> np.ndarray:
         """A number column's values, or a date column's decimal years (float64, NaN if missing)."""
@@ -186,7 +202,7 @@ def is_placeholder(text: str) -> bool:
 
 
 def _number_like(text: str, decimal_comma: bool) -> bool:
-    return (is_number(text) or (decimal_comma and is_number(text.replace(",", ".")))
+    return (is_number(text) or text.lower() in INF_SPELLINGS or (decimal_comma and is_number(text.replace(",", ".")))
             or _GROUPED[decimal_comma].fullmatch(text) is not None)
 
 
@@ -199,9 +215,31 @@ def _as_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series | None:
     for c in candidates:
         try:
             return pd.to_numeric(c).astype(np.float64)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             pass
-    return _without_thousands(text, decimal_comma)
+    wide = _beyond_pandas(text)
+    return wide if wide is not None else _without_thousands(text, decimal_comma)
+
+
+def _beyond_pandas(text: pd.Series) -> pd.Series | None:
+    """``text`` as float64 when every value is a number that pandas gives up on: an integer
+    too long for it ("9" * 400, beyond float64: inf) or an infinity written "1.#INF"; else None.
+    Stops at the first value that is not a number (a text column costs one look)."""
+    values = text.dropna()
+    if values.empty:
+        return None
+    out = np.empty(len(values))
+    for i, v in enumerate(values.tolist()):
+        x = INF_SPELLINGS.get(v.lower())
+        if x is None:
+            try:
+                x = float(v)
+            except (ValueError, TypeError):
+                return None
+        out[i] = x
+    numbers = pd.Series(np.nan, index=text.index)
+    numbers[values.index] = out
+    return numbers
 
 
 def _without_placeholders(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series, dict[str, int]] | None:

@@ -61,3 +61,19 @@ def sigmoid_example_window(qtbot, isolated_settings):
     w.training.shutdown()
     w.document.undo_stack.setClean()
     w.document._extra_dirty = False
+
+
+@pytest.fixture
+def data_window(qtbot, qapp, tmp_path):
+    """The main window for the data tests (settings isolated, no modal dialogs; errors collect in
+    ``errors``), shown; its data part shut down afterwards."""
+    from gui_data_helpers import isolate_settings, make_window
+    isolate_settings(tmp_path)
+    win = make_window()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.data_controller.shutdown()
+    win.document.undo_stack.setClean()
+    win.document._extra_dirty = False

@@ -83,3 +83,15 @@ def input_features(document) -> int:
 def dataset_path(name: str) -> str:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     return os.path.join(root, "resources", "datasets", name)
+
+
+def open_import(qtbot, window, monkeypatch, path, timeout: int = 15_000):
+    """File → Import CSV with the file dialog answering ``path``; returns the settled view."""
+    from PySide6.QtWidgets import QFileDialog
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "CSV files (*.csv)"))
+    with qtbot.waitSignal(window.data_controller.dialog_opened, timeout=timeout) as opened:
+        window.actionImportCsv.trigger()
+    dlg = opened.args[0]
+    with qtbot.waitSignal(dlg.summary_updated, timeout=timeout):
+        pass
+    return dlg

@@ -161,10 +161,13 @@ def test_na_spellings_and_empty_cells_are_missing(tmp_path):
     assert t.n_rows == 5
 
 
-def test_header_names_are_stripped_and_kept_distinct(tmp_path):
-    t = table("a, a,a , b\n1,2,3,4\n", tmp_path)
-    assert t.names == ["a", "a.1", "a.2", "b"]
-    assert t.frame["a.2"].tolist() == [3.0]
+def test_header_names_are_stripped_and_two_alike_are_refused(tmp_path):
+    """Issue 10 item 11: "a" and " a" were kept as "a" and "a.1" — with a target "y", its copy
+    "y.1" became a feature (R² = 1). Names alike after stripping are refused, naming both columns."""
+    t = table("a , b\n1,2\n", tmp_path)
+    assert t.names == ["a", "b"]
+    with pytest.raises(DataError, match="columns 1 and 2 are both named 'a'"):
+        table("a, a,a , b\n1,2,3,4\n", tmp_path)
 
 
 def test_one_column_file_is_fine(tmp_path):

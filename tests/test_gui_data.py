@@ -17,22 +17,14 @@ from engine.data import DataSpec
 from engine.project import Project
 from gui.data.loading import CsvLoader
 from gui.data.import_dialog import ImportDialog
-from tests.gui_data_helpers import choose, dataset_path, input_features, isolate_settings, make_window
+from tests.gui_data_helpers import choose, dataset_path, input_features
 
 TIMEOUT = 15_000
 
 
 @pytest.fixture
-def window(qtbot, qapp, tmp_path):
-    isolate_settings(tmp_path)
-    win = make_window()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.data_controller.shutdown()
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
+def window(data_window):
+    return data_window
 
 
 def open_import(qtbot, window, monkeypatch, path) -> ImportDialog:

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from tests.gui_data_helpers import dataset_path, input_features, isolate_settings, make_window
+from tests.gui_data_helpers import dataset_path, input_features
 from tests.test_gui_data import TIMEOUT, _write, confirm, open_import, set_role
 
 QMARK = "a,b,c,t\n" + "".join(
@@ -16,16 +16,8 @@ RAGGED = "x,y,z\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n13,14,15\n16,17,18\n"
 
 
 @pytest.fixture
-def window(qtbot, qapp, tmp_path):
-    isolate_settings(tmp_path)
-    win = make_window()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.data_controller.shutdown()
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
+def window(data_window):
+    return data_window
 
 
 def browse(qtbot, dlg, monkeypatch, path) -> None:

@@ -90,6 +90,9 @@ class PlainWindow:
     def ask_save_path(self):
         return self.save_path
 
+    def ask_outside_data(self, path: str) -> bool:
+        return False
+
     def add_recent(self, path: str) -> None:
         self.recent.append(path)
 

@@ -129,6 +129,12 @@ class DataController(QObject):
             self._project_problem("The project names a data file but no data settings; use Edit import…")
             doc.set_data(path, None, None)
             return
+        if project.data_outside and not self.window.ask_outside_data(path):
+            doc.set_data(path, spec, None)
+            self._project_problem(f"The data file {path} lies outside the project's folder and was not "
+                                  "read. Use Edit import… to pick the file.")
+            self.project_data_loaded.emit(False)
+            return
         if not os.path.exists(path):
             found = self._locate(path)
             if not found:
@@ -149,6 +155,10 @@ class DataController(QObject):
                 dataset = load_dataset(path, spec)     # the spec's delimiter, encoding, header, skipping
             except DataError as exc:
                 self._project_problem(f"The project's data could not be loaded: {exc}")
+                self.project_data_loaded.emit(False)
+                return
+            except Exception as exc:  # noqa: BLE001 - shown to the person, never a traceback at start-up
+                self._project_problem(f"The project's data could not be loaded: {type(exc).__name__}: {exc}")
                 self.project_data_loaded.emit(False)
                 return
             self._project_data_ready(path, spec, dataset)

@@ -356,6 +356,14 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "NetCanvas projects (*.ncproj)")
         return path or None
 
+    def ask_outside_data(self, path: str) -> bool:
+        B = QMessageBox.StandardButton
+        return QMessageBox.question(
+            self, "Read data from outside the project?",
+            f"This project reads its data from\n{path}\nwhich lies outside the project's folder. "
+            "A project from someone else could name any file on this computer.\n\nRead this file?",
+            B.Yes | B.No, B.No) == B.Yes
+
     def show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
 

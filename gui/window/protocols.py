@@ -52,6 +52,9 @@ class WindowServices(Protocol):
     def ask_save_path(self) -> str | None:
         """Where to save the project, or None."""
 
+    def ask_outside_data(self, path: str) -> bool:
+        """Whether to read an opened project's data file that lies outside the project's folder."""
+
     # -- places for the parts ------------------------------------------------------------------------
     def add_recent(self, path: str) -> None:
         """Put ``path`` first in File → Open Recent."""
