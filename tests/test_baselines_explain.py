@@ -184,3 +184,49 @@ def test_fgsm_multiclass_finds_the_smallest_step_and_says_none_for_regression():
     for eps in np.linspace(0, r.eps - 1e-4, 50):           # no smaller step along the line flips it
         assert _classes(model, (x + eps * r.direction)[None, :])[0] == 0
     assert fgsm_flip(_linear_model([[1.0]], 0.0), np.array([1.0])) is None
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+def test_cli_writes_baselines_and_importance(tmp_path, capsys):
+    import json
+
+    from engine.cli import main
+    rng = np.random.default_rng(5)
+    n = 300
+    X = rng.normal(size=(n, 3))
+    y = 4 * X[:, 1] + 0.1 * rng.normal(size=n)
+    path = write_csv(tmp_path / "one.csv", ["a", "b", "c", "y"], [(*map(float, r), float(t)) for r, t in zip(X, y)])
+    metrics, imp = tmp_path / "m.json", tmp_path / "imp.json"
+    code = main(["--csv", path, "--target", "y", "--hidden", "", "--epochs", "30", "--lr", "0.05",
+                 "--metrics", str(metrics), "--importance", str(imp), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0
+    m = json.loads(metrics.read_text())
+    ds = load_dataset(path, DataSpec(target="y"))
+    b = compute_baselines(ds)
+    assert m["baseline_val_mae"] == pytest.approx(b.mean_val_mae)
+    assert m["linear_val_mae"] == pytest.approx(b.linear_val_mae) and m["linear_val_mae"] < 0.2
+    assert "val_mase" not in m and json.loads(out)["baseline_val_mae"] == m["baseline_val_mae"]
+    importance = json.loads(imp.read_text())
+    assert set(importance) == {"a", "b", "c"}
+    assert importance["b"] > 50 * max(abs(importance["a"]), abs(importance["c"]))
+
+
+def test_cli_series_metrics_have_mase_and_the_period_flag(weekly, tmp_path, capsys):
+    import json
+
+    from engine.cli import main
+    path, _ = weekly
+    metrics = tmp_path / "m.json"
+    code = main(["--csv", path, "--series", "v", "--lags", "3", "--hidden", "", "--epochs", "5",
+                 "--metrics", str(metrics), "--period", "7"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    m = json.loads(metrics.read_text())
+    b = compute_baselines(load_dataset(path, DataSpec(target="v", series="v", lags=3, split="chronological")))
+    assert m["baseline_val_mae"] == pytest.approx(b.persistence_val_mae)
+    assert m["val_mase"] == pytest.approx(m["val_mae"] / b.mase_scale)
+    assert m["seasonal_period"] == 7 and "seasonal naive (period 7)" in err
+    assert main(["--csv", path, "--target", "v", "--period", "7"]) == 2
+    assert "--period only applies with --series" in capsys.readouterr().err
