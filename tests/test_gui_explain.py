@@ -6,7 +6,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
@@ -16,24 +15,11 @@ from engine.losses import make_loss
 from engine.model import Model
 from gui.explain.importance_view import ExplainInputs, ImportanceView
 from gui.training.panel import SCORE_TIPS
-from tests.gui_data_helpers import isolate_settings, make_window
 from tests.test_metrics_display import open_example, tooltips_under_the_mouse, train_a_little
+import tests.test_metrics_display as metrics_display
 
 TIMEOUT = 30_000
-
-
-@pytest.fixture
-def window(qtbot, qapp, tmp_path, monkeypatch):
-    isolate_settings(tmp_path)
-    win = make_window()
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    if hasattr(win, "io"):
-        monkeypatch.setattr(win.io, "maybe_save", lambda: True)
-    yield win
-    win.training.importance_view.shutdown()
-    win.document.undo_stack.setClean()
+window = metrics_display.window          # the same window fixture
 
 
 def click_tab(qtbot, win, title: str) -> None:
