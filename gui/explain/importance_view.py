@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 import gui.common.plot_style as style
@@ -118,7 +118,6 @@ class ImportanceView(QWidget):
         self.attack_table.setHorizontalHeaderLabels(["input", "original", "perturbed"])
         self.attack_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.attack_table.verticalHeader().hide()
-        self.attack_table.horizontalHeader().setStretchLastSection(True)
         self.attack_table.hide()
 
         left = QVBoxLayout()
@@ -138,8 +137,8 @@ class ImportanceView(QWidget):
         right.addLayout(row2)
         right.addWidget(self.example_label)
         body = QHBoxLayout()
-        body.addWidget(self.attr_plot, 3)
-        body.addWidget(self.attack_table, 2)
+        body.addWidget(self.attr_plot, 1)
+        body.addWidget(self.attack_table, 1)
         right.addLayout(body, 1)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -283,6 +282,11 @@ class ImportanceView(QWidget):
             for c, text in enumerate((name, f"{raw[r]:.4g}", f"{raw_adv[r]:.4g}")):
                 self.attack_table.setItem(r, c, QTableWidgetItem(text))
         self.attack_table.resizeColumnsToContents()
+        header = self.attack_table.horizontalHeader()
+        for c in (1, 2):            # the numbers always in view; a long input name is elided
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.attack_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.attack_table.show()
 
     def shutdown(self) -> None:
