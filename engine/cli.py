@@ -30,7 +30,7 @@ ACTIVATION_ALIASES = {"linear": "identity", "hardsigmoid": "hard_sigmoid", "leak
                       "hard-sigmoid": "hard_sigmoid", "leaky-relu": "leaky_relu"}
 
 # flags that mean something only in series mode (a project's series counts too)
-SERIES_ONLY = (("--lags", "lags"), ("--time-column", "time_column"))
+SERIES_ONLY = (("--lags", "lags"), ("--time-column", "time_column"), ("--period", "period"))
 
 
 class UsageError(Exception):
@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --project: start from its saved weights instead of fresh ones from the seed")
     out.add_argument("--save-project", help="write the trained project to FILE.ncproj")
     out.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    # issue 12: is the model any good? (baselines always; importance on request)
+    out.add_argument("--importance", metavar="FILE.json",
+                     help="write each input's permutation importance: {input: increase in validation loss}")
+    src.add_argument("--period", type=int, metavar="N",
+                     help="with --series: the seasonal period in steps for the seasonal naive baseline "
+                          "(default: detected; 0 = none)")
     return p
 
 
@@ -151,7 +157,8 @@ def _write_json_atomic(path: str, data: dict) -> None:
 
 def _check_outputs(args, csv: str) -> None:
     """Every output writable where asked, none overwriting an input or another output."""
-    outputs = [("--export", args.export), ("--metrics", args.metrics), ("--save-project", args.save_project)]
+    outputs = [("--export", args.export), ("--metrics", args.metrics), ("--save-project", args.save_project),
+               ("--importance", args.importance)]
     for flag, path in outputs:
         if path:
             check_output(flag, path)
@@ -272,6 +279,7 @@ def _run(argv: list[str]) -> int:
             return 3
         log(trainer.message)
         scores = trainer.metrics()
+    scores.update(_yardsticks(trainer, dataset, scores, args, log))
     metrics = {k: _json_safe(v) for k, v in scores.items()}
     if args.export:
         from .export import ExportError, Preprocessing, export_onnx_checked
@@ -313,9 +321,45 @@ def _run(argv: list[str]) -> int:
     if args.metrics:
         _write_json_atomic(args.metrics, metrics)
     summary = {k: metrics[k] for k in ("train_loss", "val_loss", "val_r2", "val_mae", "val_accuracy",
+                                       "baseline_val_mae", "linear_val_mae", "val_mase", "baseline_val_accuracy",
                                        "epochs", "updates", "seconds") if k in metrics}
     print(json.dumps(summary))
     return 0
+
+
+def _yardsticks(trainer: Trainer, dataset, scores: dict, args, log) -> dict:
+    """The baselines beside the model's scores (logged, and keys for the metrics JSON), and with
+    ``--importance`` each input's permutation importance written to its file."""
+    from .baselines import compute_baselines
+    if args.period is not None and args.period < 0:
+        raise UsageError(f"--period must be 0 (none) or more, not {args.period}")
+    b = compute_baselines(dataset, period=args.period)
+    out = b.metrics(scores.get("val_mae"))
+
+    def f(v):
+        return f"{v:.4g}" if isinstance(v, float) and math.isfinite(v) else "–"
+    if b.task == "regression":
+        parts = [f"training mean {f(b.mean_val_mae)}", f"least squares {f(b.linear_val_mae)}"]
+        if b.persistence_val_mae is not None:
+            parts.insert(0, f"persistence {f(b.persistence_val_mae)}")
+        if b.seasonal_val_mae is not None:
+            parts.insert(1, f"seasonal naive (period {b.period}) {f(b.seasonal_val_mae)}")
+        log(f"validation MAE: model {f(scores.get('val_mae'))}; baselines: " + ", ".join(parts)
+            + (f"; model MASE {f(out.get('val_mase'))}" if out.get("val_mase") is not None else ""))
+    else:
+        log(f"validation accuracy: model {f(scores.get('val_accuracy'))}; baseline (always "
+            f"{b.majority_class!r}, the majority class) {f(b.majority_val_accuracy)}")
+    if args.importance:
+        from .explain import input_groups, permutation_importance
+        if dataset.n_val == 0:
+            raise UsageError("--importance needs validation rows; give --val-fraction above 0")
+        groups = input_groups(dataset.feature_names, dataset.onehot)
+        imp = permutation_importance(trainer.model, trainer.loss, trainer.Xv, trainer.yv, groups,
+                                     seed=trainer.config.seed)
+        _write_json_atomic(args.importance, {k: _json_safe(v) for k, v in imp.items()})
+        top = sorted(imp.items(), key=lambda kv: -kv[1])[:3]
+        log(f"wrote {args.importance}; most important: " + ", ".join(f"{k} ({v:+.3g})" for k, v in top))
+    return out
 
 
 def _train(trainer: Trainer, metric: str, log) -> None:

@@ -280,6 +280,30 @@ class Model:
                 if gi is not None and i != 0:
                     d[i] = gi if d[i] is None else d[i] + gi
 
+    def input_gradient(self, X: np.ndarray, dY: np.ndarray) -> np.ndarray:
+        """``dL/dX`` ``(B, F)`` for inputs ``X`` ``(B, F)`` given ``dL/dY`` ``(B, T)`` (explanations
+        and attacks: the gradient of a chosen output with respect to the inputs). The
+        parameters' gradients are overwritten, as by any backward pass."""
+        saved = [(op, op.need_dx) for op, _, _ in self._plan]
+        for op, _ in saved:
+            op.need_dx = True
+        try:
+            X = np.asarray(X, self.dtype)
+            self.forward(X)
+            d: list = [None] * self._n
+            d[self._out] = np.asarray(dY, self.dtype)
+            for op, ins, out in reversed(self._plan):
+                g = d[out]
+                if g is None:
+                    continue
+                for i, gi in zip(ins, op.backward(g) if op.multi_input else [op.backward(g)]):
+                    if gi is not None:
+                        d[i] = gi if d[i] is None else d[i] + gi
+            return np.zeros_like(X) if d[0] is None else np.asarray(d[0])
+        finally:
+            for op, need in saved:
+                op.need_dx = need
+
     def activations(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Every node's output for ``X`` (inference mode), keyed by node id."""
         self.forward(np.asarray(X, self.dtype))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 
+from gui.training.baselines_view import BaselineWatch
 from gui.training.controller import TrainingController
 
 __all__ = ["install_training"]
@@ -54,6 +55,10 @@ def install_training(window) -> TrainingController:
         for key in ("train", "pause", "step", "step_epoch", "stop", "reset"):
             if ctl.actions[key] not in present:
                 menu.addAction(ctl.actions[key])
+    ctl.baselines = BaselineWatch(window.document, ctl.panel, parent=ctl)   # issue 12: the yardsticks
+    if hasattr(window, "addDockWidget"):                                   # ... and "why this answer"
+        from gui.explain.install import install_explain
+        ctl.importance_view = install_explain(window, ctl)
     window.installEventFilter(_CloseWatcher(window, ctl))
     bar = window.statusBar() if hasattr(window, "statusBar") else None
     if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view

@@ -28,6 +28,7 @@ from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig, updates_per_epoch
 
 from gui.document.commands import SetTrainConfigCommand
+from gui.training.baselines_view import baseline_scores
 
 __all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
            "SCORE_TIPS", "AUTO", "auto_rate", "count"]
@@ -203,6 +204,8 @@ class TrainingPanel(QWidget):
         self._score_tips: dict[str, str] = {}
         self._all_score_tips = ""
         self._hovered_score = ""
+        self._baselines = None                  # engine.baselines.Baselines of the data, set by BaselineWatch
+        self._shown: tuple | None = None        # show_metrics' last arguments
         self.message_label = QLabel("")
         self.message_label.setObjectName("trainingMessage")
         self.message_label.setWordWrap(True)
@@ -531,6 +534,11 @@ class TrainingPanel(QWidget):
                               f"<b>{num('val_accuracy', '{:.1%}')}</b>")
                 if "val_f1" in last:
                     scores.append(f"validation&nbsp;{name('f1', 'F1')}&nbsp;<b>{num('val_f1', '{:.3f}')}</b>")
+        self._shown = (last, current_loss)
+        parts, more = baseline_scores(self._baselines, last or {}, lambda key, text: name(key, text, "#5f6368"))
+        scores += parts
+        for key, sentence in more.items():
+            tips[key] += " " + sentence.format(unit=unit or "the target's own units")
         all_tips = "\n".join(tips.values())
         if losses and scaled:
             losses[-1] += scaled
@@ -545,6 +553,12 @@ class TrainingPanel(QWidget):
         self._all_score_tips = all_tips
         self.metrics_label.setAccessibleDescription(all_tips)
         self.metrics_label.setToolTip(self._score_tip())      # the numbers change under a resting mouse
+
+    def set_baselines(self, baselines) -> None:
+        """The data's baselines (or None), shown beside the scores (:func:`baseline_scores`)."""
+        self._baselines = baselines
+        if self._shown is not None:
+            self.show_metrics(*self._shown)
 
     def _score_tip(self) -> str:
         """Over a score's name its own sentence; elsewhere on the lines, all of them."""
@@ -575,6 +589,7 @@ class TrainingPanel(QWidget):
 
     def clear_live(self) -> None:
         self.progress_label.setText("")
+        self._shown = None
         self.metrics_label.setText("")
         self.metrics_label.setToolTip("")
         self._score_tips = {}

@@ -57,6 +57,20 @@ SCORE_TIPS = {
                 "true class.",
     "f1": "Macro F1 averages over the classes how well each one is found (F1, the balance of precision and "
           "recall), so a rare class the model keeps missing pulls it down even when accuracy looks high.",
+    # the baselines (engine/baselines.py): what a model that learned nothing scores on the same rows
+    "base_persistence": "Persistence predicts that the next value equals the last one; its validation MAE in "
+                        "{unit} is the yardstick of a series, and a model that cannot beat it has learned nothing "
+                        "useful.",
+    "base_seasonal": "The seasonal naive forecast predicts the value one period ago (the period is detected in "
+                     "the data); its validation MAE is in {unit}.",
+    "base_mean": "The training mean always predicts the average of the training rows; its validation MAE is "
+                 "in {unit}.",
+    "base_linear": "Least squares is the best straight-line model on the same features, solved in closed form "
+                   "without training; its validation MAE is in {unit}.",
+    "mase": "MASE is the validation MAE divided by the MAE of persistence on the training rows, so below 1 "
+            "the model beats predicting the last value.",
+    "base_majority": "The majority class baseline always answers the most frequent class of the training rows; "
+                     "its validation accuracy is what a model that learned nothing scores.",
 }
 
 
