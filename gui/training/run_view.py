@@ -160,8 +160,10 @@ class RunView(QObject):
             self.surface_updated.emit()
         self.surface_plot.note_progress(snap.updates)
         if live or snap.state == "finished":
-            # the end of a run is drawn like its middle, one plot per frame tick, so the window
-            # never stops for all four at once (``when_drawn`` tells when it is all on screen)
+            # the end of a run is drawn like its middle, one plot per turn of the event loop, so
+            # the window never stops for all four at once (``when_drawn`` tells when it is all on
+            # screen); while running, one plot per 30-ms frame tick
+            self._frame_timer.setInterval(30 if live else 0)
             if not self._frame_timer.isActive():
                 self._frame_timer.start()
         else:
