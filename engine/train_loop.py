@@ -206,9 +206,7 @@ class _Still:
 def surface_inputs(tr) -> SimpleNamespace:
     """What :func:`runaway_surface` and :func:`compute_surface` read of a trainer, copied, so a
     job in another thread can draw a surface while the trainer is used (and changed) meanwhile."""
-    from engine.model import Model
-    m = Model(tr.model.graph, dtype=tr.model.dtype)
-    m.set_weights(tr.model.get_weights())
+    m = tr.model.copy()
     return SimpleNamespace(model=m, loss=tr.loss, X=tr.X, y=tr.y, config=tr.config, updates=tr.updates,
                            update_loss=_Still(tr.update_loss.view().copy()),
                            trajectory=_Still(tr.trajectory.view().copy()),

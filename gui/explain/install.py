@@ -21,9 +21,7 @@ def current_model(document, controller) -> tuple[ExplainInputs | None, str | Non
     tr = controller.current_trainer() if controller is not None else None
     try:
         if tr is not None:
-            model = Model(tr.model.graph, dtype=tr.model.dtype)
-            model.set_weights(tr.model.get_weights())
-            return ExplainInputs(model, tr.loss, ds), None
+            return ExplainInputs(tr.model.copy(), tr.loss, ds), None
         model = Model(document.graph)
     except ModelError as exc:
         return None, f"The network cannot run: {exc}"

@@ -37,9 +37,7 @@ class IdleJobs(QObject):
         self.surface_stale = False       # the graph or data changed since the surface was drawn
 
     def _model_copy(self, model: Model) -> Model:
-        m = Model(model.graph, dtype=model.dtype)
-        m.set_weights(model.get_weights())
-        return m
+        return model.copy()
 
     def _run_job(self, fn, on_done) -> BackgroundJob:
         job = BackgroundJob(fn, parent=self)
