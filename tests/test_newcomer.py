@@ -250,3 +250,21 @@ def test_the_readme_says_how_to_set_up_and_its_train_command_runs(tmp_path):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["epochs"] == 40 and metrics["val_r2"] > 0.7
     assert (tmp_path / "model.onnx").stat().st_size > 0
+
+
+# ------------------------------------------------------------------ 9. an example's page on top
+def test_opening_an_example_shows_its_description_whatever_tab_was_on_top(qtbot, sigmoid_example_window):
+    """Issue 14.9: the side panel stayed on its last tab (Training), so the example's
+    description was not in view after Help → Examples."""
+    from PySide6.QtWidgets import QTabBar
+    win = sigmoid_example_window
+
+    def side_tabs() -> QTabBar:
+        return next(b for b in win.findChildren(QTabBar)
+                    if {b.tabText(i) for i in range(b.count())} >= {"Properties", "Training"})
+    bar = side_tabs()
+    training = next(i for i in range(bar.count()) if bar.tabText(i) == "Training")
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(training).center())
+    assert bar.tabText(bar.currentIndex()) == "Training"
+    win.findChild(type(win.actionTrain), "actionExample1").trigger()
+    qtbot.waitUntil(lambda: side_tabs().tabText(side_tabs().currentIndex()) == "Properties", timeout=5000)

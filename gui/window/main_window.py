@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_replaced(self) -> None:
         self._update_edit_actions()
+        self.properties_dock.raise_()       # another project: its page (name, notes, description) on top
         QTimer.singleShot(0, self.canvas_view.fit_to_view)
 
     def _on_scene_selection_changed(self) -> None:
