@@ -268,3 +268,35 @@ def test_opening_an_example_shows_its_description_whatever_tab_was_on_top(qtbot,
     assert bar.tabText(bar.currentIndex()) == "Training"
     win.findChild(type(win.actionTrain), "actionExample1").trigger()
     qtbot.waitUntil(lambda: side_tabs().tabText(side_tabs().currentIndex()) == "Properties", timeout=5000)
+
+
+def test_switching_examples_after_training_says_the_trained_weights_are_what_is_lost(qtbot, sigmoid_example_window):
+    """Issue 14.9: after any run, every example switch asked "has changes that are not saved"
+    about an example nobody edited; the question now says what Discard loses."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    from gui.window.main_window import MainWindow
+    win = sigmoid_example_window
+    win.ask_unsaved = lambda: MainWindow.ask_unsaved(win)       # the real question, answered below
+    ctl = win.training
+    ctl.set_speed(0)
+    panel = ctl.panel
+    panel.epochs_edit.selectAll()
+    qtbot.keyClicks(panel.epochs_edit, "1")
+    win.document.mark_saved()                                   # the epochs edit is not what we ask about
+    with qtbot.waitSignal(ctl.training_finished, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    n = len(win.document.history["update_loss"])
+    seen = []
+
+    def answer():
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None)
+        if box is None:
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(box.text())
+        box.button(QMessageBox.StandardButton.Discard).click()
+    QTimer.singleShot(0, answer)
+    win.findChild(type(win.actionTrain), "actionExample1").trigger()
+    assert seen and f"{n:,} updates of training" in seen[0] and "loses the trained weights" in seen[0]
+    assert win.document.name.startswith("1") or win.document.history is None    # switched

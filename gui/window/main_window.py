@@ -343,10 +343,16 @@ class MainWindow(QMainWindow):
         running = self.training is not None and self.training.state in ("running", "paused")
         more = ("\nTraining is under way: Save keeps the weights and history so far."
                 if running else "")
-        return QMessageBox.question(
-            self, "Unsaved changes",
-            f"“{self.document.name}” has changes that are not saved.{more}\nSave them first?",
-            B.Save | B.Discard | B.Cancel, B.Save)
+        doc = self.document
+        n = len((doc.history or {}).get("update_loss") or [])
+        trained = f"{n:,} update{'s' if n != 1 else ''} of training" if n else "training results"
+        if doc.undo_stack.isClean():        # nothing edited: what would be lost is the training
+            what = f"“{doc.name}” has {trained} that {'is' if n == 1 else 'are'} not saved (the network " \
+                   f"and its settings are as they were); Discard loses the trained weights."
+        else:
+            what = f"“{doc.name}” has changes that are not saved."
+        return QMessageBox.question(self, "Unsaved changes", f"{what}{more}\nSave them first?",
+                                    B.Save | B.Discard | B.Cancel, B.Save)
 
     def ask_open_path(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project or CSV", self._last_dir(), PROJECT_FILTER)
