@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -195,6 +196,25 @@ def _reap(proc: subprocess.Popen, conn, wait: float = 10.0) -> None:
     _LIVE.discard(proc)
 
 
+_REAP_QUEUE: "queue.Queue" = queue.Queue()
+_REAPER: list = []
+
+
+def _reaper_main() -> None:
+    while True:
+        proc, conn, wait = _REAP_QUEUE.get()
+        _reap(proc, conn, wait)
+
+
+def _reap_later(proc: subprocess.Popen, conn, wait: float) -> None:
+    """Reap in the one reaper thread (started once: starting a thread per Stop made the GUI
+    thread wait until it ran)."""
+    if not _REAPER or not _REAPER[0].is_alive():
+        _REAPER[:] = [threading.Thread(target=_reaper_main, name="netcanvas-reaper", daemon=True)]
+        _REAPER[0].start()
+    _REAP_QUEUE.put((proc, conn, wait))
+
+
 atexit.register(discard_spare)
 
 
@@ -312,7 +332,7 @@ class ProcessTrainingWorker(_WorkerBase):
             self._reader.join(timeout)
         # a process that did not answer (stopped with SIGSTOP, stuck) is killed at once
         wait = 0.2 if self._reader.is_alive() else 10.0
-        threading.Thread(target=_reap, args=(p, self._conn, wait), name="netcanvas-reaper", daemon=True).start()
+        _reap_later(p, self._conn, wait)
         return True
 
     def take(self) -> Snapshot | None:
