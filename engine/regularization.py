@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-__all__ = ["SCHEDULES", "Penalty", "lr_at", "clip_global_norm", "dense_weight_slices"]
+__all__ = ["SCHEDULES", "Penalty", "lr_at", "clip_global_norm", "dense_weight_slices", "node_penalties"]
 
 SCHEDULES = ("constant", "step", "cosine")
 
@@ -49,6 +49,17 @@ def dense_weight_slices(model) -> list[tuple[str, slice]]:
     return out
 
 
+def node_penalties(graph, l2: float = 0.0, l1: float = 0.0) -> dict[str, tuple[float, float]]:
+    """``{Dense node id: (λ₂, λ₁)}``: the node's own λ where it sets one, else the project's."""
+    out = {}
+    for nid, node in graph.nodes.items():
+        if node.kind == "dense":
+            p = node.params
+            out[nid] = (float(l2 if p.get("l2") is None else p["l2"]),
+                        float(l1 if p.get("l1") is None else p["l1"]))
+    return out
+
+
 class Penalty:
     """The L1/L2 penalties of a model under project-wide λs, per-node overrides applied.
 
@@ -57,10 +68,9 @@ class Penalty:
 
     def __init__(self, model, l2: float = 0.0, l1: float = 0.0) -> None:
         self.terms: list[tuple[slice, float, float]] = []
+        lams = node_penalties(model.graph, l2, l1)
         for nid, sl in dense_weight_slices(model):
-            p = model.graph.nodes[nid].params
-            n2 = float(l2 if p.get("l2") is None else p["l2"])
-            n1 = float(l1 if p.get("l1") is None else p["l1"])
+            n2, n1 = lams[nid]
             if n2 or n1:
                 self.terms.append((sl, n2, n1))
         self.active = bool(self.terms)
