@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-__all__ = ["SCHEDULES", "Penalty", "lr_at", "clip_global_norm", "dense_weight_slices", "node_penalties"]
+__all__ = ["SCHEDULES", "Penalty", "lr_at", "config_lr_at", "is_scheduled", "clip_global_norm",
+           "dense_weight_slices", "node_penalties"]
 
 SCHEDULES = ("constant", "step", "cosine")
 
@@ -37,6 +38,18 @@ def lr_at(t: int, lr: float, schedule: str = "constant", *, updates_per_epoch: i
     if warmup > 0 and t < warmup:
         rate *= (t + 1) / warmup
     return rate
+
+
+def is_scheduled(cfg) -> bool:
+    """Whether η changes during the run under the training settings ``cfg`` (a TrainConfig)."""
+    return cfg.lr_schedule != "constant" or cfg.warmup > 0
+
+
+def config_lr_at(cfg, t: int, updates_per_epoch: int, total_updates: int) -> float:
+    """:func:`lr_at` under the training settings ``cfg`` (a TrainConfig)."""
+    return lr_at(t, cfg.lr, cfg.lr_schedule, updates_per_epoch=updates_per_epoch,
+                 step_epochs=cfg.lr_step_epochs, gamma=cfg.lr_gamma, total_updates=total_updates,
+                 warmup=cfg.warmup)
 
 
 def dense_weight_slices(model) -> list[tuple[str, slice]]:

@@ -21,7 +21,7 @@ from .losses import losses_for_task, make_loss
 from .model import Model, ModelError
 from .scores import class_scores, confusion_matrix, evaluate, macro_f1  # noqa: F401  (public here too)
 from .optimizers import OPTIMIZERS, make_optimizer
-from .regularization import SCHEDULES, Penalty, clip_global_norm, dense_weight_slices, lr_at
+from .regularization import SCHEDULES, Penalty, clip_global_norm, config_lr_at, dense_weight_slices, is_scheduled
 
 __all__ = ["TrainConfig", "ConfigError", "ArrayData", "Trainer", "evaluate", "default_loss", "updates_per_epoch",
            "confusion_matrix", "class_scores", "macro_f1"]
@@ -288,11 +288,8 @@ class Trainer:
     def lr_at(self, t: int | None = None) -> float:
         """η of update ``t`` (from 0; default: the next update) under the schedule;
         a cosine's T is the run's planned updates (its last epoch × updates per epoch)."""
-        cfg = self.config
-        return lr_at(self.updates if t is None else t, cfg.lr, cfg.lr_schedule,
-                     updates_per_epoch=self.updates_per_epoch, step_epochs=cfg.lr_step_epochs,
-                     gamma=cfg.lr_gamma, total_updates=self.epoch_goal * self.updates_per_epoch,
-                     warmup=cfg.warmup)
+        return config_lr_at(self.config, self.updates if t is None else t, self.updates_per_epoch,
+                            self.epoch_goal * self.updates_per_epoch)
 
     def penalty_value(self) -> float:
         """The penalty λ₂·Σw² + λ₁·Σ|w| of the current weights (0 without penalties)."""
@@ -349,7 +346,7 @@ class Trainer:
         cfg = self.config
         penalty = self.penalty if self.penalty.active else None
         clip = cfg.clip_norm
-        scheduled = cfg.lr_schedule != "constant" or cfg.warmup > 0
+        scheduled = is_scheduled(cfg)
         done = 0
         while done < count and not self.finished:
             if self._pos == 0:
@@ -402,7 +399,7 @@ class Trainer:
         # the scores above are the data loss's; the penalty, η and clipping are recorded beside them
         if self.penalty.active:
             record["penalty"] = self.penalty_value()
-        if cfg.lr_schedule != "constant" or cfg.warmup > 0:
+        if is_scheduled(cfg):
             record["lr"] = self.lr_at(self.updates - 1)
         if cfg.clip_norm:
             record["clipped"] = self.clipped
