@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     net = p.add_argument_group("network and training")
     net.add_argument("--hidden", help='hidden layers, e.g. "32:sigmoid,16:relu"; "" is the linear model')
     net.add_argument("--loss", choices=["mse", "mae", "huber", "bce", "ce"])
-    net.add_argument("--optimizer", choices=["sgd", "momentum", "adam", "rmsprop", "adagrad"])
+    net.add_argument("--optimizer", choices=["sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"])
     net.add_argument("--lr", type=float, help="learning rate η")
     net.add_argument("--batch-size", type=int)
     net.add_argument("--epochs", type=int,
@@ -101,6 +101,17 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--early-stopping", type=int, help="patience in epochs (0 = off)")
     net.add_argument("--seed", type=int)
     net.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
+    reg = p.add_argument_group("regularization and learning-rate schedule")
+    reg.add_argument("--l2", type=float, help="λ₂: adds λ₂·Σw² over Dense weights (never biases) to the loss")
+    reg.add_argument("--l1", type=float, help="λ₁: adds λ₁·Σ|w| over Dense weights to the loss")
+    reg.add_argument("--weight-decay", type=float,
+                     help="with --optimizer adamw: decoupled decay w ← w − η·wd·w after each Adam step")
+    reg.add_argument("--lr-schedule", choices=["constant", "step", "cosine"],
+                     help="step: η×γ every K epochs; cosine: η·½(1 + cos(π·t/T)), T the run's updates")
+    reg.add_argument("--lr-step-epochs", type=int, metavar="K", help="with --lr-schedule step (default 10)")
+    reg.add_argument("--lr-gamma", type=float, metavar="G", help="with --lr-schedule step (default 0.5)")
+    reg.add_argument("--warmup", type=int, metavar="N", help="linear warm-up of η over the first N updates")
+    reg.add_argument("--clip-norm", type=float, help="clip the gradient's global norm to F (0 = off)")
     out = p.add_argument_group("output")
     out.add_argument("--export", help="write the trained model: FILE.onnx or FILE.npz")
     out.add_argument("--metrics", help="write final scores to FILE.json")
@@ -239,10 +250,14 @@ def _run(argv: list[str]) -> int:
 
     cfg = TrainConfig.from_dict(project.train_config.to_dict()) if project else TrainConfig()
     cfg.track = []
-    for key in ("loss", "optimizer", "lr", "batch_size", "epochs", "early_stopping", "seed"):
+    for key in ("loss", "optimizer", "lr", "batch_size", "epochs", "early_stopping", "seed",
+                "l2", "l1", "weight_decay", "lr_schedule", "lr_step_epochs", "lr_gamma", "warmup", "clip_norm"):
         v = getattr(args, key)
         if v is not None:
             setattr(cfg, key, v)
+    if args.weight_decay and cfg.optimizer != "adamw":
+        raise UsageError("--weight-decay is AdamW's decoupled decay: give --optimizer adamw "
+                         "(for an L2 penalty with any optimizer, give --l2)")
     if args.float64:
         cfg.dtype = "float64"
     if args.loss is None:
@@ -373,7 +388,10 @@ def _train(trainer: Trainer, metric: str, log) -> None:
             r = trainer.epochs[-1]
             log(f"epoch {r['epoch']}/{trainer.config.epochs}  train loss {r['train_loss']:.5g}  "
                 f"val loss {r['val_loss']:.5g}  {metric.split('_')[1]} {r.get(metric, math.nan):.4f}  "
-                f"({trainer.updates:,} update{'s' if trainer.updates != 1 else ''}, "
+                + (f"penalty {r['penalty']:.4g}  " if "penalty" in r else "")
+                + (f"η {r['lr']:.4g}  " if "lr" in r else "")
+                + (f"clipped {r['clipped']:,}  " if "clipped" in r else "")
+                + f"({trainer.updates:,} update{'s' if trainer.updates != 1 else ''}, "
                 f"{trainer.updates / max(trainer.seconds, 1e-9):,.0f}/s)")
 
 

@@ -60,7 +60,7 @@ NODE_SPECS: dict[str, NodeSpec] = {s.kind: s for s in [
           "ŷ: regression value, or class probabilities (sigmoid / softmax with cross-entropy)",
           {"task": "regression", "units": 1}, has_output=False),
     _spec("dense", "Dense", "Layers", "r = b + W·x",
-          {"units": 8, "bias": True, "init": "xavier"}),
+          {"units": 8, "bias": True, "init": "xavier", "l2": None, "l1": None}),
     _spec("dropout", "Dropout", "Layers",
           "while training, zero each value with probability p and scale the rest by 1/(1−p)",
           {"rate": 0.2}),
@@ -151,6 +151,13 @@ def check_params(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1:
             raise GraphError(f"Leaky ReLU alpha must be at least 0 and below 1, not {v!r}")
         out["alpha"] = float(v)
+    for name in ("l2", "l1"):      # a Dense node's own penalty on W; None: the project's
+        if name in out and out[name] is not None:
+            v = out[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1e6 or v != v:
+                raise GraphError(f"Dense {name.upper()} penalty must be a number ≥ 0 (or empty: the "
+                                 f"project's), not {v!r}")
+            out[name] = float(v)
     if "bias" in out and not isinstance(out["bias"], bool):
         raise GraphError(f"Dense bias must be true or false, not {out['bias']!r}")
     if "init" in out and out["init"] not in INITIALIZERS:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "RMSProp", "Adagrad", "OPTIMIZERS", "make_optimizer"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamW", "RMSProp", "Adagrad", "OPTIMIZERS", "make_optimizer"]
 
 
 class Optimizer:
@@ -89,6 +89,34 @@ class Adam(Optimizer):
             p -= step * m / (np.sqrt(v) + eps)
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay: after the Adam step, ``w ← w − η·wd·w``.
+
+    Unlike an L2 penalty (whose gradient ``2·λ·w`` goes through Adam's per-weight scaling),
+    the decay shrinks every weight by the same fraction η·wd. ``decay_only`` maps a parameter
+    name to the slices (of its flattened array) that decay; a name not in it decays whole.
+    The trainer decays Dense weights only, never biases."""
+    name, title = "adamw", "AdamW"
+    defaults = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+
+    def __init__(self, lr: float = 0.01, **hyper) -> None:
+        super().__init__(lr, **hyper)
+        self.decay_only: dict[str, list[slice]] = {}
+
+    def step(self, params, grads):
+        super().step(params, grads)
+        shrink = self.lr * self.hyper["weight_decay"]
+        if not shrink:
+            return
+        for name, p in params.items():
+            if name not in self.decay_only:
+                p -= shrink * p
+                continue
+            flat = p.reshape(-1)
+            for sl in self.decay_only[name]:
+                flat[sl] -= shrink * flat[sl]
+
+
 class RMSProp(Optimizer):
     name, title, defaults = "rmsprop", "RMSProp", {"rho": 0.9, "eps": 1e-8}
 
@@ -116,7 +144,7 @@ class Adagrad(Optimizer):
             p -= self.lr * g / (np.sqrt(s) + eps)
 
 
-OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adam, RMSProp, Adagrad)}
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Adam, AdamW, RMSProp, Adagrad)}
 
 
 def make_optimizer(name: str, lr: float, **hyper) -> Optimizer:

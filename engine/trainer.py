@@ -21,6 +21,7 @@ from .losses import losses_for_task, make_loss
 from .model import Model, ModelError
 from .scores import class_scores, confusion_matrix, evaluate, macro_f1  # noqa: F401  (public here too)
 from .optimizers import OPTIMIZERS, make_optimizer
+from .regularization import SCHEDULES, Penalty, clip_global_norm, config_lr_at, dense_weight_slices, is_scheduled
 
 __all__ = ["TrainConfig", "ConfigError", "ArrayData", "Trainer", "evaluate", "default_loss", "updates_per_epoch",
            "confusion_matrix", "class_scores", "macro_f1"]
@@ -55,6 +56,16 @@ class TrainConfig:
     early_stopping: int = 0         # patience in epochs without a better validation loss; 0 = off
     dtype: str = "float32"
     track: list[str] = field(default_factory=list)   # two scalar names whose path is recorded
+    # regularization and the learning-rate schedule (engine/regularization.py); the defaults
+    # change nothing, so projects saved before they existed load and train as they did
+    l2: float = 0.0                 # λ₂: adds λ₂·Σw² over Dense weights (a node may set its own)
+    l1: float = 0.0                 # λ₁: adds λ₁·Σ|w| over Dense weights
+    weight_decay: float = 0.0       # the "adamw" optimizer's decoupled decay
+    lr_schedule: str = "constant"   # constant | step | cosine
+    lr_step_epochs: int = 10        # step: multiply η by lr_gamma every this many epochs
+    lr_gamma: float = 0.5
+    warmup: int = 0                 # linear warm-up over this many updates; 0 = none
+    clip_norm: float = 0.0          # clip the gradient's global norm to this; 0 = off
 
     def validate(self) -> None:
         def whole(name, lo):
@@ -68,6 +79,19 @@ class TrainConfig:
             raise ConfigError(f"learning rate must be a positive number, not {self.lr!r}")
         if not isinstance(self.momentum, (int, float)) or not 0 <= self.momentum < 1:
             raise ConfigError(f"momentum must be at least 0 and below 1, not {self.momentum!r}")
+        def number(name, upper=math.inf):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < upper:
+                raise ConfigError(f"{name.replace('_', ' ')} must be a number ≥ 0"
+                                  f"{'' if upper == math.inf else f' and below {upper:g}'}, not {v!r}")
+        for name in ("l2", "l1", "weight_decay", "clip_norm"):
+            number(name)
+        number("lr_gamma", 1e6)
+        if self.lr_schedule not in SCHEDULES:
+            raise ConfigError(f"unknown learning-rate schedule {self.lr_schedule!r}; "
+                              f"choose from {', '.join(SCHEDULES)}")
+        whole("lr_step_epochs", 1)
+        whole("warmup", 0)
         whole("batch_size", 1)
         whole("epochs", 0)
         whole("seed", 0)
@@ -221,8 +245,13 @@ class Trainer:
     # -- state ---------------------------------------------------------------
     def _init_state(self) -> None:
         cfg = self.config
-        self.optimizer = make_optimizer(cfg.optimizer, cfg.lr,
-                                        **({"momentum": cfg.momentum} if cfg.optimizer == "momentum" else {}))
+        hyper = ({"momentum": cfg.momentum} if cfg.optimizer == "momentum" else
+                 {"weight_decay": cfg.weight_decay} if cfg.optimizer == "adamw" else {})
+        self.optimizer = make_optimizer(cfg.optimizer, cfg.lr, **hyper)
+        if cfg.optimizer == "adamw":
+            self.optimizer.decay_only = {"all": [sl for _, sl in dense_weight_slices(self.model)]}
+        self.penalty = Penalty(self.model, cfg.l2, cfg.l1)
+        self.clipped = 0                # updates whose gradient was clipped
         self.n_train = len(self.X)
         self.batch_size = min(cfg.batch_size, self.n_train)
         self.updates_per_epoch = updates_per_epoch(self.n_train, self.batch_size)
@@ -263,6 +292,16 @@ class Trainer:
                 op.rng = self.rng
         self.model.init_params(self.rng)
         self._init_state()
+
+    def lr_at(self, t: int | None = None) -> float:
+        """η of update ``t`` (from 0; default: the next update) under the schedule;
+        a cosine's T is the run's planned updates (its last epoch × updates per epoch)."""
+        return config_lr_at(self.config, self.updates if t is None else t, self.updates_per_epoch,
+                            self.epoch_goal * self.updates_per_epoch)
+
+    def penalty_value(self) -> float:
+        """The penalty λ₂·Σw² + λ₁·Σ|w| of the current weights (0 without penalties)."""
+        return self.penalty.value(self.model.flat_params) if self.penalty.active else 0.0
 
     def summary(self) -> str:
         """'N examples, B per batch → U updates per epoch'."""
@@ -312,6 +351,10 @@ class Trainer:
         pgroup, ggroup = {"all": P}, {"all": G}
         B, N = self.batch_size, self.n_train
         track = self._track_idx
+        cfg = self.config
+        penalty = self.penalty if self.penalty.active else None
+        clip = cfg.clip_norm
+        scheduled = is_scheduled(cfg)
         done = 0
         while done < count and not self.finished:
             if self._pos == 0:
@@ -325,6 +368,12 @@ class Trainer:
                 break
             np.copyto(backup, P)
             model.backward(dpred)
+            if penalty is not None:
+                penalty.add_grad(P, G)
+            if clip and clip_global_norm(G, clip):
+                self.clipped += 1
+            if scheduled:
+                opt.lr = self.lr_at()
             opt.step(pgroup, ggroup)
             self.updates += 1
             done += 1
@@ -354,8 +403,15 @@ class Trainer:
         for prefix, (X, y) in (("train", (self._X_eval, self._y_eval)), ("val", (self.Xv, self.yv))):
             for k, v in evaluate(self.model, self.loss, X, y, self.y_std).items():
                 record[f"{prefix}_{k}"] = v
-        self.epochs.append(record)
         cfg = self.config
+        # the scores above are the data loss's; the penalty, η and clipping are recorded beside them
+        if self.penalty.active:
+            record["penalty"] = self.penalty_value()
+        if is_scheduled(cfg):
+            record["lr"] = self.lr_at(self.updates - 1)
+        if cfg.clip_norm:
+            record["clipped"] = self.clipped
+        self.epochs.append(record)
         val = record["val_loss"]
         if cfg.early_stopping and math.isfinite(val):
             if val < self._best_val:
@@ -434,6 +490,7 @@ class Trainer:
             self.optimizer.t = other.optimizer.t
         self._best_val, self._since_best = other._best_val, other._since_best
         self._best = None if other._best is None else other._best.copy()
+        self.clipped = other.clipped
         self.continue_run()
 
     # -- state transfer ---------------------------------------------------------
@@ -460,7 +517,7 @@ class Trainer:
         self._mark_run_start()
 
     _SCALARS = ("updates", "epoch", "epoch_goal", "_pos", "finished", "stop_reason", "message", "diverged_at",
-                "seconds", "_best_val", "_since_best")
+                "seconds", "_best_val", "_since_best", "clipped")
 
     def follow(self, *, params, updates: int, epoch: int, loss_start: int, loss_new, epochs_start: int,
                epochs_new: list, path_start: int, path_new, track, finished: bool, stop_reason, message: str,

@@ -31,7 +31,7 @@ def test_add_node_fills_defaults_and_numbers_ids():
     b = g.add_node("dense", {"units": 3})
     c = g.add_node("leaky_relu")
     assert (a, b, c) == ("dense1", "dense2", "leakyrelu1")
-    assert g.nodes[a].params == {"units": 8, "bias": True, "init": "xavier"}
+    assert g.nodes[a].params == {"units": 8, "bias": True, "init": "xavier", "l2": None, "l1": None}
     assert g.nodes[b].params["units"] == 3
     assert g.nodes[c].params == {"alpha": 0.01}
 

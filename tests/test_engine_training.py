@@ -110,7 +110,7 @@ def test_optimizer_update_rules_match_their_formulas():
         make_optimizer("adam", 0.0)
     with pytest.raises(ValueError, match="Adam has no setting rho"):
         make_optimizer("adam", 0.1, rho=0.5)
-    assert set(OPTIMIZERS) == {"sgd", "momentum", "adam", "rmsprop", "adagrad"}
+    assert set(OPTIMIZERS) == {"sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"}
 
 
 # (d) determinism -------------------------------------------------------------------------
@@ -460,7 +460,7 @@ def test_loss_surface_cancel_restores_weights():
     ({"lr": float("nan")}, "learning rate must be a positive number"),
     ({"batch_size": 0}, "batch size must be a whole number ≥ 1, not 0"),
     ({"epochs": -1}, "epochs must be a whole number ≥ 0"),
-    ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; choose from sgd, momentum, adam, rmsprop, adagrad"),
+    ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; choose from sgd, momentum, adam, adamw, rmsprop, adagrad"),
     ({"track": ["dense1.W[0,0]"]}, "track must name two parameter scalars"),
     ({"dtype": "float16"}, "dtype must be float32 or float64"),
     ({"momentum": 1.0}, "momentum must be at least 0 and below 1"),

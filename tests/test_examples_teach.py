@@ -137,6 +137,42 @@ def test_deep_example_description_states_what_the_run_shows(deep_run):
     assert project.train_config.early_stopping == 0
 
 
+# -- example 6: the same network with L2 no longer overfits ---------------------------------
+CURED = 5                    # index of "The deeper net, cured with L2"
+
+
+@pytest.mark.slow
+def test_l2_example_validation_loss_no_longer_climbs_and_its_description_is_true(deep_run):
+    project, dataset = _example(CURED)
+    deep = deep_run[0]
+    text = EXAMPLES[CURED].description
+    assert project.notes == text
+    # the same network, data and settings as example 4 but for the penalty
+    assert project.graph.to_dict() == deep.graph.to_dict() and project.data_spec == deep.data_spec
+    assert dataclasses.replace(project.train_config, l2=0.0) == deep.train_config
+    assert f"λ₂ = {project.train_config.l2:g}" in text
+    trainer = Trainer(project.graph, dataset, project.train_config)
+    trainer.run()
+    val, train = _curves(trainer)
+    best = int(val.argmin())
+    assert val[-1] <= 1.1 * val[best] and best > len(val) / 5       # no climb after an early minimum
+    m = re.search(r"falls to about ([\d.]+) and no longer climbs \(about ([\d.]+) at epoch (\d+), against "
+                  r"about ([\d.]+) without the penalty\)", text)
+    assert m, text
+    assert val[best] == pytest.approx(float(m[1]), abs=0.015)
+    assert val[-1] == pytest.approx(float(m[2]), abs=0.015) and int(m[3]) == len(val)
+    assert deep_run[2].epochs[-1]["val_loss"] == pytest.approx(float(m[4]), abs=0.04)
+    near = re.search(r"training loss stays near it, about ([\d.]+), instead of falling below ([\d.]+)", text)
+    assert train[-1] == pytest.approx(float(near[1]), abs=0.02)
+    assert deep_run[2].epochs[-1]["train_loss"] < float(near[2])
+    assert trainer.epochs[-1]["penalty"] == pytest.approx(float(re.search(r"ends at about ([\d.]+);", text)[1]),
+                                                          abs=0.02)
+    rmse, without = (float(x) for x in re.search(r"ends at about ([\d.]+) °C instead of ([\d.]+) °C", text).groups())
+    assert trainer.epochs[-1]["val_rmse"] == pytest.approx(rmse, abs=0.1)
+    assert deep_run[2].epochs[-1]["val_rmse"] == pytest.approx(without, abs=0.2)
+    assert f"its {dataset.n_train} training days" in text
+
+
 # -- the other examples say what they are ------------------------------------------------
 
 
@@ -148,7 +184,7 @@ def _hidden(graph):
 
 def test_examples_descriptions_match_their_settings():
     projects = [load_project(example_path(i)) for i in range(len(EXAMPLES))]
-    lin, sig, relu, deep, iris = projects
+    lin, sig, relu, deep, iris = projects[:5]
     # 1: the linear model on 7 days, eight parameters, plain gradient descent
     assert "previous 7 days" in EXAMPLES[0].description and lin.data_spec["lags"] == 7
     assert _hidden(lin.graph) == [] and _n_params(lin.graph) == 8

@@ -132,6 +132,30 @@ def test_weights_file_is_safetensors(tmp_path):
 def test_full_batch_updates_equal_the_engine(tmp_path, optimizer, lr):
     pytest.importorskip("torch")
     project = synthetic_project(tmp_path, optimizer=optimizer, lr=lr, batch_size=10_000)
+    _package_steps_equal_the_engine(tmp_path, project)
+
+
+@pytest.mark.parametrize("optimizer,extra", [
+    ("sgd", {"l2": 0.01, "lr_schedule": "cosine", "warmup": 5, "clip_norm": 0.5}),
+    ("adamw", {"weight_decay": 0.2, "l1": 0.002, "lr_schedule": "step", "lr_step_epochs": 4, "lr_gamma": 0.5}),
+])
+def test_regularized_scheduled_updates_equal_the_engine(tmp_path, optimizer, extra):
+    """Penalties (a node's own λ too), AdamW's decay, the schedules and clipping: the package's
+    25 full-batch float64 updates equal the engine's."""
+    pytest.importorskip("torch")
+    project = synthetic_project(tmp_path, optimizer=optimizer, lr=0.02, batch_size=10_000)
+    project.graph.set_params("dense1", {"l2": 0.05})
+    for k, v in extra.items():
+        setattr(project.train_config, k, v)
+    metrics = _package_steps_equal_the_engine(tmp_path, project)
+    if "clip_norm" in extra:
+        assert metrics["clipped"] > 0
+    assert "lr" in metrics and "penalty" in metrics          # dense1's own λ₂ applies in both runs
+
+
+def _package_steps_equal_the_engine(tmp_path, project) -> dict:
+    """Export ``project``, train 25 epochs of one full batch with train.py in float64 and with
+    the engine from the same weights; every weight agrees within 1e-6; the package's metrics."""
     pkg = tmp_path / "pkg"
     export_torch_package(project, pkg)
     result = run(["train.py", "--csv", project.data_path, "--epochs", "25", "--float64", "--out",
@@ -148,7 +172,8 @@ def test_full_batch_updates_equal_the_engine(tmp_path, optimizer, lr):
     trainer.set_weights({f"{k.split('.')[0]}.{'W' if k.endswith('weight') else 'b'}": v.T if v.ndim == 2 else v
                          for k, v in start.items()})
     trainer.run()
-    assert trainer.updates == 25 and json.loads((tmp_path / "run" / "metrics.json").read_text())["updates"] == 25
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert trainer.updates == 25 and metrics["updates"] == 25
     for name, w in trainer.model.params.items():
         node, kind = name.split(".")
         mine = got[f"{node}.{'weight' if kind == 'W' else 'bias'}"]
@@ -156,6 +181,11 @@ def test_full_batch_updates_equal_the_engine(tmp_path, optimizer, lr):
         assert not np.allclose(mine, start[f"{node}.{'weight' if kind == 'W' else 'bias'}"].T if kind == "W"
                                 else start[f"{node}.bias"])
         np.testing.assert_allclose(mine, w, rtol=1e-6, atol=1e-12, err_msg=name)
+    for key in ("penalty", "lr", "clipped"):
+        assert (key in metrics) == (key in trainer.epochs[-1]), key
+        if key in metrics:
+            assert metrics[key] == pytest.approx(trainer.epochs[-1][key], rel=1e-6), key
+    return metrics
 
 
 def test_from_scratch_draws_the_engines_initial_weights(tmp_path):

@@ -23,6 +23,7 @@ from ..data import DataError, DataSpec, build_dataset, read_csv
 from ..export import ONNX_TOLERANCE, ExportError, Preprocessing, engine_predict
 from ..fitting import fit_graph_to_data
 from ..model import Model, ModelError, weights_match
+from ..regularization import node_penalties
 from ..table import PLACEHOLDER_WORDS
 from .model_code import attribute_names, model_source
 from .readme import package_readme
@@ -171,7 +172,10 @@ def export_torch_package(project, out_dir: str | os.PathLike, force: bool = Fals
         "data": _data_section(table, ds, spec),
         "normalization": {k: np.asarray(getattr(pre, k), np.float64).tolist()
                           for k in ("x_mean", "x_std", "y_mean", "y_std")},
-        "training": {k: v for k, v in cfg.to_dict().items() if k != "track"},
+        "training": {**{k: v for k, v in cfg.to_dict().items() if k != "track"},
+                     # every Dense weight's (λ₂, λ₁), a node's own λ applied; AdamW decays these
+                     "penalties": {f"{names[nid]}.weight": list(lam)
+                                   for nid, lam in node_penalties(graph, cfg.l2, cfg.l1).items()}},
         "trained": trained, "tolerance": ONNX_TOLERANCE, "graph": graph.to_dict(),
     }
     return _write(target, force, {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QKeySequence, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel, QLineEdit,
                                QScrollArea, QSpinBox, QStyle, QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from engine.graph import ACTIVATION_KINDS, INITIALIZERS, NODE_SPECS, TASKS, GraphError
@@ -22,7 +22,7 @@ from gui.common.style import TEXT_MUTED, category_color, mono_font
 __all__ = ["PropertiesPanel"]
 
 _LABELS = {"units": "Units", "features": "Features", "bias": "Bias b", "init": "Initializer",
-           "rate": "Drop rate p", "alpha": "Slope α (r < 0)", "task": "Task"}
+           "rate": "Drop rate p", "alpha": "Slope α (r < 0)", "task": "Task", "l2": "L2 λ₂", "l1": "L1 λ₁"}
 _HELP = {
     "units": "How many values this layer outputs (1–4096): the rows of W.",
     "features": "Width of each example; set by the dataset when one is loaded.",
@@ -31,6 +31,9 @@ _HELP = {
     "rate": "While training, each value is zeroed with this probability (0 ≤ p < 1).",
     "alpha": "Leaky ReLU slope for negative inputs (0 ≤ α < 1).",
     "task": "regression: a number; binary: two classes; multiclass: one of several.",
+    "l2": "This layer's own L2 penalty λ₂ (adds λ₂·Σw² of its W, never b, to the loss). Empty: the "
+          "project's λ₂ (Training panel → Regularization & schedule). Press Enter to apply.",
+    "l1": "This layer's own L1 penalty λ₁ (adds λ₁·Σ|w| of its W to the loss). Empty: the project's λ₁.",
 }
 _INIT_HELP = {"xavier": "Xavier/Glorot: for sigmoid, tanh", "he": "He: for ReLU",
               "uniform": "small uniform values"}
@@ -376,9 +379,25 @@ class PropertiesPanel(QScrollArea):
                     w.setItemData(w.count() - 1, _INIT_HELP.get(c, ""), Qt.ItemDataRole.ToolTipRole)
             w.setCurrentIndex(max(0, w.findData(value)))
             w.currentIndexChanged.connect(lambda i, n=name, box=w: self._apply(n, box.itemData(i)))
+        elif name in ("l2", "l1"):        # empty = the project's λ
+            w = QLineEdit("" if value is None else f"{value:g}")
+            project = getattr(self.document.train_config, name)
+            w.setPlaceholderText(f"project's ({project:g})")
+            w.editingFinished.connect(lambda n=name, box=w: self._apply_penalty(n, box.text()))
         else:
             w = QLabel(str(value))
         return w
+
+    def _apply_penalty(self, name: str, text: str) -> None:
+        """A Dense node's own λ: a number ≥ 0, or empty for the project's."""
+        text = text.strip().replace(",", ".")
+        try:
+            value = None if not text else float(text)
+        except ValueError:
+            self._refusal = f"Not accepted: {_LABELS[name]} '{text}' is not a number (empty: the project's)"
+            self._on_document_changed()
+            return
+        self._apply(name, value)
 
     def _apply(self, name: str, value) -> None:
         self._push(lambda: SetParamsCommand(self.document, self.node_id, {name: value}), self._fill_info)
@@ -416,3 +435,5 @@ def _set_value(w: QWidget, value) -> None:
         w.setChecked(bool(value))
     elif isinstance(w, QComboBox):
         w.setCurrentIndex(max(0, w.findData(value)))
+    elif isinstance(w, QLineEdit):
+        w.setText("" if value is None else f"{value:g}")

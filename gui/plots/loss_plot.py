@@ -10,6 +10,10 @@ When a run starts afresh (Reset, or another network on the same data) the
 last run's epoch curves stay behind, faded and dashed, so two runs — sigmoid
 against ReLU, one learning rate against another — can be compared on one
 plot (:meth:`LossPlot.keep_as_previous`).
+
+With L2/L1 penalties the penalty is drawn per epoch apart from the data loss (green, dotted),
+and with a learning-rate schedule the "η" box shows η over the whole run on a second axis
+(right), from the schedule itself (:meth:`LossPlot.set_lr_schedule`).
 """
 from __future__ import annotations
 
@@ -25,6 +29,9 @@ __all__ = ["LossPlot"]
 
 MAX_POINTS = 2500      # blocks per refresh; each gives its min and max
 MANY_EPOCHS = 150      # beyond this, epoch curves lose markers and antialiasing
+PENALTY = "#2e7d32"    # the penalty's curve (apart from the data loss)
+LR = "#7b1fa2"         # η over the run, on the right axis
+LR_POINTS = 1000       # η is drawn from this many updates of the run at most
 
 
 class _Buffer:
@@ -66,7 +73,14 @@ class LossPlot(QWidget):
         self.legend = style.legend_strip([])
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 4, 0)
+        self.lr_box = QCheckBox("η")
+        self.lr_box.setObjectName("lossShowLr")
+        self.lr_box.setToolTip("Show the learning rate η over the run on a second axis (right): the "
+                               "schedule (step, cosine, warm-up) set under Regularization & schedule")
+        self.lr_box.setStyleSheet("font-size: 8.5pt;")
+        self.lr_box.setEnabled(False)
         top.addWidget(self.legend, 1)
+        top.addWidget(self.lr_box, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.log_box, 0, Qt.AlignmentFlag.AlignTop)
         self.plot = style.make_plot_widget("update", "loss", axis_items={"left": style.LogAxis("left")})
         lay = QVBoxLayout(self)
@@ -95,6 +109,18 @@ class LossPlot(QWidget):
                                      name="previous run, validation", antialias=True)
         for c in (self.prev_train_curve, self.prev_val_curve):
             c.setZValue(-2)
+        self.penalty_curve = p.plot(pen=pg.mkPen(PENALTY, width=2, style=Qt.PenStyle.DotLine),
+                                    name="penalty λ·Σw², per epoch", antialias=True)
+        # η on its own view box, linked in x, with the right axis
+        self.lr_view = pg.ViewBox()
+        self.lr_view.setMouseEnabled(x=False, y=False)
+        p.scene().addItem(self.lr_view)
+        p.getAxis("right").linkToView(self.lr_view)
+        self.lr_view.setXLink(p)
+        self.lr_curve = pg.PlotDataItem(pen=pg.mkPen(LR, width=1.5))
+        self.lr_view.addItem(self.lr_curve)
+        p.getViewBox().sigResized.connect(self._on_view_resized)
+        self._lr_at = None
         self._previous: dict | None = None
         self.cursor = pg.InfiniteLine(angle=90, movable=False,
                                       pen=pg.mkPen("#999", width=1, style=Qt.PenStyle.DashLine))
@@ -119,6 +145,7 @@ class LossPlot(QWidget):
         self._epochs_dirty = False
         self._upe = 0              # updates per epoch (for the readout)
         self._total = 0            # updates the run will make (0: until stopped)
+        self.lr_box.toggled.connect(self._on_lr_toggled)
         self.clear()
 
     def _set_legend(self) -> None:
@@ -129,6 +156,10 @@ class LossPlot(QWidget):
         entries = [(style.TRAIN_LIGHT, "line", "each update"),
                    (style.TRAIN, "dot", f"{ep}training<b>{tr}</b>"),
                    (style.VAL, "square", f"validation<b>{va}</b>")]
+        if last and "penalty" in last:
+            entries.append((PENALTY, "dash", f"penalty <b>{style.fmt(last.get('penalty'))}</b>"))
+        if self.lr_box.isChecked() and self._lr_at is not None:
+            entries.append((LR, "line", "η (right axis)"))
         prev = self._previous
         if prev is not None:
             entries.append(("#9aa0a6", "dash", f"{prev['label']}: validation <b>{style.fmt(prev['final'])}</b>"
@@ -156,6 +187,7 @@ class LossPlot(QWidget):
         self.update_curve.setData([], [])
         self.train_curve.setData([], [])
         self.val_curve.setData([], [])
+        self.penalty_curve.setData([], [])
         self.ranges.reset()
         self._show_empty_range()
         self._set_legend()
@@ -224,6 +256,46 @@ class LossPlot(QWidget):
         self.ranges.reset()
         if self._y.n == 0:
             self._show_empty_range()
+        self._draw_lr()
+
+    def set_lr_schedule(self, lr_at) -> None:
+        """``lr_at(t)``: η of update t (from 0), or None when η is constant (the "η" box is then off)."""
+        self._lr_at = lr_at
+        self.lr_box.setEnabled(lr_at is not None)
+        if lr_at is None:
+            self.lr_box.setChecked(False)
+        self._draw_lr()
+        self._set_legend()
+
+    def lr_curve_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The η curve as drawn: (update, η)."""
+        x, y = self.lr_curve.getData()
+        return (np.asarray([]), np.asarray([])) if x is None else (x, y)
+
+    def _draw_lr(self) -> None:
+        on = self.lr_box.isChecked() and self._lr_at is not None
+        p = self.plot.getPlotItem()
+        p.showAxis("right", on)
+        self.lr_view.setVisible(on)
+        if not on:
+            self.lr_curve.setData([], [])
+            return
+        end = max(self._total, self._y.n, 1)
+        u = np.unique(np.linspace(1, end, min(end, LR_POINTS)).round().astype(np.int64))
+        eta = np.array([self._lr_at(int(k) - 1) for k in u], np.float64)
+        self.lr_curve.setData(u.astype(np.float64), eta)
+        self.lr_view.setYRange(0, float(eta.max()) * 1.05 or 1.0, padding=0)
+        p.getAxis("right").setLabel("η", color=LR)
+        self._on_view_resized()
+
+    def _on_lr_toggled(self, _on: bool) -> None:
+        self._draw_lr()
+        self._set_legend()
+
+    def _on_view_resized(self) -> None:
+        vb = self.plot.getPlotItem().getViewBox()
+        self.lr_view.setGeometry(vb.sceneBoundingRect())
+        self.lr_view.linkedViewChanged(vb, self.lr_view.XAxis)
 
     def append(self, start: int, losses: np.ndarray, epochs: list[dict], draw: bool = True) -> None:
         """Add per-update losses (``losses[0]`` is update ``start + 1``) and finished epochs."""
@@ -293,6 +365,9 @@ class LossPlot(QWidget):
             ex = np.array([r.get("updates", 0) for r in self._epochs], np.float64)
             tr = np.array([r.get("train_loss", np.nan) for r in self._epochs], np.float64)
             va = np.array([r.get("val_loss", np.nan) for r in self._epochs], np.float64)
+            pen = np.array([r.get("penalty", np.nan) for r in self._epochs], np.float64)
+            ok_pen = np.isfinite(pen) & (pen > 0 if self.log_box.isChecked() else True)
+            self.penalty_curve.setData(ex[ok_pen], pen[ok_pen])
             ok = np.isfinite(va)
             many = len(ex) > MANY_EPOCHS      # thick antialiased paths are slow to stroke: keep it light
             for curve, color, symbol, xs, ys in ((self.train_curve, style.TRAIN, "o", ex, tr),
@@ -342,5 +417,8 @@ class LossPlot(QWidget):
             i = int(np.argmin(np.abs(ex - u)))
             r = self._epochs[i]
             text += (f"\nend of epoch {r.get('epoch', i + 1)}: training {style.fmt(r.get('train_loss'))}, "
-                     f"validation {style.fmt(r.get('val_loss'))}")
+                     f"validation {style.fmt(r.get('val_loss'))}"
+                     + (f", penalty {style.fmt(r.get('penalty'))}" if "penalty" in r else ""))
+        if self._lr_at is not None:
+            text += f"\nη {style.fmt(self._lr_at(u - 1))}"
         self.readout.show_text(text)

@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGro
 
 from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
+from engine.regularization import config_lr_at, is_scheduled
 from engine.trainer import ConfigError, TrainConfig, updates_per_epoch
 
 from gui.document.commands import SetTrainConfigCommand
 from gui.training.baselines_view import baseline_scores
+from gui.training.regularization_box import FitScrollArea, RegularizationBox
 
 __all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
            "SCORE_TIPS", "AUTO", "auto_rate", "count"]
@@ -125,6 +127,9 @@ class TrainingPanel(QWidget):
         sl = QVBoxLayout(settings)
         sl.setContentsMargins(6, 6, 6, 6)        # a narrow dock (230 px) keeps its width for the fields
         sl.addLayout(form)
+        self.reg_box = RegularizationBox()          # collapsed: the panel fits 1024×700
+        self.reg_box.edited.connect(self._apply)
+        sl.addWidget(self.reg_box)
         # under the form, across the box: "Validation: 291 rows (20%, chronological)" wraps here
         # (a wrapped label in a form row was given one line and cut off)
         sl.addWidget(self.split_label)
@@ -219,7 +224,11 @@ class TrainingPanel(QWidget):
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(settings)
+        # the settings scroll when the window is short (the regularization group open at 1024×700)
+        self.settings_scroll = FitScrollArea(settings)
+        self.settings_scroll.shrinkable = self.reg_box.body
+        self.reg_box.toggle.toggled.connect(lambda _on: self.settings_scroll.reveal(self.reg_box))
+        lay.addWidget(self.settings_scroll)
         lay.addWidget(self.summary_label)
         lay.addLayout(buttons)
         lay.addLayout(speed_row)
@@ -298,6 +307,7 @@ class TrainingPanel(QWidget):
                                 (self.seed_edit, cfg.seed), (self.patience_edit, cfg.early_stopping)):
                 if edit.objectName() not in self._errors:
                     edit.setText(f"{value:g}" if isinstance(value, float) else str(value))
+            self.reg_box.load(cfg, self._errors)
         finally:
             self._loading = False
         self._sync_momentum()
@@ -324,6 +334,7 @@ class TrainingPanel(QWidget):
         take(self.epochs_edit, "epochs", lambda t: _parse_int(t, "epochs", 0))
         take(self.seed_edit, "seed", lambda t: _parse_int(t, "seed", 0))
         take(self.patience_edit, "early_stopping", lambda t: _parse_int(t, "early stopping patience", 0))
+        self.reg_box.read(values, errors)
         values["loss"] = self.loss_combo.currentData() or cfg.loss
         values["optimizer"] = self.optimizer_combo.currentData() or cfg.optimizer
         values["dtype"] = self.dtype_combo.currentData() or cfg.dtype
@@ -335,7 +346,7 @@ class TrainingPanel(QWidget):
             return
         new = self._read()
         for e in (self.momentum_edit, self.lr_edit, self.batch_edit, self.epochs_edit, self.seed_edit,
-                  self.patience_edit):
+                  self.patience_edit, *self.reg_box.edits.values()):
             bad = e.objectName() in self._errors
             e.setStyleSheet(_BAD if bad else "")
             e.setToolTip(self._errors[e.objectName()] if bad else e.accessibleDescription())
@@ -365,6 +376,7 @@ class TrainingPanel(QWidget):
     def _sync_momentum(self) -> None:
         """μ is editable only with the Momentum optimizer (the others ignore it); its tooltip says so."""
         uses = self.optimizer_combo.currentData() == "momentum"
+        self.reg_box.sync(self.optimizer_combo.currentData() or "")
         self.momentum_edit.setEnabled(uses and self.settings_box.isEnabled())
         if self.momentum_label is not None:
             self.momentum_label.setEnabled(uses)
@@ -466,6 +478,9 @@ class TrainingPanel(QWidget):
         else:
             ep, k = divmod(u - 1, upe)
             text = f"Epoch {ep + 1}{of} · update {u:,} ({k + 1:,} of {upe:,} in this epoch){rate}"
+        cfg = self.document.train_config
+        if is_scheduled(cfg):         # the η of the last update (the schedule's, live)
+            text += f" · η {config_lr_at(cfg, max(u - 1, 0), upe, epochs_target * upe):.4g}"
         self.progress_label.setText(text)
 
     def _unit(self) -> str:
@@ -521,6 +536,10 @@ class TrainingPanel(QWidget):
                           f"<span style='color:#2b7bba'><b>{num('train_loss')}</b></span>")
             losses.append(f"{name('val_loss', 'validation&nbsp;loss', '#c46a12')}&nbsp;"
                           f"<span style='color:#c46a12'><b>{num('val_loss')}</b></span>")
+            if "penalty" in last:           # beside the data loss, not in it: what L2/L1 trade
+                losses.append(f"{name('penalty', 'penalty')}&nbsp;<b>{num('penalty')}</b>")
+            if "clipped" in last:
+                losses.append(f"{name('clipped', 'clipped')}&nbsp;<b>{last['clipped']:,}</b>&nbsp;updates")
             if "val_r2" in last:
                 v = last.get("val_r2")
                 scores.append(f"validation&nbsp;{name('r2', 'R²')}&nbsp;<b>{fmt_r2(v) if v is not None else '–'}</b>")

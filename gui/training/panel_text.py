@@ -35,6 +35,8 @@ _OPTIMIZER_TIPS = {
     "sgd": "θ ← θ − η·g: plain gradient descent on each batch",
     "momentum": "v ← μ·v − η·g, θ ← θ + v: remembers the last steps' direction",
     "adam": "Adam: per-parameter step sizes from running means of g and g²",
+    "adamw": "AdamW: Adam, then decoupled weight decay w ← w − η·wd·w on the Dense weights (set wd under "
+             "Regularization & schedule); unlike an L2 penalty, Adam's per-weight scaling does not weaken it",
     "rmsprop": "RMSProp: divides η by a running root-mean-square of g",
     "adagrad": "Adagrad: divides η by the root of the sum of all past g²",
 }
@@ -47,6 +49,10 @@ SCORE_TIPS = {
                   "each epoch.",
     "val_loss": "Validation loss is the loss on the validation rows, which the model never learns from; "
                 "when it rises while the train loss falls, the model is overfitting.",
+    "penalty": "Penalty is λ₂·Σw² + λ₁·Σ|w| over the Dense weights after the last epoch, what training adds "
+               "to the data loss to keep the weights small (the losses and scores beside it are the data "
+               "loss's alone).",
+    "clipped": "Clipped counts the updates whose gradient was longer than the clip norm and was scaled down.",
     "r2": "R² is the share of the target's variation the model explains on the validation rows: 1 is a "
           "perfect fit, 0 is no better than always guessing the average, below 0 is worse than that.",
     "mae": "MAE (mean absolute error) is how far the predictions are from the true values on average, "

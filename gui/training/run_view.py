@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.losses import LOSSES
+from engine.regularization import config_lr_at, is_scheduled
 from engine.trainer import Trainer, updates_per_epoch
 from gui.plots.fit_plot import FitPlot
 from gui.plots.loss_plot import LossPlot
@@ -79,6 +80,7 @@ class RunView(QObject):
         """Tell the loss plot the loss's name and how long the run is (its x axis spans the run)."""
         self.set_loss_name(tr.config.loss)
         left = max(0, tr.epoch_goal - tr.epoch) * tr.updates_per_epoch if tr.epoch_goal else 0
+        self.loss_plot.set_lr_schedule(tr.lr_at if is_scheduled(tr.config) else None)
         self.loss_plot.set_run(tr.updates_per_epoch, tr.updates + left if left else 0)
 
     def describe_document(self) -> None:
@@ -88,6 +90,8 @@ class RunView(QObject):
         self.set_loss_name(cfg.loss)
         ds = self.document.dataset
         upe = updates_per_epoch(len(ds.X_train) if ds is not None else 0, cfg.batch_size)
+        self.loss_plot.set_lr_schedule((lambda t: config_lr_at(cfg, t, upe, cfg.epochs * upe))
+                                       if is_scheduled(cfg) else None)
         self.loss_plot.set_run(upe, cfg.epochs * upe)
 
     def link_plots(self) -> None:

@@ -127,6 +127,16 @@ class RunKey:
     @classmethod
     def of(cls, graph_dict: dict, dataset, config_dict: dict) -> "RunKey":
         cfg = {k: v for k, v in config_dict.items() if k != "track"}
+        # a Dense node's own penalty (l2, l1) is a training setting, not the network's shape:
+        # changing it goes on with the same run under new settings, as the project's λ does
+        nodes = []
+        for n in graph_dict.get("nodes", []):
+            own = {k: n["params"][k] for k in ("l2", "l1") if k in n.get("params", {})}
+            if own:
+                cfg[f"penalty:{n['id']}"] = own
+                n = {**n, "params": {k: v for k, v in n["params"].items() if k not in own}}
+            nodes.append(n)
+        graph_dict = {**graph_dict, "nodes": nodes}
         return cls(json.dumps(graph_dict, sort_keys=True, default=str), id(dataset),
                    json.dumps(cfg, sort_keys=True, default=str), dataset)
 

@@ -42,6 +42,11 @@ class Example:
     outputs: int = 1
 
 
+# example 4's network and data (example 6 is the same with an L2 penalty)
+_DEEP = (4, [(128, "relu"), (128, "relu"), (128, "relu")], "seattle_weather.csv", _series_spec(4, val_fraction=0.85))
+_DEEP_CONFIG = {"loss": "mse", "optimizer": "adam", "lr": 0.0003, "batch_size": 32, "epochs": 900,
+                "early_stopping": 0}
+
 EXAMPLES: list[Example] = [
     Example(
         "1_linear_7_days.ncproj", "Linear model: tomorrow from the previous 7 days",
@@ -75,10 +80,7 @@ EXAMPLES: list[Example] = [
         "learning the rule: overfitting. Early stopping (a patience, e.g. 20 epochs, in the "
         "Training panel) would stop soon after the minimum and keep the best weights; it is "
         "off here so that you can watch the rise.",
-        4, [(128, "relu"), (128, "relu"), (128, "relu")], "seattle_weather.csv",
-        _series_spec(4, val_fraction=0.85),
-        {"loss": "mse", "optimizer": "adam", "lr": 0.0003, "batch_size": 32, "epochs": 900,
-         "early_stopping": 0}),
+        *_DEEP, _DEEP_CONFIG),
     Example(
         "5_iris_classifier.ncproj", "Iris classifier",
         "Three species of iris from four flower measurements: a hidden layer of 8 tanh units and "
@@ -89,6 +91,17 @@ EXAMPLES: list[Example] = [
          "normalize": "standard"},
         {"loss": "ce", "optimizer": "adam", "lr": 0.02, "batch_size": 16, "epochs": 100},
         task="multiclass", outputs=3),
+    Example(
+        "6_deep_with_l2.ncproj", "The deeper net, cured with L2",
+        "Example 4's network, data and settings with one change: an L2 penalty λ₂ = 0.01 "
+        "(Training panel → Regularization & schedule) adds λ₂·Σw² over the weights to the loss, so "
+        "a weight must earn its size. Press Train: the validation loss falls to about 0.17 and "
+        "no longer climbs (about 0.17 at epoch 900, against about 0.40 without the penalty); the "
+        "training loss stays near it, about 0.17, instead of falling below 0.03 — the network "
+        "cannot memorize its 218 training days; the penalty, drawn apart from the data loss, "
+        "ends at about 0.13; the typical miss on unseen days (RMSE) ends at about 2.8 °C instead "
+        "of 4.3 °C.",
+        *_DEEP, {**_DEEP_CONFIG, "l2": 0.01}),
 ]
 
 

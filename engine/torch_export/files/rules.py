@@ -4,6 +4,10 @@ defaults, the scores, and the relative difference ``verify.py`` judges by.
 The optimizers are NetCanvas's, not ``torch.optim``'s look-alikes: NetCanvas's Adam puts ε outside
 the bias correction (``θ ← θ − η·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)``) and its momentum keeps a velocity
 in parameter units (``v ← μ·v − η·g``, ``θ ← θ + v``), so these classes update the same way.
+
+Regularization as NetCanvas applies it (its engine/regularization.py): L2/L1 penalties on Dense
+weights only (``penalty``), AdamW's decoupled decay after the Adam step, the learning-rate
+schedules (``lr_at``) and clipping by global norm (``clip_global_norm``).
 """
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["LOSSES", "OPTIMIZERS", "make_loss", "make_optimizer", "scores", "relative_difference"]
+__all__ = ["LOSSES", "OPTIMIZERS", "make_loss", "make_optimizer", "scores", "relative_difference",
+           "penalty", "lr_at", "clip_global_norm"]
 
 
 # -- losses: the mean over the batch of ``pred`` (B, T) raw outputs (logits for classes) -------
@@ -125,6 +130,24 @@ class Adam(_Rule):
         p -= self._step * m / (v.sqrt() + eps)
 
 
+class AdamW(Adam):
+    """Adam, then ``w ← w − η·wd·w`` on the parameters at the indices in ``decay``
+    (NetCanvas decays the Dense weights, never the biases)."""
+    defaults = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+
+    def __init__(self, params, lr: float, decay=(), **hyper) -> None:
+        super().__init__(params, lr, **hyper)
+        self.decay = set(decay)
+
+    @torch.no_grad()
+    def step(self) -> None:
+        super().step()
+        shrink = self.lr * self.hyper["weight_decay"]
+        if shrink:
+            for i in self.decay:
+                self.params[i] -= shrink * self.params[i]
+
+
 class RMSProp(_Rule):
     defaults = {"rho": 0.9, "eps": 1e-8}
 
@@ -145,12 +168,63 @@ class Adagrad(_Rule):
         p -= self.lr * g / (s.sqrt() + self.hyper["eps"])
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "rmsprop": RMSProp, "adagrad": Adagrad}
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "adamw": AdamW, "rmsprop": RMSProp,
+              "adagrad": Adagrad}
 
 
-def make_optimizer(name: str, params, lr: float, momentum: float = 0.9) -> _Rule:
-    """As NetCanvas's trainer: the "momentum" optimizer takes the project's momentum."""
-    return OPTIMIZERS[name](params, lr, **({"momentum": momentum} if name == "momentum" else {}))
+def make_optimizer(name: str, params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0,
+                   decay=()) -> _Rule:
+    """As NetCanvas's trainer: the "momentum" optimizer takes the project's momentum, "adamw" its
+    weight decay over the parameters at the indices in ``decay``."""
+    if name == "momentum":
+        return Momentum(params, lr, momentum=momentum)
+    if name == "adamw":
+        return AdamW(params, lr, decay=decay, weight_decay=weight_decay)
+    return OPTIMIZERS[name](params, lr)
+
+
+# -- regularization and the learning-rate schedule ---------------------------------------------
+def penalty(named_params, lambdas: dict):
+    """``Σ λ₂·Σw² + λ₁·Σ|w|`` over the weights named in ``lambdas`` ({name: [λ₂, λ₁]}); a tensor to
+    add to the loss (autograd gives 2·λ₂·w and λ₁·sign(w), 0 at 0), or None when every λ is 0."""
+    terms = []
+    for name, w in named_params:
+        l2, l1 = lambdas.get(name, (0.0, 0.0))
+        if l2:
+            terms.append(l2 * (w * w).sum())
+        if l1:
+            terms.append(l1 * w.abs().sum())
+    return sum(terms[1:], terms[0]) if terms else None
+
+
+def lr_at(t: int, lr: float, schedule: str = "constant", *, updates_per_epoch: int = 1,
+          step_epochs: int = 10, gamma: float = 0.5, total_updates: int = 0, warmup: int = 0) -> float:
+    """η of update ``t`` (from 0): constant; step (×γ every k epochs); cosine
+    (η·½(1 + cos(π·t/T)), T the run's updates); times a linear warm-up min(1, (t + 1)/n)."""
+    t = max(int(t), 0)
+    if schedule == "step":
+        rate = lr * gamma ** (t // (max(int(step_epochs), 1) * max(int(updates_per_epoch), 1)))
+    elif schedule == "cosine" and total_updates > 0:
+        rate = lr * 0.5 * (1.0 + math.cos(math.pi * min(t, total_updates) / total_updates))
+    else:
+        rate = lr
+    if warmup > 0 and t < warmup:
+        rate *= (t + 1) / warmup
+    return rate
+
+
+@torch.no_grad()
+def clip_global_norm(params, max_norm: float) -> bool:
+    """Scale every ``.grad`` so that their global norm is at most ``max_norm``; True when scaled."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads or max_norm <= 0:
+        return False
+    norm = float(torch.sqrt(sum((g.double() * g.double()).sum() for g in grads)))
+    if norm > max_norm and math.isfinite(norm):
+        for g in grads:
+            g *= max_norm / norm
+        return True
+    return False
 
 
 # -- scores ----------------------------------------------------------------------------------------

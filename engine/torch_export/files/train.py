@@ -9,8 +9,9 @@ batch size, or --batch-size) is split across the N processes: each takes B/N row
 processes together see the same batches as one process with batch B and the same seed. The
 gradient DDP averages is then the mean over the global batch, as in NetCanvas.
 
-The project's loss, optimizer (NetCanvas's exact update rules: rules.py), learning rate, epochs,
-seed, validation split and early stopping apply; training starts from the NetCanvas weights
+The project's loss, optimizer (NetCanvas's exact update rules: rules.py), learning rate and its
+schedule, L2/L1 penalties, AdamW's weight decay, gradient clipping, epochs, seed, validation split
+and early stopping apply; training starts from the NetCanvas weights
 (weights.safetensors) unless --from-scratch. RUN_DIR receives checkpoint.safetensors (every
 epoch), history.json, metrics.json (the NetCanvas CLI's keys) and weights.safetensors (the final
 weights, in the package's layout: verify.py --weights RUN_DIR/weights.safetensors checks nothing
@@ -33,7 +34,7 @@ from torch.utils.data import DistributedSampler
 
 from data import DataMismatch, load_spec, prepare
 from model import Net
-from rules import make_loss, make_optimizer, scores
+from rules import clip_global_norm, lr_at, make_loss, make_optimizer, penalty, scores
 from weights_io import load_state_dict, save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -140,9 +141,20 @@ class Run:
             self.net.load_state_dict(load_state_dict(os.path.join(HERE, "weights.safetensors")))
         self.ddp = DistributedDataParallel(self.net) if where.world > 1 else self.net
         self.loss = make_loss(cfg["loss"])
-        self.opt = make_optimizer(cfg["optimizer"], self.net.parameters(), cfg["lr"], cfg.get("momentum", 0.9))
+        # regularization as NetCanvas's (rules.py): penalties and AdamW's decay on Dense weights only
+        self.lambdas = {k: v for k, v in cfg.get("penalties", {}).items() if any(v)}
+        names = [name for name, _ in self.net.named_parameters()]
+        decay = [i for i, name in enumerate(names) if name in cfg.get("penalties", {})]
+        self.opt = make_optimizer(cfg["optimizer"], self.net.parameters(), cfg["lr"], cfg.get("momentum", 0.9),
+                                  cfg.get("weight_decay", 0.0), decay)
         self.sampler = DistributedSampler(range(self.n), num_replicas=where.world, rank=where.rank,
                                           shuffle=True, seed=cfg["seed"], drop_last=False)
+        per_epoch = -(-len(self.sampler) // self.local_batch)
+        self.schedule = dict(updates_per_epoch=per_epoch, step_epochs=cfg.get("lr_step_epochs", 10),
+                             gamma=cfg.get("lr_gamma", 0.5), total_updates=self.epochs * per_epoch,
+                             warmup=cfg.get("warmup", 0))
+        self.scheduled = cfg.get("lr_schedule", "constant") != "constant" or cfg.get("warmup", 0) > 0
+        self.clip_norm, self.clipped = cfg.get("clip_norm", 0.0), 0
         self.updates, self.epoch, self.seconds = 0, 0, 0.0
         self.history: list[dict] = []
         self.stop_reason, self.message = None, ""
@@ -164,8 +176,14 @@ class Run:
         for start in range(0, len(idx), b):
             j = idx[start:start + b]
             loss = self.loss(self.ddp(self.X[j]), self.y[j])
+            if self.lambdas:
+                loss = loss + penalty(self.net.named_parameters(), self.lambdas)
             self.opt.zero_grad()
             loss.backward()
+            if self.clip_norm and clip_global_norm(self.net.parameters(), self.clip_norm):
+                self.clipped += 1
+            if self.scheduled:
+                self.opt.lr = lr_at(self.updates, self.cfg["lr"], self.cfg["lr_schedule"], **self.schedule)
             self.opt.step()
             self.updates += 1
         self.epoch += 1
@@ -180,6 +198,13 @@ class Run:
             record = {"epoch": self.epoch, "updates": self.updates}
             for prefix, (X, y) in (("train", (self.X_eval, self.y_eval)), ("val", (self.Xv, self.yv))):
                 record.update({f"{prefix}_{k}": v for k, v in self._evaluate(X, y).items()})
+            if self.lambdas:
+                with torch.no_grad():
+                    record["penalty"] = float(penalty(self.net.named_parameters(), self.lambdas))
+            if self.scheduled:
+                record["lr"] = lr_at(self.updates - 1, self.cfg["lr"], self.cfg["lr_schedule"], **self.schedule)
+            if self.clip_norm:
+                record["clipped"] = self.clipped
             if not math.isfinite(record["train_loss"]):
                 with torch.no_grad():
                     for p, g in zip(self.net.parameters(), good):
