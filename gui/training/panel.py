@@ -13,7 +13,6 @@ QSettings, not a project setting; it can be changed while training runs.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -29,7 +28,7 @@ from engine.regularization import config_lr_at, is_scheduled
 from engine.trainer import ConfigError, TrainConfig, updates_per_epoch
 
 from gui.document.commands import SetTrainConfigCommand
-from gui.training.baselines_view import baseline_scores
+from gui.training.score_line import score_line
 from gui.training.regularization_box import FitScrollArea, RegularizationBox
 
 __all__ = ["TrainingPanel", "StepButton", "fmt_r2", "divergence_word", "SPEEDS", "DEFAULT_SPEED", "SPEED_KEY",
@@ -502,72 +501,11 @@ class TrainingPanel(QWidget):
 
     def show_metrics(self, last: dict | None, current_loss: float | None) -> None:
         """The last batch's loss and the last epoch's losses and scores (an epoch record of the
-        trainer: ``train_loss``, ``val_loss``, ``val_r2``, ``val_mae``, ``val_rmse`` or
-        ``train_accuracy``, ``val_accuracy``, ``val_f1``; a score missing from an older saved
-        history is left out). Each score's name carries its one-sentence tooltip."""
-        unit = self._unit()
-        tips: dict[str, str] = {}
-        sd = self.target_scale()
-        note = ""
-        if sd is not None:           # "MSE 0.173" beside "RMSE 2.999 temp_max" must not look like a contradiction
-            one = f"1 = {sd:.4g} {unit}" if unit else "1 = one standard deviation"
-            note = (f"The losses are measured on the standardized target ({one}, the training rows' "
-                    f"standard deviation), as the model learns it; MAE and RMSE are in "
-                    f"{unit or 'the target’s own units'}.")
-
-        def name(key: str, text: str, color: str = "#202124") -> str:
-            tips[key] = SCORE_TIPS[key].format(unit=unit or "the target's own units")
-            return f"<a href='{key}' style='color:{color}; text-decoration:none'>{text}</a>"
-
-        def num(key, fmt="{:.4g}"):
-            v = last.get(key)
-            return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "–"
-
-        in_unit = f"&nbsp;{unit}" if unit else ""        # a score and its unit wrap as one
-        scaled = ""
-        if note:
-            scaled = ("&nbsp;<a href='standardized' style='color:#6b7280; text-decoration:none'>"
-                      "(standardized)</a>")
-        losses, scores = [], []
-        if current_loss is not None and math.isfinite(current_loss):
-            losses.append(f"{name('batch_loss', 'batch&nbsp;loss')}&nbsp;<b>{current_loss:.4g}</b>")
-        if last:
-            losses.append(f"{name('train_loss', 'train&nbsp;loss', '#2b7bba')}&nbsp;"
-                          f"<span style='color:#2b7bba'><b>{num('train_loss')}</b></span>")
-            losses.append(f"{name('val_loss', 'validation&nbsp;loss', '#c46a12')}&nbsp;"
-                          f"<span style='color:#c46a12'><b>{num('val_loss')}</b></span>")
-            if "penalty" in last:           # beside the data loss, not in it: what L2/L1 trade
-                losses.append(f"{name('penalty', 'penalty')}&nbsp;<b>{num('penalty')}</b>")
-            if "clipped" in last:
-                losses.append(f"{name('clipped', 'clipped')}&nbsp;<b>{last['clipped']:,}</b>&nbsp;updates")
-            if "val_r2" in last:
-                v = last.get("val_r2")
-                scores.append(f"validation&nbsp;{name('r2', 'R²')}&nbsp;<b>{fmt_r2(v) if v is not None else '–'}</b>")
-                scores.append(f"{name('mae', 'MAE')}&nbsp;<b>{num('val_mae')}</b>{in_unit}")
-                if "val_rmse" in last:
-                    scores.append(f"{name('rmse', 'RMSE')}&nbsp;<b>{num('val_rmse')}</b>{in_unit}")
-            if "val_accuracy" in last:
-                scores.append(f"train&nbsp;{name('accuracy', 'accuracy')}&nbsp;"
-                              f"<b>{num('train_accuracy', '{:.1%}')}</b>")
-                scores.append(f"validation&nbsp;{name('accuracy', 'accuracy')}&nbsp;"
-                              f"<b>{num('val_accuracy', '{:.1%}')}</b>")
-                if "val_f1" in last:
-                    scores.append(f"validation&nbsp;{name('f1', 'F1')}&nbsp;<b>{num('val_f1', '{:.3f}')}</b>")
+        trainer; see :func:`gui.training.score_line.score_line`). Each score's name carries its
+        one-sentence tooltip."""
         self._shown = (last, current_loss)
-        parts, more = baseline_scores(self._baselines, last or {}, lambda key, text: name(key, text, "#5f6368"))
-        scores += parts
-        for key, sentence in more.items():
-            tips[key] += " " + sentence.format(unit=unit or "the target's own units")
-        all_tips = "\n".join(tips.values())
-        if losses and scaled:
-            losses[-1] += scaled
-            all_tips += "\n" + note
-            tips["standardized"] = note
-            for key in ("batch_loss", "train_loss", "val_loss"):     # a loss's own sentence says it too
-                if key in tips:
-                    tips[key] += " " + note
-        lines = [" · ".join(part) for part in (losses, scores) if part]
-        self.metrics_label.setText("<br>".join(lines))
+        html, tips, all_tips = score_line(last, current_loss, self._unit(), self.target_scale(), self._baselines)
+        self.metrics_label.setText(html)
         self._score_tips = tips
         self._all_score_tips = all_tips
         self.metrics_label.setAccessibleDescription(all_tips)
