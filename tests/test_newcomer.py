@@ -300,3 +300,90 @@ def test_switching_examples_after_training_says_the_trained_weights_are_what_is_
     win.findChild(type(win.actionTrain), "actionExample1").trigger()
     assert seen and f"{n:,} updates of training" in seen[0] and "loses the trained weights" in seen[0]
     assert win.document.name.startswith("1") or win.document.history is None    # switched
+
+
+# ------------------------------------------------------------------ 8. cut-off text
+def _diverge(qtbot, win):
+    assert win.io.open_example(0, ask=False)
+    _set_lr(qtbot, win, "1")
+    ctl = win.training
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT) as done:
+        qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["diverged"]
+    return ctl
+
+
+def test_a_diverged_runs_output_card_and_units_axis_show_whole_numbers(qtbot, window):
+    from PySide6.QtGui import QImage, QPainter
+    from tests.test_canvas_insight import settle
+    _diverge(qtbot, window)
+    insight = window.scene.insight
+    settle(insight, qtbot)
+    out = window.scene.nodes[window.document.graph.output_node()]
+    words = [t for t, *_ in out.band.text_layout()]
+    assert words and words[0].startswith("ŷ ") and not any("…" in t for t in words), words
+    assert all(len(t) <= 9 for t in words), words                        # "ŷ 1e+19", "y 23.45", "ŷ —"
+    # the units plot's ticks (a diverged run's ±1e19) leave room for its axis title
+    units = window.findChild(UnitsPlot, "unitsPlot")
+    qtbot.waitUntil(lambda: units.last_view is not None, timeout=TIMEOUT)
+    for pane in (units.plot, units.sum_plot):
+        axis = pane.getPlotItem().getAxis("left")
+        image = QImage(200, 200, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        try:
+            _, _, texts = axis.generateDrawSpecs(painter)       # what the axis paints: (rect, flags, text)
+        finally:
+            painter.end()
+        assert texts and not any("e+" in t for _, _, t in texts), [t for *_, t in texts]
+        if axis.label.isVisible():
+            title = axis.label.mapRectToParent(axis.label.boundingRect())
+            # the rotated title's glyphs stop a few pixels before its box's right edge (its margin)
+            assert all(r.left() >= title.right() - 4 for r, _, _ in texts), \
+                ([(r.left(), t) for r, _, t in texts], title)
+
+
+def test_the_loss_axis_title_fits_and_its_tooltip_has_the_full_name(qtbot, window):
+    from gui.plots.loss_plot import LossPlot
+    assert window.io.open_example(0, ask=False)
+    loss = window.findChild(LossPlot)
+    axis = loss.plot.getPlotItem().getAxis("left")
+    assert loss.loss_name() == "MSE (std.)"
+    assert "standardized" in axis.toolTip()
+    qtbot.waitUntil(lambda: axis.geometry().height() > 0, timeout=TIMEOUT)
+    if axis.label.isVisible():                       # shown only whole
+        assert axis.label.boundingRect().width() <= axis.geometry().height()
+
+
+def test_after_reset_the_press_train_hint_does_not_cover_the_runs_kept_curves(qtbot, window):
+    from gui.plots.loss_plot import LossPlot
+    assert window.io.open_example(0, ask=False)
+    ctl = window.training
+    loss = window.findChild(LossPlot)
+    assert "Press Train" in loss.readout.text() and loss.readout.isVisible()
+    panel = ctl.panel
+    panel.epochs_edit.selectAll()
+    qtbot.keyClicks(panel.epochs_edit, "3")
+    qtbot.keyClick(panel.epochs_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    window.actionReset.trigger()
+    qtbot.waitUntil(lambda: ctl.state == "idle", timeout=TIMEOUT)
+    assert loss.previous() is not None                  # the run before Reset, faded
+    assert not loss.readout.isVisible() or "Press Train" not in loss.readout.text()
+
+
+def test_a_cards_problem_is_readable_whole_in_its_tooltip_and_the_properties(qtbot, window):
+    from tests.test_change_kind import click_card
+    assert window.io.open_example(0, ask=False)
+    doc = window.document
+    dense = next(n for n in doc.graph.nodes if doc.graph.nodes[n].kind == "dense")
+    for e in [e for e in doc.graph.edges if e.dst == dense]:
+        window.scene.edges[e].setSelected(True)
+    qtbot.keyClick(window.canvas_view.viewport(), Qt.Key.Key_Delete)
+    problems = [i.message for i in doc.issues() if i.node == dense]
+    assert problems
+    card = window.scene.nodes[dense]
+    click_card(window, qtbot, dense)
+    for message in problems:
+        assert message.replace("<", "&lt;") in card.toolTip() or message in card.toolTip()
+        assert message in window.properties.error_label.text()

@@ -32,7 +32,7 @@ import gui.common.plot_style as style
 __all__ = ["UnitsPlot", "not_shown_note"]
 
 HOVER_PIXELS = 7
-LEFT_AXIS_WIDTH = 48       # both panes: the same width, so their x axes line up
+LEFT_AXIS_WIDTH = 56       # both panes: the same width, so their x axes line up; "−1e19" beside the title
 MAX_DATA_DOTS = 3000       # the data in the top pane (a fixed subset of a large table)
 TOP_STRETCH, BOTTOM_STRETCH = 2, 3
 
@@ -90,7 +90,8 @@ class UnitsPlot(QWidget):
     # -- building ----------------------------------------------------------------
     @staticmethod
     def _pane(axis_items=None, min_height: int = 60) -> pg.PlotWidget:
-        w = style.make_plot_widget(axis_items=axis_items)
+        items = {"left": style.CompactAxis("left"), **(axis_items or {})}     # "−2e19" beside its title
+        w = style.make_plot_widget(axis_items=items)
         w.setMinimumSize(200, min_height)
         w.getPlotItem().getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         return w
