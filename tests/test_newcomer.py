@@ -387,3 +387,36 @@ def test_a_cards_problem_is_readable_whole_in_its_tooltip_and_the_properties(qtb
     for message in problems:
         assert message.replace("<", "&lt;") in card.toolTip() or message in card.toolTip()
         assert message in window.properties.error_label.text()
+
+
+# ------------------------------------------------------------------ 10. many units
+def test_sixteen_units_draw_the_eight_that_move_the_fit_most_and_show_all_draws_every_one(qtbot, window):
+    from gui.plots.units_plot import SHOWN_UNITS
+    assert window.io.open_example(1, ask=False)                  # 16 sigmoid units
+    units = window.findChild(UnitsPlot, "unitsPlot")
+    qtbot.mouseClick(window.training.panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: units.full_view is not None and units.full_view["n_units"] == 16, timeout=TIMEOUT)
+    full = units.full_view
+    drawn = [c for c in units.unit_curves if c.xData is not None and len(c.xData)]
+    assert len(drawn) == SHOWN_UNITS == 8
+    spread = np.ptp(full["contrib"], axis=1)
+    assert set(units.last_view["index"]) == set(np.asarray(full["index"])[np.argsort(-spread)[:8]])
+    assert "+ 8 more" in units.legend.text()
+    assert units.last_view["sum"] is full["sum"]                  # the fit is still the sum of every term
+    box = units.all_box
+    assert box.isVisible() and not box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert box.isChecked()
+    drawn = [c for c in units.unit_curves if c.xData is not None and len(c.xData)]
+    assert len(drawn) == 16 and "more" not in units.legend.text()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert len(units.unit_curves) == 8
+
+
+def test_a_network_with_few_units_offers_no_show_all(qtbot, window):
+    assert window.io.open_example(0, ask=False)                  # 7 inputs of a linear model
+    units = window.findChild(UnitsPlot, "unitsPlot")
+    qtbot.mouseClick(window.training.panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: units.full_view is not None, timeout=TIMEOUT)
+    assert len(units.unit_curves) == len(units.full_view["contrib"]) == 7
+    assert not units.all_box.isVisible() and "more" not in units.legend.text()
