@@ -420,3 +420,40 @@ def test_a_network_with_few_units_offers_no_show_all(qtbot, window):
     qtbot.waitUntil(lambda: units.full_view is not None, timeout=TIMEOUT)
     assert len(units.unit_curves) == len(units.full_view["contrib"]) == 7
     assert not units.all_box.isVisible() and "more" not in units.legend.text()
+
+
+# ------------------------------------------------------------------ 11. one number format
+def test_small_losses_read_alike_in_the_panel_the_surface_header_and_the_loss_readout(
+        qtbot, window, monkeypatch, tmp_path):
+    """A line the network can fit almost exactly: its losses fall below 0.001, where the panel
+    said 0.0007 and the surface 7.00e-04."""
+    import re
+
+    from gui.plots.loss_plot import LossPlot
+    x = np.linspace(0, 1, 200)
+    noise = 0.02 * np.sin(37 * x)
+    path = _write(tmp_path, "line.csv", "x,y\n" + "".join(f"{a:.5f},{2 * a + 1 + n:.5f}\n" for a, n in zip(x, noise)))
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    confirm(qtbot, window, dlg)
+    ctl, panel = window.training, window.training.panel
+    surf = window.findChild(SurfacePlot, "surfacePlot")
+    panel.epochs_edit.selectAll()
+    qtbot.keyClicks(panel.epochs_edit, "40")
+    qtbot.keyClick(panel.epochs_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "lowest" in surf.info.text(), timeout=TIMEOUT)
+    loss = window.findChild(LossPlot)
+    vp = loss.plot.viewport()
+    for dx in (0.9, 0.95):
+        qtbot.mouseMove(vp, type(vp.rect().center())(int(vp.width() * dx), vp.height() // 2))
+    qtbot.waitUntil(lambda: "validation" in loss.readout.text(), timeout=TIMEOUT)
+    texts = {"panel": re.sub("<[^>]+>", " ", panel.metrics_label.text()), "surface": surf.info.text(),
+             "readout": loss.readout.text()}
+    numbers = {k: re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]\d+)?", t.replace("&nbsp;", " "))
+               for k, t in texts.items()}
+    small = [n for ns in numbers.values() for n in ns if 0 < abs(float(n)) < 1e-3]
+    assert small, texts                                        # the run reached losses below 0.001
+    for n in small:                                            # one rule: 0.0007 everywhere, 7e-05 below 1e-4
+        assert ("e" in n) == (abs(float(n)) < 1e-4), (n, texts)
+        assert not re.search(r"\.\d*0e", n), (n, texts)       # no "7.00e-04"

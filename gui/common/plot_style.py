@@ -286,7 +286,9 @@ def legend_strip(entries) -> QLabel:
 
 
 def fmt(v: float, digits: int = 4) -> str:
-    """A compact number for readouts."""
+    """The one number format of the readouts, the training panel's scores and the surface's
+    header: ``digits`` significant digits, plain decimals from 0.0001 up (``0.15``, ``0.0007``,
+    ``1234``), powers of ten beyond (``7e-05``, ``1.235e+05``); "–" for none or NaN."""
     if v is None:
         return "–"
     try:
@@ -295,11 +297,10 @@ def fmt(v: float, digits: int = 4) -> str:
         return str(v)
     if v != v:
         return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
     if v == 0:
         return "0"
-    a = abs(v)
-    if a >= 1e5 or a < 1e-3:
-        return f"{v:.{digits - 1}e}"
     return f"{v:.{digits}g}"
 
 

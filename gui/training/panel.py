@@ -27,6 +27,7 @@ from engine.losses import LOSSES, losses_for_task
 from engine.optimizers import OPTIMIZERS
 from engine.trainer import ConfigError, TrainConfig, updates_per_epoch
 
+import gui.common.plot_style as style
 from gui.document.commands import SetTrainConfigCommand
 from gui.training.baselines_view import baseline_scores
 
@@ -504,9 +505,11 @@ class TrainingPanel(QWidget):
             tips[key] = SCORE_TIPS[key].format(unit=unit or "the target's own units")
             return f"<a href='{key}' style='color:{color}; text-decoration:none'>{text}</a>"
 
-        def num(key, fmt="{:.4g}"):
+        def num(key, fmt=None):
             v = last.get(key)
-            return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "–"
+            if not (isinstance(v, (int, float)) and math.isfinite(v)):
+                return "–"
+            return style.fmt(v) if fmt is None else fmt.format(v)
 
         in_unit = f"&nbsp;{unit}" if unit else ""        # a score and its unit wrap as one
         scaled = ""
@@ -515,7 +518,7 @@ class TrainingPanel(QWidget):
                       "(standardized)</a>")
         losses, scores = [], []
         if current_loss is not None and math.isfinite(current_loss):
-            losses.append(f"{name('batch_loss', 'batch&nbsp;loss')}&nbsp;<b>{current_loss:.4g}</b>")
+            losses.append(f"{name('batch_loss', 'batch&nbsp;loss')}&nbsp;<b>{style.fmt(current_loss)}</b>")
         if last:
             losses.append(f"{name('train_loss', 'train&nbsp;loss', '#2b7bba')}&nbsp;"
                           f"<span style='color:#2b7bba'><b>{num('train_loss')}</b></span>")
