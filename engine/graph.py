@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 __all__ = [
     "GraphError", "NodeSpec", "NODE_SPECS", "Node", "Edge", "Issue", "Graph",
-    "TASKS", "INITIALIZERS", "ACTIVATION_KINDS", "sequential",
+    "TASKS", "INITIALIZERS", "ACTIVATION_KINDS", "PARAMETER_KINDS", "sequential",
 ]
 
 # the most parameters a network may have: a float64 network with Adam keeps about six copies
@@ -79,6 +79,7 @@ NODE_SPECS: dict[str, NodeSpec] = {s.kind: s for s in [
 ]}
 
 ACTIVATION_KINDS = tuple(k for k, s in NODE_SPECS.items() if s.category == "Activations")
+PARAMETER_KINDS = ("dense",)       # the kinds with learnable parameters, named after the node's id
 
 _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -271,6 +272,41 @@ class Graph:
         node.kind, node.params = kind, full
         self._emit("node_changed", node_id)
         return before
+
+    def rename_node(self, old: str, new: str) -> None:
+        """Give node ``old`` the id ``new`` in place: its place in the node order, its settings
+        and its edges (at their indices, so a Concat keeps its input order) stay. Emits
+        ``node_renamed`` with ``(old, new)``.
+
+        A Dense node keeps its id: the id names its parameters (``dense1.W``) in weights, the
+        error surface's tracked pair and saved runs. Every other kind has no parameters.
+        """
+        node = self._require(old)
+        if new == old:
+            return
+        if not _ID_RE.match(new):
+            raise GraphError(f"node id '{new}' must be letters, digits and _", node=old)
+        if new in self.nodes:
+            raise GraphError(f"a node named '{new}' already exists", node=old)
+        if node.kind in PARAMETER_KINDS:
+            raise GraphError(f"{node.spec.title} '{old}' keeps its id: it names its parameters", node=old)
+        items = [(new if nid == old else nid, n) for nid, n in self.nodes.items()]
+        node.id = new
+        self.nodes.clear()                  # the same dict: a holder of graph.nodes sees the change
+        self.nodes.update(items)
+        self.edges[:] = [Edge(new if e.src == old else e.src, new if e.dst == old else e.dst)
+                         for e in self.edges]
+        self._emit("node_renamed", (old, new))
+
+    def auto_id_for_kind(self, node_id: str, kind: str) -> str:
+        """The id ``node_id`` should have as a ``kind`` node: a fresh one of that kind
+        (``relu1``) when it is an id made for its present kind (``sigmoid1``), else the same id
+        (a name somebody chose stays)."""
+        node = self._require(node_id)
+        if kind == node.kind or node.kind in PARAMETER_KINDS \
+                or not re.fullmatch(re.escape(node.kind.replace("_", "")) + r"[0-9]+", node_id):
+            return node_id
+        return self.new_id(kind)
 
     def can_connect(self, src: str, dst: str) -> str | None:
         """None if an edge src → dst may be made, else the reason it may not."""

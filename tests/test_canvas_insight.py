@@ -177,9 +177,9 @@ def test_a_relu_preview_shows_which_units_are_exactly_zero(window, qtbot):
     at = view.mapFromScene(w.scene.nodes["sigmoid1"].sceneBoundingRect().center())
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at)
     choose(w.properties.findChild(QComboBox, "activationKindCombo"), qtbot, "relu")
-    assert doc.graph.nodes["sigmoid1"].kind == "relu"
+    assert doc.graph.nodes["relu1"].kind == "relu"          # the card is renamed with its kind (issue 14.6)
     settle(insight, qtbot)
-    card = w.scene.nodes["sigmoid1"]
+    card = w.scene.nodes["relu1"]
     r = w.scene.nodes["dense1"].insight.values
     np.testing.assert_allclose(card.insight.values, np.maximum(r, 0.0), rtol=1e-6, atol=1e-7)
     zeros = int(np.count_nonzero(r <= 0))

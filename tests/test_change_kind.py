@@ -36,6 +36,34 @@ def test_set_kind_keeps_the_id_the_edges_and_the_order():
     assert g.to_dict() == before
 
 
+def test_rename_node_keeps_its_place_edges_and_settings_and_refuses_a_dense():
+    g = sequential(7, [(16, "sigmoid")])
+    g.add_node("concat", {}, "cat")
+    g.connect("sigmoid1", "cat")
+    g.connect("dense1", "cat")
+    before = g.to_dict()
+    seen = []
+    g.subscribe(lambda event, payload: seen.append((event, payload)))
+    g.rename_node("sigmoid1", "relu1")
+    assert seen == [("node_renamed", ("sigmoid1", "relu1"))]
+    assert list(g.nodes) == [n["id"].replace("sigmoid1", "relu1") for n in before["nodes"]]
+    assert g.nodes["relu1"].id == "relu1" and g.inputs_of("cat") == ["relu1", "dense1"]  # Concat's order
+    g.rename_node("relu1", "sigmoid1")
+    assert g.to_dict() == before
+    for new, why in (("dense2", "already exists"), ("2x", "letters"), ("", "letters")):
+        with pytest.raises(GraphError, match=why):
+            g.rename_node("sigmoid1", new)
+    with pytest.raises(GraphError, match="names its parameters"):       # dense1.W would lose its name
+        g.rename_node("dense1", "hidden")
+    assert g.to_dict() == before
+    # an id made for the old kind follows the kind; a chosen name stays
+    assert g.auto_id_for_kind("sigmoid1", "relu") == "relu1"
+    assert g.auto_id_for_kind("sigmoid1", "leaky_relu") == "leakyrelu1"
+    assert g.auto_id_for_kind("sigmoid1", "sigmoid") == "sigmoid1"
+    g.rename_node("sigmoid1", "hidden_act")
+    assert g.auto_id_for_kind("hidden_act", "relu") == "hidden_act"
+
+
 def test_set_kind_refuses_a_kind_with_other_ports_and_leaves_the_graph_alone():
     g = sequential(2, [(4, "relu")])
     before = g.to_dict()
@@ -84,6 +112,19 @@ def kind_combo(w) -> QComboBox:
     return combo
 
 
+def picked(w, qtbot, pick) -> None:
+    """``pick()`` chooses a function; wait for the page of the new kind, built once the combo's
+    signal has returned. (Offscreen, deleting the old combo's popup deactivates the window, as
+    no desktop does: activate it again.)"""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    with qtbot.waitSignal(w.properties.page_built, timeout=2000):
+        pick()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=2000)
+
+
 def test_sigmoid_becomes_relu_in_place_and_ctrl_z_brings_it_back(window, qtbot):
     w, doc = window, window.document
     g0 = doc.graph.to_dict()
@@ -101,34 +142,43 @@ def test_sigmoid_becomes_relu_in_place_and_ctrl_z_brings_it_back(window, qtbot):
         assert NODE_SPECS[kind].formula in combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
     assert not doc.is_modified()
 
-    with qtbot.waitSignal(doc.node_changed, check_params_cb=lambda nid: nid == "sigmoid1"):
-        choose(combo, qtbot, "relu")
-    node = doc.graph.nodes["sigmoid1"]                 # the id stays: links and selection stay
-    assert node.kind == "relu" and node.params == {}
-    assert doc.graph.to_dict()["edges"] == g0["edges"] and doc.positions == pos0
+    with qtbot.waitSignal(doc.node_renamed, check_params_cb=lambda a, b: (a, b) == ("sigmoid1", "relu1")):
+        picked(w, qtbot, lambda: choose(combo, qtbot, "relu"))
+    assert "sigmoid1" not in doc.graph.nodes            # issue 14.6: a ReLU is not called sigmoid1
+    node = doc.graph.nodes["relu1"]                     # links, position, place and selection stay
+    assert node.kind == "relu" and node.params == {} and node.id == "relu1"
+    assert list(doc.graph.nodes) == [n["id"].replace("sigmoid1", "relu1") for n in g0["nodes"]]
+    renamed = lambda e: [x.replace("sigmoid1", "relu1") for x in e]     # noqa: E731
+    assert doc.graph.to_dict()["edges"] == [renamed(e) for e in g0["edges"]]
+    assert doc.positions == {("relu1" if k == "sigmoid1" else k): v for k, v in pos0.items()}
     assert doc.is_modified() and doc.issues() == [] and w.actionTrain.isEnabled()
-    card = w.scene.nodes["sigmoid1"]
-    assert card.view.kind == "relu" and card.view.title == "ReLU"
+    assert "sigmoid1" not in w.scene.nodes
+    card = w.scene.nodes["relu1"]
+    assert card.view.kind == "relu" and card.view.title == "ReLU" and card.view.node_id == "relu1"
     assert card.view.detail == "a = max(0, r)" and not card.view.issues
-    assert "a = max(0, r)" in card.toolTip()
-    assert w.scene.selected_node_ids() == ["sigmoid1"]
-    assert w.actionUndo.text() == "&Undo Change sigmoid1 to ReLU"
+    assert "a = max(0, r)" in card.toolTip() and "relu1" in card.toolTip()
+    assert {e.edge for e in w.scene.edges.values()} == set(doc.graph.edges)
+    assert "relu1" in w.scene.edges[Edge("dense1", "relu1")].toolTip()
+    assert w.scene.selected_node_ids() == ["relu1"]
+    assert w.actionUndo.text() == "&Undo Change sigmoid1 to ReLU (relu1)"
     assert doc.undo_stack.count() == 1                  # one person's choice, one undo step
     title = w.properties.findChild(type(w.properties.error_label), "sectionTitle")
     assert title.text() == "ReLU" and kind_combo(w).currentData() == "relu"
+    assert w.properties.node_id == "relu1"
 
     w.activateWindow()
     combo = kind_combo(w)
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert doc.graph.to_dict() == g0
-    assert w.scene.nodes["sigmoid1"].view.title == "Sigmoid"
+    assert doc.graph.to_dict() == g0 and doc.positions == pos0
+    assert w.scene.nodes["sigmoid1"].view.title == "Sigmoid" and "relu1" not in w.scene.nodes
+    assert w.scene.selected_node_ids() == ["sigmoid1"]
     assert kind_combo(w).currentData() == "sigmoid"
     assert not doc.is_modified() and doc.issues() == []
     qtbot.keyClick(kind_combo(w), Qt.Key.Key_Z,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert doc.graph.nodes["sigmoid1"].kind == "relu"
-    assert w.scene.nodes["sigmoid1"].view.title == "ReLU" and kind_combo(w).currentData() == "relu"
+    assert doc.graph.nodes["relu1"].kind == "relu"
+    assert w.scene.nodes["relu1"].view.title == "ReLU" and kind_combo(w).currentData() == "relu"
 
 
 def test_leaky_relu_picked_by_keyboard_gets_its_slope_and_undo_restores_a_changed_one(window, qtbot):
@@ -141,22 +191,22 @@ def test_leaky_relu_picked_by_keyboard_gets_its_slope_and_undo_restores_a_change
     qtbot.waitUntil(combo.view().isVisible, timeout=2000)
     for _ in range(combo.findData("leaky_relu") - combo.currentIndex()):
         qtbot.keyClick(combo.view(), Qt.Key.Key_Down)
-    qtbot.keyClick(combo.view(), Qt.Key.Key_Return)
-    assert doc.graph.nodes["sigmoid1"].kind == "leaky_relu"
-    assert doc.graph.nodes["sigmoid1"].params == {"alpha": 0.01}   # the kind's default slope
+    picked(w, qtbot, lambda: qtbot.keyClick(combo.view(), Qt.Key.Key_Return))
+    assert doc.graph.nodes["leakyrelu1"].kind == "leaky_relu"
+    assert doc.graph.nodes["leakyrelu1"].params == {"alpha": 0.01}   # the kind's default slope
     assert doc.undo_stack.count() == 1
-    assert w.scene.nodes["sigmoid1"].view.title == "Leaky ReLU · 0.01"
+    assert w.scene.nodes["leakyrelu1"].view.title == "Leaky ReLU · 0.01"
     assert kind_combo(w).hasFocus()                     # the keyboard stays where it was
 
     slope = w.properties.findChild(QDoubleSpinBox, "param_alpha")
     slope.setValue(0.2)
-    assert doc.graph.nodes["sigmoid1"].params == {"alpha": 0.2}
-    choose(kind_combo(w), qtbot, "tanh")
-    assert doc.graph.nodes["sigmoid1"].kind == "tanh" and doc.graph.nodes["sigmoid1"].params == {}
+    assert doc.graph.nodes["leakyrelu1"].params == {"alpha": 0.2}
+    picked(w, qtbot, lambda: choose(kind_combo(w), qtbot, "tanh"))
+    assert doc.graph.nodes["tanh1"].kind == "tanh" and doc.graph.nodes["tanh1"].params == {}
     assert w.properties.findChild(QDoubleSpinBox, "param_alpha") is None
     w.actionUndo.trigger()
-    assert doc.graph.nodes["sigmoid1"].kind == "leaky_relu"
-    assert doc.graph.nodes["sigmoid1"].params == {"alpha": 0.2}   # the changed slope comes back
+    assert doc.graph.nodes["leakyrelu1"].kind == "leaky_relu"
+    assert doc.graph.nodes["leakyrelu1"].params == {"alpha": 0.2}   # the changed slope comes back
     assert w.properties.findChild(QDoubleSpinBox, "param_alpha").value() == pytest.approx(0.2)
     # picking the kind it already is changes nothing
     choose(kind_combo(w), qtbot, "leaky_relu")
@@ -197,7 +247,7 @@ def test_relu_keeps_the_trained_weights_trains_and_fits_a_piecewise_linear_curve
         qtbot.mouseClick(bar.widgetForAction(w.actionStep), Qt.MouseButton.LeftButton)
     click_card(w, qtbot, "sigmoid1")
     choose(kind_combo(w), qtbot, "relu")
-    assert doc.graph.nodes["sigmoid1"].kind == "relu"
+    assert doc.graph.nodes["relu1"].kind == "relu"
     stepped = {k: v.copy() for k, v in doc.weights.items()}
     assert doc.history is not None
 
@@ -217,7 +267,7 @@ def test_relu_keeps_the_trained_weights_trains_and_fits_a_piecewise_linear_curve
     # 16 ReLU units bend the line at most 16 times; each bend shows in at most two differences
     assert np.count_nonzero(kinks > tol) <= 2 * 16
     sigmoid_graph = relu_graph.copy()
-    sigmoid_graph.set_kind("sigmoid1", "sigmoid")
+    sigmoid_graph.set_kind("relu1", "sigmoid")
     smooth = second_differences(sigmoid_graph, trained)
     assert np.count_nonzero(smooth > tol) > 0.9 * len(smooth)       # the same weights, a smooth curve
-    assert Edge("sigmoid1", "dense2") in doc.graph.edges
+    assert Edge("relu1", "dense2") in doc.graph.edges

@@ -743,7 +743,7 @@ def test_the_loss_plot_follows_the_opened_project(qtbot, series_window):
     pick_speed(ctl.panel, 0)
     with qtbot.waitSignal(ctl.training_finished, timeout=60000):
         click(qtbot, ctl.panel.train_button)
-    assert ctl.loss_plot.loss_name() == "MSE (standardized)"       # of temp_max standardized
+    assert ctl.loss_plot.loss_name() == "MSE (std.)"       # of temp_max standardized
     doc = win.document
     graph, ds, cfg = doc.graph, doc.dataset, doc.train_config
     weights, history = doc.weights, doc.history
@@ -752,12 +752,12 @@ def test_the_loss_plot_follows_the_opened_project(qtbot, series_window):
     doc.replace(graph, dict(doc.positions), train_config=TrainConfig(**{**cfg.to_dict(), "loss": "mae",
                                                                         "epochs": 20}),
                 data_spec=ds.spec, dataset=ds)
-    assert ctl.loss_plot.update_count() == 0 and ctl.loss_plot.loss_name() == "MAE (standardized)"
+    assert ctl.loss_plot.update_count() == 0 and ctl.loss_plot.loss_name() == "MAE (std.)"
     assert vb.viewRange()[0] == pytest.approx([0, 20 * 37])
     # the first project reopened: its history, read in its own loss's name, over its own run
     doc.replace(graph, dict(doc.positions), train_config=cfg, data_spec=ds.spec, dataset=ds,
                 weights=weights, history=history)
-    assert ctl.loss_plot.update_count() == 3 * 37 and ctl.loss_plot.loss_name() == "MSE (standardized)"
+    assert ctl.loss_plot.update_count() == 3 * 37 and ctl.loss_plot.loss_name() == "MSE (std.)"
     assert vb.viewRange()[0][1] < 20 * 37
     # the error surface's colour bar names the same loss
     assert ctl.surface_plot.colorbar.axis.labelText == "MSE"

@@ -300,3 +300,160 @@ def test_switching_examples_after_training_says_the_trained_weights_are_what_is_
     win.findChild(type(win.actionTrain), "actionExample1").trigger()
     assert seen and f"{n:,} updates of training" in seen[0] and "loses the trained weights" in seen[0]
     assert win.document.name.startswith("1") or win.document.history is None    # switched
+
+
+# ------------------------------------------------------------------ 8. cut-off text
+def _diverge(qtbot, win):
+    assert win.io.open_example(0, ask=False)
+    _set_lr(qtbot, win, "1")
+    ctl = win.training
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT) as done:
+        qtbot.mouseClick(ctl.panel.train_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["diverged"]
+    return ctl
+
+
+def test_a_diverged_runs_output_card_and_units_axis_show_whole_numbers(qtbot, window):
+    from PySide6.QtGui import QImage, QPainter
+    from tests.test_canvas_insight import settle
+    _diverge(qtbot, window)
+    insight = window.scene.insight
+    settle(insight, qtbot)
+    out = window.scene.nodes[window.document.graph.output_node()]
+    words = [t for t, *_ in out.band.text_layout()]
+    assert words and words[0].startswith("ŷ ") and not any("…" in t for t in words), words
+    assert all(len(t) <= 9 for t in words), words                        # "ŷ 1e+19", "y 23.45", "ŷ —"
+    # the units plot's ticks (a diverged run's ±1e19) leave room for its axis title
+    units = window.findChild(UnitsPlot, "unitsPlot")
+    qtbot.waitUntil(lambda: units.last_view is not None, timeout=TIMEOUT)
+    for pane in (units.plot, units.sum_plot):
+        axis = pane.getPlotItem().getAxis("left")
+        image = QImage(200, 200, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        try:
+            _, _, texts = axis.generateDrawSpecs(painter)       # what the axis paints: (rect, flags, text)
+        finally:
+            painter.end()
+        assert texts and not any("e+" in t for _, _, t in texts), [t for *_, t in texts]
+        if axis.label.isVisible():
+            title = axis.label.mapRectToParent(axis.label.boundingRect())
+            # the rotated title's glyphs stop a few pixels before its box's right edge (its margin)
+            assert all(r.left() >= title.right() - 4 for r, _, _ in texts), \
+                ([(r.left(), t) for r, _, t in texts], title)
+
+
+def test_the_loss_axis_title_fits_and_its_tooltip_has_the_full_name(qtbot, window):
+    from gui.plots.loss_plot import LossPlot
+    assert window.io.open_example(0, ask=False)
+    loss = window.findChild(LossPlot)
+    axis = loss.plot.getPlotItem().getAxis("left")
+    assert loss.loss_name() == "MSE (std.)"
+    assert "standardized" in axis.toolTip()
+    qtbot.waitUntil(lambda: axis.geometry().height() > 0, timeout=TIMEOUT)
+    if axis.label.isVisible():                       # shown only whole
+        assert axis.label.boundingRect().width() <= axis.geometry().height()
+
+
+def test_after_reset_the_press_train_hint_does_not_cover_the_runs_kept_curves(qtbot, window):
+    from gui.plots.loss_plot import LossPlot
+    assert window.io.open_example(0, ask=False)
+    ctl = window.training
+    loss = window.findChild(LossPlot)
+    assert "Press Train" in loss.readout.text() and loss.readout.isVisible()
+    panel = ctl.panel
+    panel.epochs_edit.selectAll()
+    qtbot.keyClicks(panel.epochs_edit, "3")
+    qtbot.keyClick(panel.epochs_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    window.actionReset.trigger()
+    qtbot.waitUntil(lambda: ctl.state == "idle", timeout=TIMEOUT)
+    assert loss.previous() is not None                  # the run before Reset, faded
+    assert not loss.readout.isVisible() or "Press Train" not in loss.readout.text()
+
+
+def test_a_cards_problem_is_readable_whole_in_its_tooltip_and_the_properties(qtbot, window):
+    from tests.test_change_kind import click_card
+    assert window.io.open_example(0, ask=False)
+    doc = window.document
+    dense = next(n for n in doc.graph.nodes if doc.graph.nodes[n].kind == "dense")
+    for e in [e for e in doc.graph.edges if e.dst == dense]:
+        window.scene.edges[e].setSelected(True)
+    qtbot.keyClick(window.canvas_view.viewport(), Qt.Key.Key_Delete)
+    problems = [i.message for i in doc.issues() if i.node == dense]
+    assert problems
+    card = window.scene.nodes[dense]
+    click_card(window, qtbot, dense)
+    for message in problems:
+        assert message.replace("<", "&lt;") in card.toolTip() or message in card.toolTip()
+        assert message in window.properties.error_label.text()
+
+
+# ------------------------------------------------------------------ 10. many units
+def test_sixteen_units_draw_the_eight_that_move_the_fit_most_and_show_all_draws_every_one(qtbot, window):
+    from gui.plots.units_plot import SHOWN_UNITS
+    assert window.io.open_example(1, ask=False)                  # 16 sigmoid units
+    units = window.findChild(UnitsPlot, "unitsPlot")
+    qtbot.mouseClick(window.training.panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: units.full_view is not None and units.full_view["n_units"] == 16, timeout=TIMEOUT)
+    full = units.full_view
+    drawn = [c for c in units.unit_curves if c.xData is not None and len(c.xData)]
+    assert len(drawn) == SHOWN_UNITS == 8
+    spread = np.ptp(full["contrib"], axis=1)
+    assert set(units.last_view["index"]) == set(np.asarray(full["index"])[np.argsort(-spread)[:8]])
+    assert "+ 8 more" in units.legend.text()
+    assert units.last_view["sum"] is full["sum"]                  # the fit is still the sum of every term
+    box = units.all_box
+    assert box.isVisible() and not box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert box.isChecked()
+    drawn = [c for c in units.unit_curves if c.xData is not None and len(c.xData)]
+    assert len(drawn) == 16 and "more" not in units.legend.text()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert len(units.unit_curves) == 8
+
+
+def test_a_network_with_few_units_offers_no_show_all(qtbot, window):
+    assert window.io.open_example(0, ask=False)                  # 7 inputs of a linear model
+    units = window.findChild(UnitsPlot, "unitsPlot")
+    qtbot.mouseClick(window.training.panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: units.full_view is not None, timeout=TIMEOUT)
+    assert len(units.unit_curves) == len(units.full_view["contrib"]) == 7
+    assert not units.all_box.isVisible() and "more" not in units.legend.text()
+
+
+# ------------------------------------------------------------------ 11. one number format
+def test_small_losses_read_alike_in_the_panel_the_surface_header_and_the_loss_readout(
+        qtbot, window, monkeypatch, tmp_path):
+    """A line the network can fit almost exactly: its losses fall below 0.001, where the panel
+    said 0.0007 and the surface 7.00e-04."""
+    import re
+
+    from gui.plots.loss_plot import LossPlot
+    x = np.linspace(0, 1, 200)
+    noise = 0.02 * np.sin(37 * x)
+    path = _write(tmp_path, "line.csv", "x,y\n" + "".join(f"{a:.5f},{2 * a + 1 + n:.5f}\n" for a, n in zip(x, noise)))
+    dlg = open_import(qtbot, window, monkeypatch, path)
+    confirm(qtbot, window, dlg)
+    ctl, panel = window.training, window.training.panel
+    surf = window.findChild(SurfacePlot, "surfacePlot")
+    panel.epochs_edit.selectAll()
+    qtbot.keyClicks(panel.epochs_edit, "40")
+    qtbot.keyClick(panel.epochs_edit, Qt.Key.Key_Return)
+    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "lowest" in surf.info.text(), timeout=TIMEOUT)
+    loss = window.findChild(LossPlot)
+    vp = loss.plot.viewport()
+    for dx in (0.9, 0.95):
+        qtbot.mouseMove(vp, type(vp.rect().center())(int(vp.width() * dx), vp.height() // 2))
+    qtbot.waitUntil(lambda: "validation" in loss.readout.text(), timeout=TIMEOUT)
+    texts = {"panel": re.sub("<[^>]+>", " ", panel.metrics_label.text()), "surface": surf.info.text(),
+             "readout": loss.readout.text()}
+    numbers = {k: re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]\d+)?", t.replace("&nbsp;", " "))
+               for k, t in texts.items()}
+    small = [n for ns in numbers.values() for n in ns if 0 < abs(float(n)) < 1e-3]
+    assert small, texts                                        # the run reached losses below 0.001
+    for n in small:                                            # one rule: 0.0007 everywhere, 7e-05 below 1e-4
+        assert ("e" in n) == (abs(float(n)) < 1e-4), (n, texts)
+        assert not re.search(r"\.\d*0e", n), (n, texts)       # no "7.00e-04"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
 from gui.common.plot_style import NEGATIVE, POSITIVE
 from gui.common.style import TEXT, TEXT_MUTED, mono_font, ui_font
@@ -194,17 +194,30 @@ class InsightBand:
                 p.setPen(QPen(TEXT, 1.2))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawPath(self.true_mark)
-        if self.text:
-            x, right = r.left() + 8, getattr(self, "text_right", r.right())
-            for text, color, bold in self.text:
-                f = mono_font(10.5 if bold else 9) if not self.paths else ui_font(9, bold=bold)
-                f.setBold(bold)
-                p.setFont(f)
-                p.setPen(color)
-                fm = QFontMetricsF(f)
-                text = fm.elidedText(text, Qt.TextElideMode.ElideMiddle, max(0.0, right - x))
-                p.drawText(QRectF(x, r.top(), max(0.0, right - x), r.height()), Qt.AlignmentFlag.AlignVCenter, text)
-                x += fm.horizontalAdvance(text) + (12 if not self.paths else 5)
+        for text, color, font, box in self.text_layout():
+            p.setFont(font)
+            p.setPen(color)
+            p.drawText(box, Qt.AlignmentFlag.AlignVCenter, text)
+
+    def text_layout(self) -> list[tuple[str, QColor, QFont, QRectF]]:
+        """The band's words as painted: (text, colour, font, box). A word that does not fit
+        whole is left out (the card's tooltip has every value), never cut to "y …00"."""
+        out = []
+        r = self.rect
+        x, right = r.left() + 8, getattr(self, "text_right", r.right())
+        for text, color, bold in self.text:
+            f = mono_font(10.5 if bold else 9) if not self.paths else ui_font(9, bold=bold)
+            f.setBold(bold)
+            fm = QFontMetricsF(f)
+            width = fm.horizontalAdvance(text)
+            if x + width > right:
+                if out:
+                    break
+                text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(0.0, right - x))
+                width = fm.horizontalAdvance(text)
+            out.append((text, color, f, QRectF(x, r.top(), max(0.0, right - x), r.height())))
+            x += width + (12 if not self.paths else 5)
+        return out
 
     @staticmethod
     def paint_placeholder(p: QPainter, rect: QRectF, text: str) -> None:
@@ -222,5 +235,14 @@ class InsightBand:
 
 
 def _short(v: float) -> str:
-    s = f"{v:.4g}" if abs(v) >= 1000 or (v != 0 and abs(v) < 0.01) else f"{v:.2f}"
+    """A number that fits a card: ``12.34``, ``1234``, ``1e+19`` (a diverged run), ``—``."""
+    if not np.isfinite(v):
+        return "—"
+    a = abs(v)
+    if a >= 1e5 or (v != 0 and a < 0.01):
+        s = f"{v:.0e}"
+    elif a >= 1000:
+        s = f"{v:.0f}"
+    else:
+        s = f"{v:.2f}"
     return s.replace("-", "−")

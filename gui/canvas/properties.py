@@ -1,7 +1,9 @@
 """Properties panel: edits the selected node; every change is one undoable command.
 
 Settings are SetParamsCommands; an activation's Function combo is a SetKindCommand
-(Sigmoid → ReLU in place: same id, position and links; the new kind's default settings).
+(Sigmoid → ReLU in place: same position and links, an id of the new kind, ``relu1``; the new
+kind's default settings). The page of the new kind is built after the combo's own signal has
+returned (never under the widget that is emitting).
 
 With nothing selected it shows the project (name, description, what to fix).
 Editors are rebuilt when the selection changes and refreshed from the
@@ -9,7 +11,7 @@ document (signals blocked) when an undo changes the node underneath.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel, QLineEdit,
                                QScrollArea, QSpinBox, QStyle, QStyledItemDelegate, QVBoxLayout, QWidget)
@@ -114,6 +116,8 @@ class _GraphUndoKeys(QObject):
 
 
 class PropertiesPanel(QScrollArea):
+    page_built = Signal()               # the page was (re)built for the selection
+
     def __init__(self, document, scene, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("properties")
@@ -126,6 +130,9 @@ class PropertiesPanel(QScrollArea):
         self.editors: dict[str, QWidget] = {}
         self.kind_combo: QComboBox | None = None      # an activation's Function
         self._page_kind: str | None = None
+        self._page_id: str | None = None
+        self._in_kind_signal = False         # inside the Function combo's activated signal
+        self._rebuild_pending = False
         self.cost_table: QLabel | None = None        # on the project page
         self.locked = False
         self._undo_keys = _GraphUndoKeys(self)
@@ -140,6 +147,7 @@ class PropertiesPanel(QScrollArea):
         self.error_label.setWordWrap(True)
         scene.selectionChanged.connect(self._on_scene_selection_changed)
         document.graph_changed.connect(self._on_document_changed)
+        document.node_renamed.connect(self._on_document_node_renamed)
         document.replaced.connect(self._on_scene_selection_changed)
         document.dataset_changed.connect(self._on_document_changed)
         self._rebuild()
@@ -161,6 +169,10 @@ class PropertiesPanel(QScrollArea):
             self.node_id = new
             self._rebuild()
 
+    def _on_document_node_renamed(self, old: str, new: str) -> None:
+        if self.node_id == old:
+            self.node_id = new           # the same node; its page names it (graph_changed follows)
+
     def _on_document_changed(self) -> None:
         if self.node_id is not None and self.node_id not in self.document.graph.nodes:
             self.node_id = None
@@ -170,8 +182,9 @@ class PropertiesPanel(QScrollArea):
             self._rebuild()
             return
         node = self.document.graph.nodes[self.node_id]
-        if node.kind != self._page_kind or set(node.params) != set(self.editors):
-            self._rebuild()          # another kind (an undone Sigmoid → ReLU): its own page
+        if node.kind != self._page_kind or self.node_id != self._page_id \
+                or set(node.params) != set(self.editors):
+            self._rebuild_after_kind_signal()   # another kind (Sigmoid → ReLU, or its undo): its own page
             return
         for name, w in self.editors.items():
             with QSignalBlocker(w):
@@ -188,7 +201,7 @@ class PropertiesPanel(QScrollArea):
     def _clear(self) -> None:
         self.editors = {}
         self.kind_combo = None
-        self._page_kind = None
+        self._page_kind = self._page_id = None
         self.cost_table = None
         # the error label is reused: hide it but keep a parent (a parentless visible
         # label becomes a top-level window of its own, and the app would not quit)
@@ -202,7 +215,20 @@ class PropertiesPanel(QScrollArea):
                 w.setParent(None)
                 w.deleteLater()
 
+    def _rebuild_after_kind_signal(self) -> None:
+        """Rebuild now, or, inside the Function combo's own signal, once it has returned."""
+        if not self._in_kind_signal:
+            self._rebuild()
+        elif not self._rebuild_pending:
+            self._rebuild_pending = True
+            QTimer.singleShot(0, self, self._rebuild_if_pending)
+
+    def _rebuild_if_pending(self) -> None:
+        if self._rebuild_pending:
+            self._rebuild()
+
     def _rebuild(self) -> None:
+        self._rebuild_pending = False
         # a kind picked from the keyboard rebuilds the page under the combo: keep the focus there
         refocus = self.kind_combo is not None and self.kind_combo.hasFocus()
         self._refusal = ""
@@ -215,6 +241,7 @@ class PropertiesPanel(QScrollArea):
         self._layout.addStretch(1)
         if refocus and self.kind_combo is not None:
             self.kind_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.page_built.emit()
 
     def _title(self, text: str, color=None, icon=None) -> None:
         row = QWidget()
@@ -302,7 +329,7 @@ class PropertiesPanel(QScrollArea):
         form = QFormLayout(form_w)
         form.setContentsMargins(0, 6, 0, 6)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self._page_kind = node.kind
+        self._page_kind, self._page_id = node.kind, self.node_id
         if node.kind in ACTIVATION_KINDS:
             box = _kind_combo(node.kind)
             box.setEnabled(not self.locked)
@@ -403,7 +430,11 @@ class PropertiesPanel(QScrollArea):
         self._push(lambda: SetParamsCommand(self.document, self.node_id, {name: value}), self._fill_info)
 
     def _apply_kind(self, kind: str) -> None:
-        self._push(lambda: SetKindCommand(self.document, self.node_id, kind))
+        self._in_kind_signal = True
+        try:
+            self._push(lambda: SetKindCommand(self.document, self.node_id, kind))
+        finally:
+            self._in_kind_signal = False
 
     def _push(self, make_command, unchanged=None) -> None:
         """Push the edit ``make_command()`` builds; a refusal (locked, or the engine says no)

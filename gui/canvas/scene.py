@@ -86,6 +86,7 @@ class CanvasScene(QGraphicsScene):
         d = document
         d.node_added.connect(self._on_document_node_added)
         d.node_removed.connect(self._on_document_node_removed)
+        d.node_renamed.connect(self._on_document_node_renamed)
         d.node_moved.connect(self._on_document_node_moved)
         d.edge_added.connect(self._on_document_edge_added)
         d.edge_removed.connect(self._on_document_edge_removed)
@@ -162,6 +163,19 @@ class CanvasScene(QGraphicsScene):
             for e in [e for e in self.edges if nid in (e.src, e.dst)]:
                 self.removeItem(self.edges.pop(e))
             self.removeItem(item)
+
+    def _on_document_node_renamed(self, old: str, new: str) -> None:
+        """The same card and links under the new id (so the selection stays on it)."""
+        item = self.nodes.pop(old, None)
+        if item is None:
+            return
+        item.node_id = new
+        self.nodes[new] = item
+        for e in [e for e in self.edges if old in (e.src, e.dst)]:
+            link = self.edges.pop(e)
+            link.edge = Edge(new if e.src == old else e.src, new if e.dst == old else e.dst)
+            link.set_issue(link.issue)          # its tooltip names the ends
+            self.edges[link.edge] = link
 
     def _on_document_node_moved(self, nid: str) -> None:
         item = self.nodes.get(nid)

@@ -85,7 +85,9 @@ def _refit_label(axis: pg.AxisItem) -> None:
     text = axis.labelText or ""
     rect = axis.geometry()
     length = rect.height() if axis.orientation in ("left", "right") else rect.width()
-    need = QFontMetrics(_label_font()).horizontalAdvance(text) + 6
+    # the label as laid out (its HTML font), or the metric of its font size before that
+    laid = axis.label.boundingRect().width() if axis.label.toPlainText() else 0.0
+    need = max(laid, QFontMetrics(_label_font()).horizontalAdvance(text) + 6)
     show = bool(text) and (length <= 0 or need <= length)    # not laid out yet: show it
     if axis.label.isVisible() != show:
         axis.showLabel(show)
@@ -199,6 +201,28 @@ class _Follow(QObject):
         return False
 
 
+def compact_tick(v: float, spacing: float) -> str:
+    """A tick for a narrow axis: ``0.25``, ``1200``, ``−2e19`` (a diverged run's scale)."""
+    a = abs(v)
+    if a >= 1e5 or (0 < a < 1e-3 and spacing < 1e-3):
+        mant, exp = f"{v:.1e}".split("e")
+        mant = mant.rstrip("0").rstrip(".")
+        s = f"{mant}e{int(exp)}"
+    else:
+        s = f"{v:.6g}" if a > 1e-12 * max(spacing, 1e-300) else "0"
+    return s.replace("-", "−")
+
+
+class CompactAxis(pg.AxisItem):
+    """An axis whose tick labels stay short (``−2e19``, not ``-2e+19``), so they leave room for
+    the axis title on a fixed-width axis."""
+
+    def tickStrings(self, values, scale, spacing):
+        if self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        return [compact_tick(v * scale, spacing * scale) for v in values]
+
+
 class LogAxis(pg.AxisItem):
     """A log axis that labels only 1, 2 and 5 × 10ᵏ, so less than a decade stays legible."""
 
@@ -262,7 +286,9 @@ def legend_strip(entries) -> QLabel:
 
 
 def fmt(v: float, digits: int = 4) -> str:
-    """A compact number for readouts."""
+    """The one number format of the readouts, the training panel's scores and the surface's
+    header: ``digits`` significant digits, plain decimals from 0.0001 up (``0.15``, ``0.0007``,
+    ``1234``), powers of ten beyond (``7e-05``, ``1.235e+05``); "–" for none or NaN."""
     if v is None:
         return "–"
     try:
@@ -271,11 +297,10 @@ def fmt(v: float, digits: int = 4) -> str:
         return str(v)
     if v != v:
         return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
     if v == 0:
         return "0"
-    a = abs(v)
-    if a >= 1e5 or a < 1e-3:
-        return f"{v:.{digits - 1}e}"
     return f"{v:.{digits}g}"
 
 

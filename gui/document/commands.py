@@ -157,11 +157,13 @@ class SetParamsCommand(QUndoCommand):
 
 
 class SetKindCommand(QUndoCommand):
-    """Turn a node into another kind in place (Sigmoid → ReLU), keeping its id, position and
-    edges; the new kind starts from its default settings. Checked by the engine before it is
-    pushed. The id stays (``sigmoid1`` may now be a ReLU): links, the selection and parameter
-    names stay stable. Trained weights are not touched: an activation has none, and the
-    training controller reuses the document's weights whenever their names and shapes still fit.
+    """Turn a node into another kind in place (Sigmoid → ReLU), keeping its position, edges
+    and place in the node order; the new kind starts from its default settings. Checked by the
+    engine before it is pushed. An id made for the old kind gets one of the new kind
+    (``sigmoid1`` → ``relu1``, :meth:`Graph.auto_id_for_kind`); a name somebody chose stays.
+    Only parameter-free nodes are renamed, so weights and the tracked pair keep their names:
+    trained weights are not touched (the training controller reuses the document's weights
+    whenever their names and shapes still fit).
     """
 
     def __init__(self, doc, node_id: str, kind: str, params: dict | None = None) -> None:
@@ -173,15 +175,21 @@ class SetKindCommand(QUndoCommand):
         node = doc.graph.nodes[node_id]
         self.old = (node.kind, dict(node.params))
         self.new = (kind, check_params(kind, dict(params or {})))    # raises GraphError with the reason
+        self.new_id = doc.graph.auto_id_for_kind(node_id, kind)
         if self.old[0] == kind:
             self.setObsolete(True)
-        self.setText(f"Change {node_id} to {NODE_SPECS[kind].title}")
+        renamed = f" ({self.new_id})" if self.new_id != node_id else ""
+        self.setText(f"Change {node_id} to {NODE_SPECS[kind].title}{renamed}")
 
     def redo(self) -> None:
-        self.doc.graph.set_kind(self.node_id, *self.new)
+        g = self.doc.graph
+        g.rename_node(self.node_id, self.new_id)
+        g.set_kind(self.new_id, *self.new)
 
     def undo(self) -> None:
-        self.doc.graph.set_kind(self.node_id, *self.old)
+        g = self.doc.graph
+        g.set_kind(self.new_id, *self.old)
+        g.rename_node(self.new_id, self.node_id)
 
 
 class PasteCommand(QUndoCommand):

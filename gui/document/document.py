@@ -25,6 +25,7 @@ class Document(QObject):
     node_added = Signal(str)
     node_removed = Signal(str)
     node_changed = Signal(str)
+    node_renamed = Signal(str, str)    # old id, new id (the node, its place and edges stay)
     node_moved = Signal(str)
     edge_added = Signal(object)        # engine.graph.Edge
     edge_removed = Signal(object)
@@ -64,7 +65,14 @@ class Document(QObject):
 
     # -- graph events → Qt signals ---------------------------------------------
     def _on_graph_event(self, event: str, payload) -> None:
-        getattr(self, event).emit(payload)
+        if event == "node_renamed":
+            old, new = payload
+            moved = [(new if nid == old else nid, xy) for nid, xy in self.positions.items()]
+            self.positions.clear()          # the same dict, in the same order (the project file's)
+            self.positions.update(moved)
+            self.node_renamed.emit(old, new)
+        else:
+            getattr(self, event).emit(payload)
         self._recompute()
         self.graph_changed.emit()
 

@@ -191,7 +191,13 @@ class LossPlot(QWidget):
         self.ranges.reset()
         self._show_empty_range()
         self._set_legend()
-        self.readout.note("Press Train: the loss of each update (one batch) and each epoch appears here.")
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        """"Press Train" over an empty plot; not over a kept run's faded curves (issue 14.8)."""
+        empty = self._y.n == 0 and self._previous is None
+        self.readout.note("Press Train: the loss of each update (one batch) and each epoch appears here."
+                          if empty else "")
 
     def keep_as_previous(self, label: str) -> bool:
         """Keep the shown run's epoch curves, faded, as the one to compare the next run with
@@ -206,12 +212,15 @@ class LossPlot(QWidget):
                           "final": float(finite[-1]) if len(finite) else None}
         self._draw_previous()
         self._set_legend()
+        self._show_hint()
         return True
 
     def clear_previous(self) -> None:
         self._previous = None
         self._draw_previous()
         self._set_legend()
+        if self._y.n == 0:
+            self._show_hint()
 
     def previous(self) -> dict | None:
         """The kept run: {"x", "train", "val", "label", "final"} or None."""
@@ -249,6 +258,7 @@ class LossPlot(QWidget):
         """``title`` for readouts ("mean squared error"); ``short`` on the axis ("MSE")."""
         self._loss_name = title
         style.set_labels(self.plot, "update", short or title)
+        self.plot.getPlotItem().getAxis("left").setToolTip(title)       # the full name ("MSE (std.)")
 
     def set_run(self, updates_per_epoch: int, total_updates: int = 0) -> None:
         """What the run will be: the x axis spans ``total_updates`` (if known) from the start."""

@@ -73,14 +73,8 @@ def _upsample(Z: np.ndarray, k: int) -> np.ndarray:
 
 
 def _num(v: float) -> str:
-    """Three significant digits, trailing zeros kept, so two losses side by side read alike
-    ("1.83 … 1.70", not "1.83 … 1.7")."""
-    v = float(v)
-    if not math.isfinite(v):
-        return "–"
-    if v == 0 or not 1e-3 <= abs(v) < 1e5:
-        return f"{v:.2e}" if v else "0"
-    return f"{v:.{max(0, 2 - math.floor(math.log10(abs(v))))}f}"
+    """A loss in the header: the readouts' one format (:func:`style.fmt`), three digits."""
+    return style.fmt(v, 3)
 
 
 def _at(a: np.ndarray, b: np.ndarray, Z: np.ndarray, point) -> float:

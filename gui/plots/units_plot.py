@@ -25,16 +25,17 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 import gui.common.plot_style as style
 
 __all__ = ["UnitsPlot", "not_shown_note"]
 
 HOVER_PIXELS = 7
-LEFT_AXIS_WIDTH = 48       # both panes: the same width, so their x axes line up
+LEFT_AXIS_WIDTH = 56       # both panes: the same width, so their x axes line up; "−1e19" beside the title
 MAX_DATA_DOTS = 3000       # the data in the top pane (a fixed subset of a large table)
 TOP_STRETCH, BOTTOM_STRETCH = 2, 3
+SHOWN_UNITS = 8            # curves drawn: the units whose cᵢ·aᵢ spans most over x ("show all" for every one)
 
 
 def not_shown_note(ctx) -> str:
@@ -60,7 +61,19 @@ class UnitsPlot(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
         self.legend = style.legend_strip([])
-        self._layout.addWidget(self.legend)
+        # 16–128 curves are a solid band: the few that move the fit most, the rest on request
+        self.all_box = QCheckBox("show all")
+        self.all_box.setObjectName("unitsShowAll")
+        self.all_box.setStyleSheet("font-size: 8.5pt;")
+        self.all_box.setToolTip(f"Draw every unit's curve, not only the {SHOWN_UNITS} whose cᵢ·aᵢ spans most over x")
+        self.all_box.hide()
+        self.all_box.toggled.connect(self._on_all_box_toggled)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 4, 0)
+        row.addWidget(self.legend, 1)
+        row.addWidget(self.all_box)
+        self._layout.addLayout(row)
+        self.full_view: dict | None = None     # the view as computed; last_view is what is drawn
         # data the picture does not fit (classes, several inputs): one sentence instead of empty axes
         self.note_label = QLabel("")
         self.note_label.setObjectName("unitsNote")
@@ -90,7 +103,8 @@ class UnitsPlot(QWidget):
     # -- building ----------------------------------------------------------------
     @staticmethod
     def _pane(axis_items=None, min_height: int = 60) -> pg.PlotWidget:
-        w = style.make_plot_widget(axis_items=axis_items)
+        items = {"left": style.CompactAxis("left"), **(axis_items or {})}     # "−2e19" beside its title
+        w = style.make_plot_widget(axis_items=items)
         w.setMinimumSize(200, min_height)
         w.getPlotItem().getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         return w
@@ -104,6 +118,7 @@ class UnitsPlot(QWidget):
                 old.deleteLater()
         self.ctx = ctx
         self.unit_curves, self._signs, self._hovered, self.last_view = [], [], None, None
+        self.full_view = None
         self.data_items, self._data_bounds, self._series_data = [], None, None
         self._drawn_window = None
         date = ctx is not None and ctx.x_is_date
@@ -195,7 +210,8 @@ class UnitsPlot(QWidget):
         self._build(ctx)
 
     def _set_legend(self, view: dict | None) -> None:
-        key = None if view is None else (len(view["contrib"]), view["n_units"], view["node"], view["is_input"])
+        key = None if view is None else (len(view["contrib"]), view["n_units"], view["node"], view["is_input"],
+                                         view.get("n_hidden", 0))
         if key == self._legend_key and view is not None:
             return
         self._legend_key = key
@@ -204,6 +220,8 @@ class UnitsPlot(QWidget):
             k = len(view["contrib"])
             unit = "input" if view["is_input"] else "unit"
             count = f" ({k}{'' if k == view['n_units'] else ' of ' + str(view['n_units'])} {unit}s below)"
+            if view.get("n_hidden"):
+                count = f" ({k} {unit}s below, + {view['n_hidden']} more)"
         self.legend.setText(style.legend_html([
             (style.TRAIN, "dot", "data"),
             (style.CONSTANT, "dash", "b"),
@@ -290,7 +308,7 @@ class UnitsPlot(QWidget):
             self.without_curve.hide()
         if self.const_line is not None:
             self.const_line.hide()
-        self.last_view = None
+        self.last_view = self.full_view = None
 
     # -- data ----------------------------------------------------------------
     def _pen(self, sign: int, hovered: bool = False, faded: bool = False):
@@ -301,6 +319,24 @@ class UnitsPlot(QWidget):
             color.setAlpha(200)
         return pg.mkPen(color, width=(2 if hovered else 1) if self._fast else (4 if hovered else 1.5))
 
+    def _on_all_box_toggled(self, _on: bool) -> None:
+        if self.full_view is not None:
+            self.show_view(self.full_view)
+
+    def _shown(self, view: dict) -> dict:
+        """The view with only the ``SHOWN_UNITS`` curves whose cᵢ·aᵢ spans most over x (all of
+        them when "show all" is ticked); ``n_hidden`` says how many are left out. The fit
+        (``sum``) is still the sum of every term."""
+        k = len(view["contrib"])
+        self.all_box.setVisible(k > SHOWN_UNITS)
+        if k <= SHOWN_UNITS or self.all_box.isChecked():
+            return view
+        keep = np.sort(np.argsort(-np.ptp(view["contrib"], axis=1))[:SHOWN_UNITS])
+        v = dict(view, contrib=view["contrib"][keep], c=np.asarray(view["c"])[keep],
+                 index=np.asarray(view["index"])[keep], labels=[view["labels"][i] for i in keep],
+                 n_hidden=view["n_units"] - SHOWN_UNITS)     # the engine sends at most MAX_UNITS
+        return v
+
     def show_view(self, view: dict | None) -> None:
         if self.ctx is None or view is None:
             return
@@ -308,6 +344,8 @@ class UnitsPlot(QWidget):
             if view.get("mode") == "none" and not self.note_label.isVisibleTo(self):
                 self.readout.note(view.get("message", ""))
             return
+        self.full_view = view
+        view = self._shown(view)
         self.last_view = view
         p = self.plot.getPlotItem()
         k = len(view["contrib"])
@@ -411,6 +449,7 @@ class UnitsPlot(QWidget):
         self.readout.attach(self.sum_plot)
         v = self.last_view
         i = self._nearest(vb.mapSceneToView(pos).x())
-        terms = v["contrib"][:, i]
-        self.readout.show_text(f"the fit here: b {style.fmt(v['const'])} + Σ of {len(terms)} terms "
-                               f"{style.fmt(float(terms.sum()))} = {style.fmt(v['sum'][i])} {self.ctx.target_name}")
+        n = v["n_units"]                                        # every term, drawn or not
+        self.readout.show_text(f"the fit here: b {style.fmt(v['const'])} + Σ of {n} terms "
+                               f"{style.fmt(float(v['sum'][i] - v['const']))} = {style.fmt(v['sum'][i])} "
+                               f"{self.ctx.target_name}")

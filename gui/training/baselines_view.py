@@ -8,13 +8,16 @@ import math
 from PySide6.QtCore import QObject, Signal
 
 from engine.baselines import Baselines, compute_baselines
+import gui.common.plot_style as plot_style
 from gui.common.jobs import BackgroundJob
 
 __all__ = ["BaselineWatch", "baseline_scores"]
 
 
-def _num(v, fmt: str = "{:.4g}") -> str:
-    return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "–"
+def _num(v, fmt: str | None = None) -> str:
+    if not (isinstance(v, (int, float)) and math.isfinite(v)):
+        return "–"
+    return plot_style.fmt(v) if fmt is None else fmt.format(v)
 
 
 def baseline_scores(b: Baselines | None, last: dict, link) -> tuple[list[str], dict[str, str]]:

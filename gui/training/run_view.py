@@ -71,7 +71,7 @@ class RunView(QObject):
             # the loss is of the standardized target: say so, and what 1 is in its own units
             self.loss_plot.set_loss_name(f"{title} on the standardized {ds.target_name} "
                                          f"(1 = {float(np.ravel(ds.y_std)[0]):.3g} {ds.target_name})",
-                                         f"{short} (standardized)")
+                                         f"{short} (std.)")
         else:
             self.loss_plot.set_loss_name(title, short)
         self.surface_plot.set_loss_name(short)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import gui.common.plot_style as style
 from gui.training.baselines_view import baseline_scores
 from gui.training.panel_text import SCORE_TIPS, fmt_r2
 
@@ -29,9 +30,11 @@ def score_line(last: dict | None, current_loss: float | None, unit: str, sd: flo
         tips[key] = SCORE_TIPS[key].format(unit=unit or "the target's own units")
         return f"<a href='{key}' style='color:{color}; text-decoration:none'>{text}</a>"
 
-    def num(key, fmt="{:.4g}"):
+    def num(key, fmt=None):
         v = last.get(key)
-        return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "–"
+        if not (isinstance(v, (int, float)) and math.isfinite(v)):
+            return "–"
+        return style.fmt(v) if fmt is None else fmt.format(v)
 
     in_unit = f"&nbsp;{unit}" if unit else ""        # a score and its unit wrap as one
     scaled = ""
@@ -40,7 +43,7 @@ def score_line(last: dict | None, current_loss: float | None, unit: str, sd: flo
                   "(standardized)</a>")
     losses, scores = [], []
     if current_loss is not None and math.isfinite(current_loss):
-        losses.append(f"{name('batch_loss', 'batch&nbsp;loss')}&nbsp;<b>{current_loss:.4g}</b>")
+        losses.append(f"{name('batch_loss', 'batch&nbsp;loss')}&nbsp;<b>{style.fmt(current_loss)}</b>")
     if last:
         losses.append(f"{name('train_loss', 'train&nbsp;loss', '#2b7bba')}&nbsp;"
                       f"<span style='color:#2b7bba'><b>{num('train_loss')}</b></span>")
