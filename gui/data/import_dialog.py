@@ -32,12 +32,12 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from engine.data import DataError, DataSpec, RaggedRowsError, plural
 from gui.data.loading import ColumnProfile, CsvLoader, LoadedTable
-from gui.data.import_columns import (NUMBER_TYPES, ROLES, ImportColumnsMixin, _guess_columns, pick_target,
-                                     select_data)
+from gui.data.loading import guess_columns as _guess_columns  # noqa: F401 (its old name here)
+from gui.data.import_columns import NUMBER_TYPES, ROLES, ImportColumnsMixin, pick_target, select_data
 from gui.data.import_form import DELIMITERS, ENCODINGS, setup_ui
 from gui.data.import_summary import summary_header, summary_html
 
@@ -75,20 +75,18 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         self._built_spec: DataSpec | None = None
         self._pending_spec: DataSpec | None = None
         self._reason = "Reading the file…"
-        self._role_boxes: dict[str, QComboBox] = {}
         self._cols: dict[str, object] = {}      # name -> Column / ColumnProfile / preview guess
         self._n_rows_known = 0                  # rows behind self._cols (preview rows until read)
         self._user_roles: dict[str, str] = {}   # roles the person chose (kept when the table arrives)
-        self._type_boxes: dict[str, QComboBox] = {}     # number columns: "number" | "category"
         self._user_types: dict[str, str] = {}   # types the person chose (kept when the table arrives)
         self._category_profiles: dict[str, ColumnProfile] = {}  # charts of columns shown as categories
         self._few_values: dict[str, list[str]] = {}     # whole-number columns with few values
-        self._rows: dict[str, int] = {}                 # column name -> row in the columns table
         self._target_is_default = False
         self._target_why = ""
         self._user_delimiter = self._user_encoding = self._user_header = None
         self._user_skip = False                 # skip rows with the wrong number of fields
         self._header_used = True
+        self._preview_rows = 0
         if self._initial_spec is not None:      # Edit import…: read the file as it was read
             self._user_delimiter = self._initial_spec.delimiter
             self._user_encoding = self._initial_spec.encoding
@@ -101,6 +99,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         lo = self.loader
         lo.load_started.connect(self._on_loader_load_started)
         lo.preview_ready.connect(self._on_loader_preview_ready)
+        lo.columns_guessed.connect(self._on_loader_columns_guessed)
         lo.progress_changed.connect(self._on_loader_progress_changed)
         lo.table_read.connect(self._on_loader_table_read)
         lo.table_loaded.connect(self._on_loader_table_loaded)
@@ -165,12 +164,9 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         self.progress.setValue(0)
         self.progress_row.setVisible(True)
         self.cancel_load_button.setEnabled(True)
-        self.columns_table.setRowCount(0)
-        self._role_boxes.clear()
-        self._type_boxes.clear()
+        self._clear_columns()
         self._category_profiles.clear()
         self._few_values.clear()
-        self._cols.clear()
         self.mode_box.setEnabled(False)
         self.train_box.setEnabled(False)
         self.summary_label.setText("")
@@ -192,8 +188,12 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         with QSignalBlocker(self.header_check):
             self.header_check.setChecked(self._header_used)
         self._fill_preview(preview["header"], preview["rows"])
-        if self.loaded is None and preview["header"]:
-            self._fill_columns(_guess_columns(preview), len(preview["rows"]), guessed=True)
+        self._preview_rows = len(preview["rows"])
+
+    def _on_loader_columns_guessed(self, columns) -> None:
+        """The columns typed from the first rows: listed (in italics) while the file is read."""
+        if self.loaded is None:
+            self._fill_columns(columns, self._preview_rows, guessed=True)
             self._apply_spec(self._initial_spec)
             self._apply_types()
             self._apply_user_roles()
@@ -324,7 +324,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
         """The settings on screen as a DataSpec; DataError says what is missing."""
         if self.loaded is None:
             raise DataError("the file is not read yet")
-        roles = {n: b.currentData() for n, b in self._role_boxes.items()}
+        roles = self._roles
         targets = [n for n, r in roles.items() if r == "target"]
         features = [n for n, r in roles.items() if r == "feature"]
         t = self.loaded.table
@@ -334,7 +334,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
                       split="chronological" if self.split_chrono.isChecked() else "random",
                       val_fraction=self.val_spin.value() / 100.0, seed=self.seed_spin.value(),
                       normalize="standard" if self.normalize_check.isChecked() else "none",
-                      categorical=[n for n, b in self._type_boxes.items() if b.currentData() == "category"])
+                      categorical=[n for n, ty in self._types.items() if ty == "category"])
         if self.mode_series.isChecked():
             series = self.series_combo.currentData()
             if series is None:
