@@ -18,8 +18,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("NetCanvas")
     app.setOrganizationDomain("netcanvas.local")
     app.setApplicationDisplayName("NetCanvas")
+    from gui.common.main_thread_gc import collect_on_gui_thread
     from gui.common.style import apply_style
     apply_style(app)
+    collect_on_gui_thread()
     return app
 
 

@@ -27,6 +27,20 @@ def pytest_sessionfinish(session, exitstatus):
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _gc_on_gui_thread(request):
+    """As in the program (gui/app.py): cyclic garbage is collected on the GUI thread only, so a
+    Qt wrapper freed by a background thread cannot deadlock a widget's destruction."""
+    if "qapp" in request.fixturenames or "qtbot" in request.fixturenames:
+        request.getfixturevalue("qapp")
+        from gui.common.main_thread_gc import collect_on_gui_thread
+        collect_on_gui_thread()
+    yield
+    import gc
+    if not gc.isenabled():          # the young generations, on this (the main) thread
+        gc.collect(1)
+
+
 @pytest.fixture
 def isolated_settings(tmp_path, qapp):
     """QSettings in a temporary folder, so tests neither read nor write the user's (the speed
