@@ -53,7 +53,7 @@ def isolated_settings(tmp_path, qapp):
     yield
 
 
-SIGMOID_EXAMPLE = 1          # "2_sigmoid_hidden_layer": input → dense1 → sigmoid1 → dense2 → output
+SIGMOID_EXAMPLE = "2_sigmoid_hidden_layer.ncproj"   # input → dense1 → sigmoid1 → dense2 → output
 
 
 @pytest.fixture

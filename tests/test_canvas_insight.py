@@ -26,7 +26,7 @@ from gui.document.document import Document
 from tests.gui_data_helpers import choose
 
 B = QMessageBox.StandardButton
-SIGMOID_EXAMPLE = 1          # "2_sigmoid_hidden_layer": input → dense1 → sigmoid1 → dense2 → output
+SIGMOID_EXAMPLE = "2_sigmoid_hidden_layer.ncproj"   # input → dense1 → sigmoid1 → dense2 → output
 
 
 @pytest.fixture(autouse=True)

@@ -20,9 +20,9 @@ from engine.data import load_dataset
 from engine.model import Model
 from engine.project import load_project
 from engine.trainer import Trainer
-from gui.window.examples import EXAMPLES, EXAMPLES_DIR, build_example, example_path
+from gui.window.examples import EXAMPLES, EXAMPLES_DIR, build_example, example_index, example_path
 
-DEEP = 3                     # index of "A deeper net that overfits"
+DEEP = "4_deep_overfits.ncproj"       # "A deeper net that overfits"
 AUTO_RATE = 300              # updates per second at the app's default "auto" speed (small epochs)
 
 
@@ -99,7 +99,7 @@ def test_deep_example_early_stopping_would_stop_at_the_minimum(deep_run):
 @pytest.mark.slow
 def test_deep_example_description_states_what_the_run_shows(deep_run):
     project, dataset, trainer = deep_run
-    ex = EXAMPLES[DEEP]
+    ex = EXAMPLES[example_index(DEEP)]
     text = ex.description
     assert project.notes == text
     val, train = _curves(trainer)
@@ -138,14 +138,14 @@ def test_deep_example_description_states_what_the_run_shows(deep_run):
 
 
 # -- example 6: the same network with L2 no longer overfits ---------------------------------
-CURED = 5                    # index of "The deeper net, cured with L2"
+CURED = "6_deep_with_l2.ncproj"       # "The deeper net, cured with L2"
 
 
 @pytest.mark.slow
 def test_l2_example_validation_loss_no_longer_climbs_and_its_description_is_true(deep_run):
     project, dataset = _example(CURED)
     deep = deep_run[0]
-    text = EXAMPLES[CURED].description
+    text = EXAMPLES[example_index(CURED)].description
     assert project.notes == text
     # the same network, data and settings as example 4 but for the penalty
     assert project.graph.to_dict() == deep.graph.to_dict() and project.data_spec == deep.data_spec
@@ -183,23 +183,25 @@ def _hidden(graph):
 
 
 def test_examples_descriptions_match_their_settings():
-    projects = [load_project(example_path(i)) for i in range(len(EXAMPLES))]
-    lin, sig, relu, deep, iris = projects[:5]
+    files = ("1_linear_7_days.ncproj", "2_sigmoid_hidden_layer.ncproj", "3_relu_hidden_layer.ncproj",
+             "4_deep_overfits.ncproj", "5_iris_classifier.ncproj")
+    lin, sig, relu, deep, iris = (load_project(example_path(f)) for f in files)
+    text = {f: EXAMPLES[example_index(f)].description for f in files}
     # 1: the linear model on 7 days, eight parameters, plain gradient descent
-    assert "previous 7 days" in EXAMPLES[0].description and lin.data_spec["lags"] == 7
+    assert "previous 7 days" in text["1_linear_7_days.ncproj"] and lin.data_spec["lags"] == 7
     assert _hidden(lin.graph) == [] and _n_params(lin.graph) == 8
-    assert "Eight parameters" in EXAMPLES[0].description and lin.train_config.optimizer == "sgd"
+    assert "Eight parameters" in text["1_linear_7_days.ncproj"] and lin.train_config.optimizer == "sgd"
     # 2 and 3: 16 sigmoids, then the same network with ReLUs
-    assert "16 sigmoid curves" in EXAMPLES[1].description and _hidden(sig.graph) == [(16, "sigmoid")]
-    assert "same network with ReLU" in EXAMPLES[2].description and _hidden(relu.graph) == [(16, "relu")]
+    assert "16 sigmoid curves" in text["2_sigmoid_hidden_layer.ncproj"] and _hidden(sig.graph) == [(16, "sigmoid")]
+    assert "same network with ReLU" in text["3_relu_hidden_layer.ncproj"] and _hidden(relu.graph) == [(16, "relu")]
     assert relu.data_spec == sig.data_spec and relu.train_config == sig.train_config
     # 4: three layers of 128 ReLUs, no early stopping
     assert _hidden(deep.graph) == [(128, "relu")] * 3 and deep.train_config.early_stopping == 0
     # 5: four measurements, 8 tanh units, softmax over 3 classes with cross-entropy
-    assert "four flower measurements" in EXAMPLES[4].description
+    assert "four flower measurements" in text["5_iris_classifier.ncproj"]
     assert iris.graph.nodes["input"].params["features"] == 4
     assert _hidden(iris.graph) == [(8, "tanh")] and iris.train_config.loss == "ce"
-    assert "3 classes" in EXAMPLES[4].description
+    assert "3 classes" in text["5_iris_classifier.ncproj"]
 
 
 def test_example_files_and_index_are_up_to_date():

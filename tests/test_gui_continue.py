@@ -104,7 +104,7 @@ def _main_window(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
-    win.io.open_example(0, ask=False)
+    win.io.open_example("1_linear_7_days.ncproj", ask=False)
     qtbot.waitUntil(lambda: win.document.dataset is not None, timeout=30000)
     target = tmp_path / "run.ncproj"
     monkeypatch.setattr(win, "ask_save_path", lambda: str(target))

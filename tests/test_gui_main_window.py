@@ -170,7 +170,7 @@ def test_unsaved_changes_ask_save_discard_or_cancel(window, tmp_path):
     assert set(w.document.graph.nodes) == {"input", "output"}
     w.editor.add_node("relu", (0.0, 200.0))
     answers.append(B.Discard)
-    assert w.io.open_example(2)
+    assert w.io.open_example("3_relu_hidden_layer.ncproj")
     assert "relu1" in w.document.graph.nodes and w.document.issues() == []
 
 
@@ -198,7 +198,7 @@ def test_the_deep_example_lists_every_parameter_and_a_typed_one_is_picked(window
     row at a time and the window froze for minutes (a CI run hung on it)."""
     ctl = window.training
     with qtbot.waitSignal(ctl.surface_updated, timeout=60_000):
-        assert window.io.open_example(3, ask=False)
+        assert window.io.open_example("4_deep_overfits.ncproj", ask=False)
     names = Model(window.document.graph).scalar_names()
     assert len(names) > 30_000
     combo = ctl.surface_plot.combo_b
@@ -230,7 +230,7 @@ def test_project_data_loader_is_called_with_the_opened_project(window):
     w = window
     calls = []
     w.project_data_loader = calls.append
-    w.io.open_example(4, ask=False)
+    w.io.open_example("5_iris_classifier.ncproj", ask=False)
     assert calls and calls[0].data_path.endswith("iris.csv")
     assert w.document.graph.nodes["output"].params == {"task": "multiclass", "units": 3}
 
@@ -328,7 +328,8 @@ def test_default_layout_gives_the_plots_over_half_the_height_and_a_readable_canv
     w.reset_layout()
     qtbot.waitUntil(lambda: PLOTS_SHARE - 0.05 <= _plots_share(w) <= PLOTS_SHARE + 0.05)
     assert w.palette_dock.width() < 200 and w.canvas_view.width() > 0.6 * size[0]
-    for index, least in ((0, 1.0), (1, 0.85), (4, 0.85)):
+    for index, least in (("1_linear_7_days.ncproj", 1.0), ("2_sigmoid_hidden_layer.ncproj", 0.85),
+                         ("5_iris_classifier.ncproj", 0.85)):
         w.io.open_example(index, ask=False)
         qtbot.waitUntil(lambda least=least: w.canvas_view.zoom() >= least)     # fitted, and not tiny
         visible = w.canvas_view.mapToScene(w.canvas_view.viewport().rect()).boundingRect()

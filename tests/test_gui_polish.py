@@ -106,7 +106,7 @@ def test_a_1024_by_700_window_stays_usable(styled, window, qtbot):
     qtbot.waitUntil(lambda: w.properties_dock.width() <= PANELS_WIDTH_SMALL + 10)
     assert w.palette_dock.width() <= 140
     ctl = w.training
-    w.io.open_example(1, ask=False)           # 2. One hidden layer of sigmoids: a 5-node chain
+    w.io.open_example("2_sigmoid_hidden_layer.ncproj", ask=False)           # 2. One hidden layer of sigmoids: a 5-node chain
     qtbot.waitUntil(lambda: ctl.fit_plot.mode == "series" and ctl.surface_plot.combo_a.name() != "")
     qtbot.waitUntil(lambda: w.canvas_view.zoom() >= 0.58)    # was 0.52 with the 1400 px panels
     view = w.canvas_view
@@ -134,7 +134,7 @@ def test_confusion_matrix_fills_its_plot_with_readable_class_names(window, qtbot
     the plot, and hovering a cell says what it counts."""
     w = window
     fit = w.training.fit_plot
-    w.io.open_example(4, ask=False)           # 5. Iris classifier
+    w.io.open_example("5_iris_classifier.ncproj", ask=False)           # 5. Iris classifier
     qtbot.waitUntil(lambda: fit.mode == "classes")
     p = fit.plot.getPlotItem()
     vb = p.getViewBox()
@@ -212,13 +212,13 @@ def test_units_plot_says_in_one_sentence_why_it_is_empty(window, qtbot):
     """Iris is a classification: no empty axes and legend, one sentence saying what the plot is for."""
     w = window
     units = w.training.units_plot
-    w.io.open_example(4, ask=False)
+    w.io.open_example("5_iris_classifier.ncproj", ask=False)
     qtbot.waitUntil(lambda: units.ctx is not None and units.ctx.mode == "classes")
     qtbot.waitUntil(units.note_label.isVisible)
     assert not units.plot.isVisible() and not units.sum_plot.isVisible() and not units.legend.isVisible()
     note = units.note_label.text()
     assert "b + Σ cᵢ·aᵢ(x)" in note and "classification" in note and "3 classes" in note
-    w.io.open_example(0, ask=False)               # a series again: the panes come back
+    w.io.open_example("1_linear_7_days.ncproj", ask=False)               # a series again: the panes come back
     qtbot.waitUntil(lambda: units.ctx is not None and units.ctx.mode == "series")
     qtbot.waitUntil(units.plot.isVisible)
     assert not units.note_label.isVisible() and units.legend.isVisible()

@@ -67,7 +67,7 @@ def test_a_diverged_run_shows_its_first_steps_leaving_the_valley(qtbot, window, 
     """The 7-day linear example with η too large: the surface is drawn around where the run
     started, on a range of a few valley widths (not ±1e17), names the divergence, and the
     path's first step is inside the window before it runs off."""
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     _set_lr(qtbot, window, lr)
     ctl, surf = window.training, window.findChild(SurfacePlot, "surfacePlot")
     with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT) as done:
@@ -103,7 +103,7 @@ def test_the_start_up_surface_contains_the_minimum_it_reports(qtbot, window):
 
 # ------------------------------------------------------------------ 5. Stop is not Pause
 def test_after_stop_the_button_reads_train_and_train_goes_on_from_the_weights(qtbot, window):
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     ctl, panel = window.training, window.training.panel
     snaps = []
     ctl.snapshot_received.connect(snaps.append)
@@ -165,7 +165,7 @@ def test_a_trailing_year_column_is_skipped_with_the_reason(qtbot, window, monkey
 
 # ------------------------------------------------------------------ 3. stale views
 def test_file_new_clears_the_last_projects_surface_axes_and_colour_bar(qtbot, window):
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     _set_lr(qtbot, window, "1")
     ctl, surf = window.training, window.findChild(SurfacePlot, "surfacePlot")
     with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT):
@@ -179,7 +179,7 @@ def test_file_new_clears_the_last_projects_surface_axes_and_colour_bar(qtbot, wi
 
 
 def test_a_step_while_paused_redraws_loss_here_as_of_the_new_update(qtbot, window):
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     ctl, panel, surf = window.training, window.training.panel, window.findChild(SurfacePlot, "surfacePlot")
     qtbot.mouseClick(panel.step_button, Qt.MouseButton.LeftButton)          # a paused run, one update
     qtbot.waitUntil(lambda: ctl.state == "paused" and "as of update 1" in surf.info.text(), timeout=TIMEOUT)
@@ -191,7 +191,7 @@ def test_a_step_while_paused_redraws_loss_here_as_of_the_new_update(qtbot, windo
 
 def test_a_surface_behind_the_run_says_so(qtbot, window):
     from tests.gui_data_helpers import choose
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     ctl, panel, surf = window.training, window.training.panel, window.findChild(SurfacePlot, "surfacePlot")
     choose(panel.findChild(type(panel.speed_combo), "speedCombo"), qtbot, 0)          # full speed
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
@@ -201,7 +201,7 @@ def test_a_surface_behind_the_run_says_so(qtbot, window):
 
 
 def test_the_title_drops_the_examples_name_after_importing_another_file(qtbot, window, monkeypatch, tmp_path):
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     example = window.document.name
     assert example in window.windowTitle()
     dlg = open_import(qtbot, window, monkeypatch, _yearly_csv(tmp_path))
@@ -304,7 +304,7 @@ def test_switching_examples_after_training_says_the_trained_weights_are_what_is_
 
 # ------------------------------------------------------------------ 8. cut-off text
 def _diverge(qtbot, win):
-    assert win.io.open_example(0, ask=False)
+    assert win.io.open_example("1_linear_7_days.ncproj", ask=False)
     _set_lr(qtbot, win, "1")
     ctl = win.training
     with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT) as done:
@@ -344,7 +344,7 @@ def test_a_diverged_runs_output_card_and_units_axis_show_whole_numbers(qtbot, wi
 
 def test_the_loss_axis_title_fits_and_its_tooltip_has_the_full_name(qtbot, window):
     from gui.plots.loss_plot import LossPlot
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     loss = window.findChild(LossPlot)
     axis = loss.plot.getPlotItem().getAxis("left")
     assert loss.loss_name() == "MSE (std.)"
@@ -356,7 +356,7 @@ def test_the_loss_axis_title_fits_and_its_tooltip_has_the_full_name(qtbot, windo
 
 def test_after_reset_the_press_train_hint_does_not_cover_the_runs_kept_curves(qtbot, window):
     from gui.plots.loss_plot import LossPlot
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     ctl = window.training
     loss = window.findChild(LossPlot)
     assert "Press Train" in loss.readout.text() and loss.readout.isVisible()
@@ -374,7 +374,7 @@ def test_after_reset_the_press_train_hint_does_not_cover_the_runs_kept_curves(qt
 
 def test_a_cards_problem_is_readable_whole_in_its_tooltip_and_the_properties(qtbot, window):
     from tests.test_change_kind import click_card
-    assert window.io.open_example(0, ask=False)
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)
     doc = window.document
     dense = next(n for n in doc.graph.nodes if doc.graph.nodes[n].kind == "dense")
     for e in [e for e in doc.graph.edges if e.dst == dense]:
@@ -392,7 +392,7 @@ def test_a_cards_problem_is_readable_whole_in_its_tooltip_and_the_properties(qtb
 # ------------------------------------------------------------------ 10. many units
 def test_sixteen_units_draw_the_eight_that_move_the_fit_most_and_show_all_draws_every_one(qtbot, window):
     from gui.plots.units_plot import SHOWN_UNITS
-    assert window.io.open_example(1, ask=False)                  # 16 sigmoid units
+    assert window.io.open_example("2_sigmoid_hidden_layer.ncproj", ask=False)                  # 16 sigmoid units
     units = window.findChild(UnitsPlot, "unitsPlot")
     qtbot.mouseClick(window.training.panel.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: units.full_view is not None and units.full_view["n_units"] == 16, timeout=TIMEOUT)
@@ -414,7 +414,7 @@ def test_sixteen_units_draw_the_eight_that_move_the_fit_most_and_show_all_draws_
 
 
 def test_a_network_with_few_units_offers_no_show_all(qtbot, window):
-    assert window.io.open_example(0, ask=False)                  # 7 inputs of a linear model
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)                  # 7 inputs of a linear model
     units = window.findChild(UnitsPlot, "unitsPlot")
     qtbot.mouseClick(window.training.panel.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: units.full_view is not None, timeout=TIMEOUT)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from engine.graph import Graph
 from engine.project import Project, ProjectError, load_project, save_project
 
-from gui.window.examples import EXAMPLES, build_example, example_path
+from gui.window.examples import EXAMPLES, build_example, example_index, example_path
 from gui.window.protocols import WindowServices
 
 __all__ = ["ProjectIO", "PROJECT_EXTENSIONS"]
@@ -99,9 +99,11 @@ class ProjectIO:
         self.w.statusBar().showMessage(f"Opened {os.path.basename(path)}", 5000)
         return True
 
-    def open_example(self, index: int, ask: bool = True) -> bool:
+    def open_example(self, index: int | str, ask: bool = True) -> bool:
+        """Open a built-in example (its place in the menu or its file name) as an unsaved copy."""
         if ask and not self.maybe_save():
             return False
+        index = example_index(index)
         path = example_path(index)
         try:
             project = load_project(path)

@@ -15,7 +15,7 @@ from engine.trainer import TrainConfig
 
 from engine.layout import auto_layout
 
-__all__ = ["Example", "EXAMPLES", "EXAMPLES_DIR", "DATASETS_DIR", "example_path", "build_example"]
+__all__ = ["Example", "EXAMPLES", "EXAMPLES_DIR", "DATASETS_DIR", "example_path", "example_index", "build_example"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES_DIR = os.path.join(ROOT, "resources", "examples")
@@ -105,13 +105,23 @@ EXAMPLES: list[Example] = [
 ]
 
 
-def example_path(index: int) -> str:
-    return os.path.join(EXAMPLES_DIR, EXAMPLES[index].file)
+def example_index(which: int | str) -> int:
+    """An example's place in the menu, from its place or its file name ("2_sigmoid_hidden_layer.ncproj")."""
+    if isinstance(which, str):
+        for i, ex in enumerate(EXAMPLES):
+            if ex.file == which:
+                return i
+        raise KeyError(f"no example file {which!r}")
+    return which
 
 
-def build_example(index: int) -> Project:
+def example_path(index: int | str) -> str:
+    return os.path.join(EXAMPLES_DIR, EXAMPLES[example_index(index)].file)
+
+
+def build_example(index: int | str) -> Project:
     """The example as a Project in memory (data_path absolute)."""
-    ex = EXAMPLES[index]
+    ex = EXAMPLES[example_index(index)]
     graph = sequential(ex.features, list(ex.hidden), task=ex.task, outputs=ex.outputs)
     positions = auto_layout(graph)
     config = TrainConfig.from_dict(ex.config)
