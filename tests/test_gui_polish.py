@@ -106,7 +106,7 @@ def test_a_1024_by_700_window_stays_usable(styled, window, qtbot):
     qtbot.waitUntil(lambda: w.properties_dock.width() <= PANELS_WIDTH_SMALL + 10)
     assert w.palette_dock.width() <= 140
     ctl = w.training
-    w.io.open_example("2_sigmoid_hidden_layer.ncproj", ask=False)           # 2. One hidden layer of sigmoids: a 5-node chain
+    w.io.open_example("2_sigmoid_hidden_layer.ncproj", ask=False)   # a 5-node chain
     qtbot.waitUntil(lambda: ctl.fit_plot.mode == "series" and ctl.surface_plot.combo_a.name() != "")
     qtbot.waitUntil(lambda: w.canvas_view.zoom() >= 0.58)    # was 0.52 with the 1400 px panels
     view = w.canvas_view
