@@ -17,7 +17,7 @@ from engine.graph import NODE_SPECS, Edge, GraphError, check_params
 __all__ = [
     "AddNodeCommand", "RemoveNodesCommand", "MoveNodesCommand", "ConnectCommand",
     "DisconnectCommand", "SetParamsCommand", "SetKindCommand", "PasteCommand", "SetDataCommand",
-    "SetTrainConfigCommand", "ResetWeightsCommand",
+    "SetTrainConfigCommand", "ResetWeightsCommand", "SetWeightsCommand",
 ]
 
 TRAIN_CONFIG_ID = 1002
@@ -340,3 +340,22 @@ class ResetWeightsCommand(QUndoCommand):
     def undo(self) -> None:
         self.doc.restore_results(self.weights, self.history)
 
+
+
+class SetWeightsCommand(QUndoCommand):
+    """Parameters set by hand (the error surface dragged, a weight typed, a unit's slider):
+    the document's weights become ``weights``, its history stays, and Train goes on from them.
+    Undo brings back the weights before (None: the seed's)."""
+
+    def __init__(self, doc, weights: dict, text: str = "Set weights") -> None:
+        super().__init__(text)
+        self.doc = doc
+        self.weights = {k: v.copy() for k, v in weights.items()}
+        self.before = None
+
+    def redo(self) -> None:
+        self.before = self.doc.weights
+        self.doc.restore_results(self.weights, self.doc.history)
+
+    def undo(self) -> None:
+        self.doc.restore_results(self.before, self.doc.history)

@@ -47,7 +47,7 @@ from engine.landscape import default_pair
 from engine.model import Model, weights_match
 from engine.trainer import ConfigError, Trainer
 from engine.views import make_context
-from gui.document.commands import ResetWeightsCommand, SetTrainConfigCommand
+from gui.document.commands import ResetWeightsCommand, SetTrainConfigCommand, SetWeightsCommand
 from gui.training.actions import make_training_actions, shift_held
 from gui.training.idle_jobs import IdleJobs
 from gui.training.panel import TrainingPanel
@@ -386,6 +386,20 @@ class TrainingController(QObject):
             self._show_reset()             # nothing to lose: no undo step
             return
         self.document.undo_stack.push(ResetWeightsCommand(self.document))
+
+    def current_weights(self) -> dict | None:
+        """A copy of the network's weights now: the run's, else the document's (None: neither)."""
+        if self.trainer is not None:
+            return self.trainer.model.get_weights()
+        return None if self.document.weights is None else {k: v.copy() for k, v in self.document.weights.items()}
+
+    def set_weights(self, weights: dict, text: str = "Set weights") -> None:
+        """Parameters set by hand: one undoable step (``text``); a run under way stops first and
+        its weights are what Undo brings back."""
+        if self.session.active:
+            self._stop_session()
+            self._write_results()
+        self.document.undo_stack.push(SetWeightsCommand(self.document, weights, text))
 
     def _on_results_restored(self) -> None:
         """Reset, or its undo or redo, replaced the document's results."""
