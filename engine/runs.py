@@ -250,9 +250,11 @@ def make_record(number: int, *, graph, data_spec: dict | None, n_inputs: int | N
     best_t, last_t = losses("train_loss")
     best_v, last_v = losses("val_loss")
     last = epochs[-1] if epochs else {}
-    finite = weights is not None and all(np.all(np.isfinite(w)) for w in weights.values()) \
-        and stop_reason != "diverged"
-    note = weights_note(params, finite) if weights is not None else "not kept: no weights"
+    if params > MAX_KEPT_PARAMS or weights is None:
+        note = weights_note(params) or "not kept: no weights"
+    else:
+        note = weights_note(params, stop_reason != "diverged"
+                            and all(np.all(np.isfinite(w)) for w in weights.values()))
     kept = {k: np.array(v, copy=True) for k, v in weights.items()} if not note else None
     return RunRecord(number=number, graph=describe_graph(graph), data=describe_data(data_spec, n_inputs),
                      optimizer=str(config.optimizer), lr=float(config.lr), batch_size=int(config.batch_size),
