@@ -13,19 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 __all__ = ["RunRecord", "RunsError", "MAX_RUNS", "MAX_CURVE_POINTS", "MAX_FIT_POINTS", "MAX_KEPT_PARAMS",
-           "MAX_NOTE", "describe_graph", "describe_data", "decimate_curve", "decimate_fit", "make_record",
-           "next_number", "add_run", "runs_to_json", "runs_from_json", "runs_to_csv", "weights_note"]
+           "MAX_NOTE", "MAX_TABLE_PARAMS", "describe_graph", "describe_data", "decimate_curve", "decimate_fit",
+           "make_record", "next_number", "add_run", "runs_to_json", "runs_from_json", "runs_to_csv", "weights_note"]
 
 MAX_RUNS = 100              # rows kept; the oldest goes when a new run would make more
 MAX_CURVE_POINTS = 200      # epochs of a row's loss curve (evenly picked; the first and last kept)
 MAX_FIT_POINTS = 600        # points of a row's validation fit (min and max of each block kept)
 MAX_KEPT_PARAMS = 50_000    # a row keeps its weights only up to this many parameters
+MAX_TABLE_PARAMS = 500_000  # ... and the table's rows keep this many in all (the newest rows keep theirs)
 MAX_NOTE = 200              # characters of a row's note
 
 SCORE_KEYS = ("val_r2", "val_mae", "val_rmse", "val_accuracy", "val_f1",
@@ -272,12 +273,25 @@ def next_number(runs: list[RunRecord], at_least: int = 1) -> int:
     return max(max((r.number for r in runs), default=0) + 1, at_least)
 
 
-def add_run(runs: list[RunRecord], record: RunRecord) -> tuple[list[RunRecord], list[RunRecord]]:
-    """``runs`` with ``record`` added at the end, the oldest dropped beyond :data:`MAX_RUNS`;
-    returns (the new list, the dropped rows)."""
-    out = list(runs) + [record]
+def add_run(runs: list[RunRecord], record: RunRecord) -> tuple[list[RunRecord], list[RunRecord], list[RunRecord]]:
+    """``runs`` with ``record`` added in number order, the oldest rows dropped beyond
+    :data:`MAX_RUNS` and the oldest rows' weights beyond :data:`MAX_TABLE_PARAMS` in all; returns
+    (the new list, the dropped rows, the rows that no longer keep their weights). ``runs`` and
+    its records are not changed."""
+    out = sorted(list(runs) + [record], key=lambda r: r.number)
     cut = max(0, len(out) - MAX_RUNS)
-    return out[cut:], out[:cut]
+    out, dropped = out[cut:], out[:cut]
+    kept = sum(r.params for r in out if r.weights is not None)
+    unkept = []
+    for i, r in enumerate(out):
+        if kept <= MAX_TABLE_PARAMS:
+            break
+        if r.weights is not None and r is not record:
+            kept -= r.params
+            out[i] = replace(r, weights=None, weights_note=f"not kept: newer runs' weights took the room (the table "
+                                                           f"keeps {MAX_TABLE_PARAMS:,} parameters in all)")
+            unkept.append(out[i])
+    return out, dropped, unkept
 
 
 def runs_to_json(runs: list[RunRecord]) -> list[dict]:
@@ -293,6 +307,9 @@ def runs_from_json(value: Any) -> list[RunRecord]:
     if len(value) > MAX_RUNS:
         raise RunsError(f"runs holds {len(value):,} records; at most {MAX_RUNS} are kept")
     out = [RunRecord.from_json(v, f"runs[{i}]") for i, v in enumerate(value)]
+    kept = sum(sum(w.size for w in r.weights.values()) for r in out if r.weights is not None)
+    if kept > MAX_TABLE_PARAMS:
+        raise RunsError(f"runs keep {kept:,} parameters in all; at most {MAX_TABLE_PARAMS:,} are kept")
     numbers = [r.number for r in out]
     if len(set(numbers)) != len(numbers):
         dup = next(n for n in numbers if numbers.count(n) > 1)

@@ -10,8 +10,9 @@ import pytest
 
 from engine.data import DataSpec, load_dataset
 from engine.graph import Graph, sequential
-from engine.project import Project, ProjectError, load_project, save_project
-from engine.runs import (MAX_CURVE_POINTS, MAX_FIT_POINTS, MAX_KEPT_PARAMS, MAX_RUNS, RunRecord, add_run,
+from engine.project import Project, ProjectError, encode_array, load_project, save_project
+from engine.runs import (MAX_CURVE_POINTS, MAX_FIT_POINTS, MAX_KEPT_PARAMS, MAX_RUNS, MAX_TABLE_PARAMS, RunRecord,
+                         RunsError, add_run,
                          decimate_curve, decimate_fit, describe_data, describe_graph, make_record, next_number,
                          runs_from_json, runs_to_csv)
 from engine.trainer import TrainConfig, Trainer
@@ -135,9 +136,28 @@ def test_the_table_is_bounded_and_numbers_are_not_reused():
                       updates=1) for i in range(MAX_RUNS)]
     new = RunRecord(number=next_number(rows), graph="1 → 1", data="x", optimizer="sgd", lr=0.1, batch_size=1,
                     epochs=1, updates=1)
-    kept, dropped = add_run(rows, new)
+    kept, dropped, unkept = add_run(rows, new)
     assert len(kept) == MAX_RUNS and [r.number for r in dropped] == [1] and kept[-1].number == MAX_RUNS + 1
+    assert unkept == [] and len(rows) == MAX_RUNS                       # the list given is not changed
     assert next_number(rows[:3]) == 4 and next_number([]) == 1 and next_number(rows[:3], at_least=9) == 9
+
+
+def test_the_table_keeps_the_newest_rows_weights_within_its_budget():
+    per = MAX_KEPT_PARAMS
+    w = {"d.W": np.zeros((per - 1, 1), np.float32), "d.b": np.zeros(1, np.float32)}
+    rows = []
+    for i in range(MAX_TABLE_PARAMS // per + 2):
+        rec = RunRecord(number=i + 1, graph="g", data="d", optimizer="sgd", lr=0.1, batch_size=1, epochs=1,
+                        updates=1, params=per, weights=w)
+        rows, _, unkept = add_run(rows, rec)
+    kept = [r.number for r in rows if r.weights is not None]
+    assert sum(r.params for r in rows if r.weights is not None) <= MAX_TABLE_PARAMS
+    assert kept == list(range(len(rows) - len(kept) + 1, len(rows) + 1))        # the newest rows
+    assert [r.number for r in unkept] == [len(rows) - len(kept)]               # one more left each time
+    assert "took the room" in rows[0].weights_note
+    with pytest.raises(RunsError, match="parameters in all"):
+        runs_from_json([{**good_row(i + 1), "weights": {k: encode_array(k, v) for k, v in w.items()}}
+                        for i in range(MAX_TABLE_PARAMS // per + 1)])
 
 
 # -- the project file ----------------------------------------------------------------------

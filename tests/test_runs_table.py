@@ -28,9 +28,12 @@ def train(qtbot, win, epochs):
     ctl, doc = win.training, win.document
     doc.set_train_config(TrainConfig(**{**doc.train_config.to_dict(), "epochs": epochs}))
     ctl.set_speed(0)
-    with qtbot.waitSignal(ctl.training_finished, timeout=TIMEOUT) as done:
-        click(qtbot, ctl.panel.train_button)
-    assert done.args == ["epochs"]
+    reasons = []
+    ctl.training_finished.connect(reasons.append)
+    with qtbot.waitSignals([ctl.training_finished, ctl.runs_recorder.recorded], timeout=TIMEOUT):
+        click(qtbot, ctl.panel.train_button)                  # the row is built off the GUI thread
+    ctl.training_finished.disconnect(reasons.append)
+    assert reasons == ["epochs"]
     return [dict(r) for r in ctl.trainer.epochs]
 
 

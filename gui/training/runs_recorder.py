@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDockWidget
 
 from engine.runs import MAX_KEPT_PARAMS, add_run, decimate_fit, make_record, next_number
+from gui.common.jobs import BackgroundJob
 from gui.training.runs_table import RunsView, _spec_dict
 from gui.training.state import RunState
 
@@ -31,6 +32,8 @@ class RunRecorder(QObject):
         self.controller, self.document = controller, document
         self._run: dict | None = None          # what the run started from (None: no run going)
         self._next = 1                         # numbers count on past deleted rows
+        self._generation = 0                   # counts projects: a row built for the last one is dropped
+        self._jobs: list[BackgroundJob] = []
         controller.state_changed.connect(self._on_state)
         controller.snapshot_received.connect(self._on_snapshot)
         document.replaced.connect(self._on_replaced)
@@ -38,6 +41,7 @@ class RunRecorder(QObject):
     def _on_replaced(self) -> None:
         self._run = None
         self._next = 1
+        self._generation += 1
 
     def _on_snapshot(self, snap) -> None:
         if self._run is not None and snap.views is not None and snap.views.get("fit") is not None:
@@ -75,6 +79,8 @@ class RunRecorder(QObject):
                      "baselines": baselines, "fit": None}
 
     def _end(self, run: dict, state: str) -> None:
+        """The run's row, built off the GUI thread (its epochs are scanned and thinned: a long run
+        has many), then added to the document unless another project came meanwhile."""
         tr = self.controller.trainer
         if tr is None or tr is not run["trainer"] or tr.updates <= run["updates"]:
             return                             # nothing was trained (a Stop straight after Train)
@@ -84,25 +90,40 @@ class RunRecorder(QObject):
         baselines = run["baselines"]
         if baselines is None and doc.dataset is run["dataset"]:       # computed while the run went
             baselines = getattr(getattr(self.controller, "baselines", None), "baselines", None)
-        last = tr.epochs[-1] if tr.epochs else {}
-        ctx = run["ctx"]
-        fit = decimate_fit(run["fit"], ctx.target_name, ctx.x_label, ctx.boundary, ctx.y_val) if ctx else None
+        ctx, view = run["ctx"], run["fit"]
         params = int(tr.model.flat_params.size)
         stop = (tr.stop_reason or "epochs") if state == RunState.FINISHED else "stopped"
         if tr.diverged_at is not None:
             stop = "diverged"
         trained = tr.seconds - run["seconds"]
-        rec = make_record(next_number(doc.runs, self._next), graph=run["graph"], data_spec=run["spec"],
-                          n_inputs=run["n_inputs"], config=tr.config, epochs=tr.epochs, epoch=tr.epoch,
-                          updates=tr.updates, seconds=tr.seconds if trained > 0 else run["wall"],
-                          stop_reason=stop, weights=tr.model.get_weights() if params <= MAX_KEPT_PARAMS else None,
-                          params=params, fit=fit, baseline=baseline_of(baselines, last))
-        self._next = rec.number + 1
-        runs, dropped = add_run(doc.runs, rec)
+        epochs = list(tr.epochs)               # the records themselves are never changed later
+        number = next_number(doc.runs, self._next)
+        self._next = number + 1
+        kw = dict(graph=run["graph"], data_spec=run["spec"], n_inputs=run["n_inputs"], config=tr.config,
+                  epochs=epochs, epoch=tr.epoch, updates=tr.updates,
+                  seconds=tr.seconds if trained > 0 else run["wall"], stop_reason=stop,
+                  weights=tr.model.get_weights() if params <= MAX_KEPT_PARAMS else None, params=params,
+                  baseline=baseline_of(baselines, epochs[-1] if epochs else {}))
+
+        def build(_cancelled):
+            fit = decimate_fit(view, ctx.target_name, ctx.x_label, ctx.boundary, ctx.y_val) if ctx else None
+            return make_record(number, fit=fit, **kw)
+        job = BackgroundJob(build, name="netcanvas-run-row", parent=self)
+        job.done.connect(lambda rec, gen=self._generation: self._add(rec, gen))
+        job.failed.connect(lambda msg: self.controller.status(f"The run could not become a row: {msg}"))
+        self._jobs = [j for j in self._jobs if j.is_alive()] + [job.start()]
+
+    def _add(self, rec, generation: int) -> None:
+        if generation != self._generation:     # another project is open now
+            return
+        doc = self.document
+        runs, dropped, unkept = add_run(doc.runs, rec)
         doc.set_runs(runs)                     # a training result, like the weights: no undo step
         text = f"Run {rec.number} is a row of the runs table"
         if dropped:
             text += f" (the oldest, run {dropped[0].number}, left it: it keeps {len(runs)} rows)"
+        if unkept:
+            text += f"; run {', '.join(str(r.number) for r in unkept)} no longer keeps its weights (room for newer)"
         self.controller.status(text)
         self.recorded.emit(rec)
 
