@@ -177,3 +177,30 @@ def test_notes_and_deletions_are_undoable_and_rows_survive_save_and_open(qtbot, 
     assert "Saved the runs table" in win.runs_view.message.text()
     assert [(r["run"], r["data"], r["note"]) for r in rows] == [("1", "lags 7", ""), ("2", "lags 28", "four weeks")]
     assert float(rows[1]["last_val_loss"]) == pytest.approx(win.document.runs[1].last_val)
+
+
+def test_a_diverged_run_and_a_stopped_run_are_rows_too(qtbot, sigmoid_example_window):
+    win = sigmoid_example_window
+    ctl, doc = win.training, win.document
+    doc.set_train_config(TrainConfig(**{**doc.train_config.to_dict(), "optimizer": "sgd", "lr": 1e4, "epochs": 5}))
+    ctl.set_speed(0)
+    with qtbot.waitSignals([ctl.training_finished, ctl.runs_recorder.recorded], timeout=TIMEOUT):
+        click(qtbot, ctl.panel.train_button)
+    r = doc.runs[-1]
+    assert r.stop_reason == "diverged" and r.weights is None and "diverged" in r.weights_note
+    view = win.runs_view
+    heads = [view.model.headerData(i, Qt.Orientation.Horizontal) for i in range(view.model.columnCount())]
+    assert view.model.index(0, heads.index("End")).data() == "diverged"
+    assert view.model.index(0, heads.index("Weights")).data() == "not kept"
+    doc.set_train_config(TrainConfig(**{**doc.train_config.to_dict(), "lr": 0.01, "epochs": 10_000}))
+    ctl.set_speed(50)                                       # slow enough to be stopped mid-run
+    snaps = []
+    ctl.snapshot_received.connect(snaps.append)
+    click(qtbot, ctl.panel.train_button)
+    qtbot.waitUntil(lambda: any(s.updates > 5 for s in snaps), timeout=TIMEOUT)
+    with qtbot.waitSignal(ctl.runs_recorder.recorded, timeout=TIMEOUT):
+        click(qtbot, ctl.panel.stop_button)
+    r2 = doc.runs[-1]
+    assert [x.number for x in doc.runs] == [1, 2]
+    assert r2.stop_reason == "stopped" and r2.updates == ctl.trainer.updates and r2.weights is not None
+    assert r2.epochs == ctl.trainer.epoch
