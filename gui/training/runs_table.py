@@ -80,7 +80,7 @@ COLUMNS = (
                  "least squares, or the majority class", _baseline),
     ("Optimizer", "Optimizer, learning rate η and batch size B",
      lambda r: f"{r.optimizer} η {r.lr:g} B {r.batch_size}"),
-    ("Seconds", "Training time of the run's weights", lambda r: f"{r.seconds:.1f}"),
+    ("Seconds", "Training time of the run's weights", lambda r: plot_style.fmt(r.seconds, 3)),
     ("Weights", "Whether the row keeps its weights (for Restore weights)",
      lambda r: "kept" if r.weights is not None else "not kept"),
     ("End", "How the run ended", lambda r: _END.get(r.stop_reason, r.stop_reason)),
@@ -256,6 +256,7 @@ class RunsView(QWidget):
         self.table.resizeColumnsToContents()
         for col in range(self.model.columnCount()):          # long networks stay readable, not huge
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), 220))
+        self.table.setColumnWidth(NOTE_COLUMN, max(self.table.columnWidth(NOTE_COLUMN), 90))
         self.export_button.setEnabled(n > 0)
         if n == 0:
             self.say("Each run (Train … until it stops or finishes) becomes a row here. Select rows to compare "
