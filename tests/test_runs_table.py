@@ -108,6 +108,9 @@ def test_selecting_two_rows_overlays_two_loss_curves_and_fits(qtbot, two_runs):
     assert len(fits) == 2 and all(len(f["x"]) > 100 for f in fits)
     for f, boundary in zip(fits, win.boundaries):         # the validation part of each run's series
         assert f["x"].min() == boundary
+    train(qtbot, win, 1)                                  # a new row: the selection and its curves stay
+    assert len(win.document.runs) == 3 and [r.number for r in view.selected_runs()] == [1, 2]
+    assert len([c for c in ctl.loss_plot.overlay.curves() if not c.get("dash")]) == 2
     click_row(qtbot, view, 1)                             # a plain click: only run 2 is drawn
     assert len([c for c in ctl.loss_plot.overlay.curves() if not c.get("dash")]) == 1
 
@@ -135,6 +138,19 @@ def test_restoring_a_run_is_undoable_and_refused_for_another_network(qtbot, two_
     for k, w in after.items():
         np.testing.assert_array_equal(doc.weights[k], w)
     doc.undo_stack.redo()
+    for k, w in run2.items():
+        np.testing.assert_array_equal(doc.weights[k], w)
+
+    ctl.set_speed(50)                                     # restoring during a run: the run is a row first
+    doc.set_train_config(TrainConfig(**{**doc.train_config.to_dict(), "epochs": 10_000}))
+    snaps = []
+    ctl.snapshot_received.connect(snaps.append)
+    click(qtbot, ctl.panel.train_button)
+    qtbot.waitUntil(lambda: any(s.updates > doc.runs[-1].updates + 5 for s in snaps), timeout=TIMEOUT)
+    with qtbot.waitSignal(ctl.runs_recorder.recorded, timeout=TIMEOUT):
+        click(qtbot, view.restore_button)
+    assert [r.stop_reason for r in doc.runs] == ["epochs", "epochs", "epochs", "stopped"]
+    assert doc.undo_stack.undoText() == "Restore run 2" and not ctl.training_active()
     for k, w in run2.items():
         np.testing.assert_array_equal(doc.weights[k], w)
 

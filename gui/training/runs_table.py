@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import os
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QEvent, QItemSelection, QItemSelectionModel, QModelIndex, Qt,
+                            Signal)
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
@@ -194,6 +195,8 @@ class RunsView(QWidget):
         head.setStretchLastSection(True)
         self.table.setStyleSheet("QTableView { font-size: 8.5pt; } QHeaderView::section { font-size: 8.5pt; }")
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
+        self._keep: list[int] = []                # the selected runs' numbers across a reset
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
         self.model.modelReset.connect(self._on_rows_changed)
 
         def button(text, name, tip, slot):
@@ -251,8 +254,19 @@ class RunsView(QWidget):
         self.message.setText(text)
 
     # -- rows ---------------------------------------------------------------------------
+    def _remember_selection(self) -> None:
+        self._keep = [r.number for r in self.selected_runs()]
+
     def _on_rows_changed(self) -> None:
+        """Rows added, deleted or renamed: the runs that were selected stay selected."""
         n = self.model.rowCount()
+        keep, self._keep = set(self._keep), []
+        sel = QItemSelection()
+        for row, r in enumerate(self.document.runs):
+            if r.number in keep:
+                sel.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+        if not sel.isEmpty():
+            self.table.selectionModel().select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.table.resizeColumnsToContents()
         for col in range(self.model.columnCount()):          # long networks stay readable, not huge
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), 220))
@@ -341,6 +355,8 @@ class RunsView(QWidget):
             self.say(f"Run {r.number} was trained on {r.graph} ({r.data}); the network now is {now}. Make it the "
                      f"same network (for a series, the same lags: Data → Edit import) to restore run {r.number}.")
             return
+        if self.controller.training_active():
+            self.controller.stop()             # the run under way ends as a row of its own first
         self.controller.set_weights(r.weights, f"Restore run {r.number}")
         ds = doc.dataset
         data_now = describe_data(_spec_dict(doc.data_spec), ds.X_train.shape[1] if ds is not None else None)
