@@ -285,11 +285,18 @@ class RunsView(QWidget):
         self._draw_losses(runs)
         skipped = self._draw_fits()
         if runs:
-            names = ", ".join(str(r.number) for r in runs)
-            text = (f"Run{'s' if len(runs) > 1 else ''} {names} on the Loss plot (solid: validation, dashed: "
-                    f"training) and the Fit plot.")
-            if skipped:
-                text += f" Not on the Fit plot (other data or no fit): {', '.join(map(str, skipped))}."
+            def names(rs):
+                return f"run{'s' if len(rs) > 1 else ''} {', '.join(str(r.number) for r in rs)}"
+            text = f"{names(runs).capitalize()} on the Loss plot (solid: validation, dashed: training)"
+            drawn = [r for r in runs if r.number not in skipped]
+            why = "; ".join(f"run {r.number} " + ("has no fit curve (a classifier)" if r.fit is None
+                                                   else "is of other data") for r in runs if r.number in skipped)
+            if not skipped:
+                text += " and the Fit plot."
+            elif not drawn:
+                text += f". Not on the Fit plot: {why}."
+            else:
+                text += f"; on the Fit plot: {names(drawn)} ({why})."
             self.say(text)
         self.overlays_changed.emit()
 
