@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .graph import Graph, GraphError
+from .runs import RunRecord, RunsError, runs_from_json, runs_to_json
 from .safe_io import PROJECT_SIZE_LIMIT, UnsafePathError, atomic_files, read_limited
 from .trainer import ConfigError, TrainConfig
 
@@ -56,6 +57,7 @@ class Project:
     name: str = ""
     notes: str = ""
     data_outside: bool = False          # set on load: the data file lies outside the project's folder
+    runs: list[RunRecord] = field(default_factory=list)    # the runs table (engine.runs), oldest first
 
 
 DATA_FOLDERS = (os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "datasets"),)
@@ -253,6 +255,7 @@ def _document(project: Project, path: str) -> dict:
         "train_config": project.train_config.to_dict(),
         "weights": weights,
         "history": None if project.history is None else _history_out(project.history),
+        "runs": runs_to_json(project.runs),
     }
 
 
@@ -375,7 +378,12 @@ def project_from_document(doc: Any, path: str) -> Project:
         _check_history(history, name)
         history = _history_in(history)
 
+    try:
+        runs = runs_from_json(doc.get("runs"))       # absent in projects from before the runs table
+    except RunsError as exc:
+        raise ProjectError(f"the runs table in {name} is damaged: {exc}") from None
+
     return Project(graph=graph, positions=positions, data_path=data_path, data_spec=data_spec,
-                   train_config=config, weights=weights, history=history,
+                   train_config=config, weights=weights, history=history, runs=runs,
                    name=_str_field(doc, "name"), notes=_str_field(doc, "notes"),
                    data_outside=data_outside(path, data_path))

@@ -17,7 +17,8 @@ from engine.graph import NODE_SPECS, Edge, GraphError, check_params
 __all__ = [
     "AddNodeCommand", "RemoveNodesCommand", "MoveNodesCommand", "ConnectCommand",
     "DisconnectCommand", "SetParamsCommand", "SetKindCommand", "PasteCommand", "SetDataCommand",
-    "SetTrainConfigCommand", "ResetWeightsCommand", "SetWeightsCommand",
+    "SetTrainConfigCommand", "ResetWeightsCommand", "SetWeightsCommand", "DeleteRunsCommand",
+    "SetRunNoteCommand",
 ]
 
 TRAIN_CONFIG_ID = 1002
@@ -359,3 +360,42 @@ class SetWeightsCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.restore_results(self.before, self.doc.history)
+
+
+class DeleteRunsCommand(QUndoCommand):
+    """Rows of the runs table deleted (by run number). Undo puts them back in their places (rows
+    are in number order), beside any run recorded since."""
+
+    def __init__(self, doc, numbers: list[int]) -> None:
+        super().__init__(f"Delete run{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}")
+        self.doc = doc
+        self.numbers = set(numbers)
+        self.removed: list = []
+
+    def redo(self) -> None:
+        self.removed = [r for r in self.doc.runs if r.number in self.numbers]
+        self.doc.set_runs([r for r in self.doc.runs if r.number not in self.numbers], mark=False)
+
+    def undo(self) -> None:
+        from engine.runs import MAX_RUNS
+        rows = sorted(self.doc.runs + self.removed, key=lambda r: r.number)
+        self.doc.set_runs(rows[-MAX_RUNS:], mark=False)
+
+
+class SetRunNoteCommand(QUndoCommand):
+    """A run's note (its name in the runs table) changed."""
+
+    def __init__(self, doc, number: int, note: str) -> None:
+        super().__init__(f"Rename run {number}")
+        self.doc, self.number, self.note = doc, number, note
+        self.before = next((r.note for r in doc.runs if r.number == number), "")
+
+    def _set(self, note: str) -> None:
+        self.doc.set_runs([replace(r, note=note) if r.number == self.number else r for r in self.doc.runs],
+                          mark=False)
+
+    def redo(self) -> None:
+        self._set(self.note)
+
+    def undo(self) -> None:
+        self._set(self.before)

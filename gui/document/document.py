@@ -38,6 +38,7 @@ class Document(QObject):
     path_changed = Signal(str)
     replaced = Signal()                # a whole new project was loaded: rebuild every view
     about_to_save = Signal()           # last chance to bring results up to date (training runs)
+    runs_changed = Signal()            # the runs table's rows (engine.runs) added, deleted or renamed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +58,7 @@ class Document(QObject):
         self.train_config = TrainConfig()
         self.weights: dict | None = None
         self.history: dict | None = None
+        self.runs: list = []           # engine.runs.RunRecord rows, oldest first
         self._issues: list[Issue] = []
         self._widths: dict[str, int | None] = {}
         self._costs: dict[str, tuple[int, int]] = {}
@@ -147,6 +149,13 @@ class Document(QObject):
         self.set_results(weights, history, mark=False)
         self.results_restored.emit()
 
+    def set_runs(self, runs: list, mark: bool = True) -> None:
+        """The runs table's rows; ``mark=False`` when an undo command does it."""
+        self.runs = list(runs)
+        if mark:
+            self.mark_modified()
+        self.runs_changed.emit()
+
     def train_blocked_reason(self, extra: str | None = None) -> str | None:
         """Why Train cannot start (None when it can): the graph's first problem, then
         ``extra`` (a reason another part set), then missing data. The one rule, for the window's
@@ -186,7 +195,7 @@ class Document(QObject):
     # -- whole-project replacement ----------------------------------------------
     def replace(self, graph: Graph, positions: dict, *, path: str | None = None, name: str = "",
                 notes: str = "", data_path=None, data_spec=None, dataset=None,
-                train_config: TrainConfig | None = None, weights=None, history=None) -> None:
+                train_config: TrainConfig | None = None, weights=None, history=None, runs=()) -> None:
         """Load a whole project: clears undo history and marks it unmodified."""
         self.graph.unsubscribe(self._on_graph_event)
         self.graph = graph
@@ -200,6 +209,7 @@ class Document(QObject):
         self.data_path, self.data_spec, self.dataset = data_path, data_spec, dataset
         self.train_config = train_config or TrainConfig()
         self.weights, self.history = weights, history
+        self.runs = list(runs)
         self.undo_stack.clear()
         self._extra_dirty = False
         self._recompute()
@@ -208,6 +218,7 @@ class Document(QObject):
         self.dataset_changed.emit()
         self.config_changed.emit()
         self.results_changed.emit()
+        self.runs_changed.emit()
         self.path_changed.emit(path or "")
         self._emit_modified()
 

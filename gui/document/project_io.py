@@ -119,7 +119,7 @@ class ProjectIO:
         self.doc.replace(project.graph, project.positions, path=path, name=name, notes=project.notes,
                          data_path=project.data_path, data_spec=_spec_from_dict(project.data_spec),
                          dataset=None, train_config=project.train_config, weights=project.weights,
-                         history=project.history)
+                         history=project.history, runs=project.runs)
         loader = self.w.project_data_loader
         if loader is not None and project.data_path:
             loader(project)
@@ -142,7 +142,8 @@ class ProjectIO:
         d = self.doc
         return Project(graph=d.graph.copy(), positions=dict(d.positions), data_path=d.data_path,
                        data_spec=_spec_to_dict(d.data_spec), train_config=d.train_config,
-                       weights=d.weights, history=d.history, name=name or d.name, notes=d.notes)
+                       weights=d.weights, history=d.history, name=name or d.name, notes=d.notes,
+                       runs=list(d.runs))
 
     def write(self, path: str) -> bool:
         path = os.path.abspath(path)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 import gui.common.plot_style as style
+from gui.plots.run_overlays import CurveOverlay
 
 __all__ = ["FitPlot", "SERIES_WINDOWS"]
 
@@ -66,6 +67,8 @@ class FitPlot(QWidget):
         self._texts: list = []
         self._class_names: list[str] = []
         self.last_view: dict | None = None
+        self.overlay: CurveOverlay | None = None     # the runs table's selected runs (set_overlays)
+        self._legend_base = ""
         self._build(None)
 
     # -- building ----------------------------------------------------------------
@@ -87,6 +90,7 @@ class FitPlot(QWidget):
         self.readout.attach(self.plot)
         self.readout.note("")
         p = self.plot.getPlotItem()
+        self.overlay = CurveOverlay(p, z=8)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         self.legend.setText("")
         self.window_combo.setVisible(self.mode == "series")
@@ -257,6 +261,14 @@ class FitPlot(QWidget):
     def set_context(self, ctx) -> None:
         """New data (or none): rebuild the static picture."""
         self._build(ctx)
+
+    def set_overlays(self, curves: list[dict]) -> None:
+        """Earlier runs' predictions over this data (see :class:`CurveOverlay`), named in the legend."""
+        if not self.overlay.items:
+            self._legend_base = self.legend.text()
+        self.overlay.set(curves)
+        extra = style.legend_html(self.overlay.legend())
+        self.legend.setText(self._legend_base + ("&nbsp;&nbsp; " + extra if extra else ""))
 
     def clear_prediction(self) -> None:
         self.last_view = None

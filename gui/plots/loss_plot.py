@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 import gui.common.plot_style as style
 from engine.views import peak_decimate
+from gui.plots.run_overlays import CurveOverlay
 
 __all__ = ["LossPlot"]
 
@@ -109,6 +110,7 @@ class LossPlot(QWidget):
                                      name="previous run, validation", antialias=True)
         for c in (self.prev_train_curve, self.prev_val_curve):
             c.setZValue(-2)
+        self.overlay = CurveOverlay(p, z=5)       # the runs table's selected runs (set_overlays)
         self.penalty_curve = p.plot(pen=pg.mkPen(PENALTY, width=2, style=Qt.PenStyle.DotLine),
                                     name="penalty λ·Σw², per epoch", antialias=True)
         # η on its own view box, linked in x, with the right axis
@@ -160,6 +162,7 @@ class LossPlot(QWidget):
             entries.append((PENALTY, "dash", f"penalty <b>{style.fmt(last.get('penalty'))}</b>"))
         if self.lr_box.isChecked() and self._lr_at is not None:
             entries.append((LR, "line", "η (right axis)"))
+        entries += self.overlay.legend()
         prev = self._previous
         if prev is not None:
             entries.append(("#9aa0a6", "dash", f"{prev['label']}: validation <b>{style.fmt(prev['final'])}</b>"
@@ -195,7 +198,7 @@ class LossPlot(QWidget):
 
     def _show_hint(self) -> None:
         """"Press Train" over an empty plot; not over a kept run's faded curves (issue 14.8)."""
-        empty = self._y.n == 0 and self._previous is None
+        empty = self._y.n == 0 and self._previous is None and not self.overlay.items
         self.readout.note("Press Train: the loss of each update (one batch) and each epoch appears here."
                           if empty else "")
 
@@ -214,6 +217,28 @@ class LossPlot(QWidget):
         self._set_legend()
         self._show_hint()
         return True
+
+    def set_overlays(self, curves: list[dict]) -> None:
+        """Earlier runs' curves over this run's (see :class:`CurveOverlay`); the view spans both."""
+        self.overlay.set(curves)
+        self._set_legend()
+        self._show_hint()
+        b = self.overlay.bounds()
+        if b is None:
+            return
+        ys = [c["y"] for c in self.overlay.curves()]
+        ys += [np.array([np.nan if r.get(k) is None else r[k] for r in self._epochs], np.float64)
+               for k in ("train_loss", "val_loss")]
+        log = self.log_box.isChecked()
+        yb = style.bounds(*(y[y > 0] if log else y for y in ys))
+        if yb is None:
+            return
+        if log:
+            yb = (np.log10(yb[0]), np.log10(yb[1]))
+        pad = 0.05 * (yb[1] - yb[0]) or 0.5
+        x1 = max(b[0][1], self._y.n, self._total, 1)
+        self.plot.getPlotItem().getViewBox().setRange(xRange=(0, x1 * 1.02), yRange=(yb[0] - pad, yb[1] + pad),
+                                                      padding=0.0)
 
     def clear_previous(self) -> None:
         self._previous = None
@@ -359,7 +384,8 @@ class LossPlot(QWidget):
         prev = self._previous
         yb = style.bounds(y, [r.get("train_loss") for r in self._epochs[-50:]],
                           [r.get("val_loss") for r in self._epochs[-50:]] if self._epochs else None,
-                          prev["val"][prev["x"] <= total] if prev is not None else None)
+                          prev["val"][prev["x"] <= total] if prev is not None else None,
+                          *(c["y"][c["x"] <= total] for c in self.overlay.curves()))
         if yb is not None and self.log_box.isChecked():
             lo = max(yb[0], 1e-12)
             yb = (np.log10(lo), np.log10(max(yb[1], lo)))
