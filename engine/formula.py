@@ -276,7 +276,7 @@ def optimizer_formula(config: TrainConfig) -> tuple[str, ...]:
         rule = (f"v ← {config.momentum:g}·v − η·g", "θ ← θ + v")
     elif name in ("adam", "adamw"):
         decay = f" − η·{config.weight_decay:g}·θ" if name == "adamw" and config.weight_decay else ""
-        rule = ("m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²", f"θ ← θ − η·m̂ / (√v̂ + ε){decay}")
+        rule = ("m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²", f"θ ← θ − η·m/(√v + ε){decay}")
     elif name == "rmsprop":
         rule = ("s ← ρs + (1 − ρ)g²", "θ ← θ − η·g / (√s + ε)")
     elif name == "adagrad":
