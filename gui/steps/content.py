@@ -25,6 +25,7 @@ class StepText:
     facts: tuple[str, ...] = ()      # numbers after the formula, the most important first
     lines: tuple[str, ...] = ()      # the expanded view: the formula in full
     notes: tuple[str, ...] = ()      # ... and what its letters stand for, the numbers (muted)
+    badge: str = ""                  # live, right after the title ("update 491"): kept when narrow
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,11 @@ def optimization_step(config: TrainConfig, n_train: int | None,
         of = f" of {progress.goal * per:,}" if progress.goal and per and progress.updates <= progress.goal * per \
             else ""
         epochs = f"epoch {progress.epoch:,}" + (f" of {progress.goal:,}" if progress.goal else "")
-        facts.insert(0, f"update {progress.updates:,}")
+        badge = f"update {progress.updates:,}"
         notes.append(f"{'now' if progress.running else 'so far'}: update {progress.updates:,}{of} · {epochs} done")
     else:
+        badge = ""
         notes.append("not trained yet: Train starts at θ⁰, the initial weights")
     if config.optimizer in ("adam", "adamw"):
         notes.append("m, v: running means of g and g² (corrected for their start at 0)")
-    return StepText("Optimization", head, tuple(facts), rule, tuple(notes))
+    return StepText("Optimization", head, tuple(facts), rule, tuple(notes), badge)

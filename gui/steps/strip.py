@@ -1,4 +1,4 @@
-"""The three steps of the lecture in a slim strip under the toolbar: ① Model · ② Loss ·
+"""The three steps of the lecture in a slim strip across the top of the canvas: ① Model · ② Loss ·
 ③ Optimization, each one line (its formula and numbers, cut to fit with "…"); a click on a step,
 or the ▾ button, shows all three in full underneath.
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontMetrics
+from PySide6.QtGui import QAction, QColor, QFontMetrics
 from PySide6.QtWidgets import (QFrame, QGraphicsDropShadowEffect, QHBoxLayout, QLabel, QScrollArea,
-                               QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from gui.common.style import ACCENT, TEXT_MUTED, ui_font
 from gui.steps.content import Progress, StepText, loss_step, model_step, optimization_step
@@ -37,17 +37,25 @@ class StepCell(QFrame):
         self.number = number
         self.setObjectName(f"step{name}")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setStyleSheet(f"QFrame#step{name} {{ border: none; border-left: 1px solid #e5e7eb; }}"
+        left = "border-left: 1px solid #e5e7eb;" if number > 1 else ""
+        self.setStyleSheet(f"QFrame#step{name} {{ border: none; {left} }}"
                            f"QFrame#step{name}:hover {{ background: #f1f5f9; }}")
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 2, 8, 2)
-        lay.setSpacing(2)
+        lay.setContentsMargins(7, 3, 6, 3)
+        lay.setSpacing(0)
         self.header = QLabel()
         self.header.setObjectName(f"step{name}Header")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.header.setMinimumWidth(60)
         lay.addWidget(self.header)
+        self.formula = QLabel()                 # plain text: the formula, cut to fit
+        self.formula.setObjectName(f"step{name}Formula")
+        self.formula.setTextFormat(Qt.TextFormat.PlainText)
+        self.formula.setFont(ui_font(10))
+        self.formula.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.formula.setMinimumWidth(60)
+        lay.addWidget(self.formula)
         self.detail = QLabel()                  # shown in the sheet under the strip
         self.detail.setObjectName(f"step{name}Detail")
         self.detail.setTextFormat(Qt.TextFormat.RichText)
@@ -65,37 +73,50 @@ class StepCell(QFrame):
         notes = "<br>".join(escape(s) for s in text.notes)
         html = f"{detail}<br><span style='color:{TEXT_MUTED.name()}'>{notes}</span>" if notes else detail
         self.detail.setText(html)
-        self.setToolTip("\n".join((f"{_NUMBERS[self.number - 1]} {text.title}",) + text.lines + text.notes))
+        title = f"{_NUMBERS[self.number - 1]} {text.title}" + (f" · {text.badge}" if text.badge else "")
+        self.setToolTip("\n".join((title,) + text.lines + text.notes))
+
+    def natural_width(self) -> int:
+        """The width of its whole formula or its name, the wider (and no facts)."""
+        t = self.text
+        title = QFontMetrics(self.header.font()).horizontalAdvance(f"{_NUMBERS[self.number - 1]}  · {t.badge}") \
+            + QFontMetrics(ui_font(bold=True)).horizontalAdvance(t.title)
+        return max(QFontMetrics(self.formula.font()).horizontalAdvance(t.formula), title) + 20
 
     def plain_header(self) -> str:
         """What the header shows now, as plain text."""
         return self.header.property("plain") or ""
 
     def _fit(self) -> None:
-        """The header with as many facts as fit in its width; the formula cut with "…" if even
-        it alone does not fit."""
+        """Line 1: the step's name, its live badge and as many facts as fit; line 2: the
+        formula, cut with "…" when it does not fit."""
         t = self.text
         fm, bold = QFontMetrics(self.header.font()), QFontMetrics(ui_font(bold=True))
         prefix = f"{_NUMBERS[self.number - 1]} "
-        room = self.header.width() - fm.horizontalAdvance(prefix + "  ") - bold.horizontalAdvance(t.title) - 4
-        formula, facts = t.formula, []
-        if fm.horizontalAdvance(formula) > room:
-            formula = fm.elidedText(formula, Qt.TextElideMode.ElideRight, max(room, 0))
-        else:
-            used = fm.horizontalAdvance(formula)
-            for fact in t.facts:
-                w = fm.horizontalAdvance(f"  ·  {fact}")
-                if used + w > room:
-                    break
-                facts.append(fact)
-                used += w
+        badge = f" · {t.badge}" if t.badge else ""
+        m = self.layout().contentsMargins()
+        width = self.width() - m.left() - m.right() - 4      # the labels may not have their new width yet
+        used = fm.horizontalAdvance(prefix + badge) + bold.horizontalAdvance(t.title)
+        facts = []
+        for fact in t.facts:
+            w = fm.horizontalAdvance(f"  ·  {fact}")
+            if used + w > width:
+                break
+            facts.append(fact)
+            used += w
+        formula = t.formula
+        ffm = QFontMetrics(self.formula.font())
+        if ffm.horizontalAdvance(formula) > width:
+            formula = ffm.elidedText(formula, Qt.TextElideMode.ElideRight, max(width, 0))
         muted = "".join(f"&nbsp;&nbsp;·&nbsp;&nbsp;{escape(f)}" for f in facts)
         html = (f"<span style='color:{ACCENT.name()}; font-weight:600'>{prefix}</span>"
-                f"<b>{escape(t.title)}</b>&nbsp;&nbsp;{escape(formula)}"
+                f"<b>{escape(t.title)}</b><span style='color:{ACCENT.name()}'>{escape(badge)}</span>"
                 f"<span style='color:{TEXT_MUTED.name()}'>{muted}</span>")
-        self.header.setProperty("plain", "  ·  ".join([f"{prefix}{t.title}  {formula}"] + facts))
+        self.header.setProperty("plain", "  ·  ".join([f"{prefix}{t.title}{badge}  {formula}"] + facts))
         if html != self.header.text():
             self.header.setText(html)
+        if formula != self.formula.text():
+            self.formula.setText(formula)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -162,16 +183,18 @@ class StepsSheet(QFrame):
         self.raise_()
 
 
-class ThreeStepsStrip(QWidget):
+class ThreeStepsStrip(QFrame):
     """① Model · ② Loss · ③ Optimization for the document and its training run."""
     refreshed = Signal()
 
     def __init__(self, document, training=None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("threeSteps")
+        self.setStyleSheet("QFrame#threeSteps { background: #ffffff; border: none;"
+                           " border-bottom: 1px solid #e5e7eb; }")
         self.document, self.training = document, training
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(360)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(200)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -179,8 +202,8 @@ class ThreeStepsStrip(QWidget):
         self.loss_cell = StepCell(2, "Loss")
         self.optimization_cell = StepCell(3, "Optimization")
         self.cells = (self.model_cell, self.loss_cell, self.optimization_cell)
-        for cell, stretch in zip(self.cells, (10, 9, 11)):
-            lay.addWidget(cell, stretch)
+        for cell in self.cells:
+            lay.addWidget(cell, 1)
             cell.clicked.connect(self.toggle)
         self.expand_button = QToolButton()
         self.expand_button.setObjectName("threeStepsExpand")
@@ -250,6 +273,8 @@ class ThreeStepsStrip(QWidget):
         self.loss_cell.set_text(loss_step(d.train_config, task, outputs, ds, d.data_path, self._progress))
         self.optimization_cell.set_text(optimization_step(d.train_config, ds.n_train if ds is not None else None,
                                                           self._progress))
+        for i, cell in enumerate(self.cells):     # a longer step gets a wider part
+            self.layout().setStretch(i, max(cell.natural_width(), 1))
         self.sheet.place()
         self.refreshed.emit()
 
@@ -285,15 +310,25 @@ class ThreeStepsStrip(QWidget):
 
 
 def install_three_steps(window) -> ThreeStepsStrip:
-    """The strip on a toolbar row of its own under the main toolbar; View → Panels shows/hides it."""
-    bar = QToolBar("The three steps", window)
-    bar.setObjectName("threeStepsBar")
-    bar.setMovable(False)
-    bar.setFloatable(False)
-    strip = ThreeStepsStrip(window.document, window.training, bar)
-    bar.addWidget(strip)
-    window.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
-    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-    window.panels_menu.addAction(bar.toggleViewAction())
+    """The strip across the top of the canvas (the window's central widget becomes the strip over
+    the canvas: the right-hand panels, not the canvas, set a small window's height, so the strip
+    costs the window no height); View → Panels → The Three Steps shows or hides it."""
+    canvas = window.takeCentralWidget()
+    area = QWidget()
+    area.setObjectName("canvasArea")
+    lay = QVBoxLayout(area)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(0)
+    window.setCentralWidget(area)
+    strip = ThreeStepsStrip(window.document, window.training, area)
+    lay.addWidget(strip)
+    lay.addWidget(canvas, 1)
+    act = QAction("The Three Steps", window)
+    act.setObjectName("actionThreeSteps")
+    act.setCheckable(True)
+    act.setChecked(True)
+    act.setStatusTip("Model, loss and optimization in the lecture's notation, over the canvas")
+    act.toggled.connect(strip.setVisible)
+    window.panels_menu.addAction(act)
     window.three_steps = strip
     return strip
