@@ -104,9 +104,14 @@ def _chain(graph: Graph) -> tuple[int, list[_Layer], str, bool] | str:
         return "the graph needs one Input and one Output"
     layers: list[_Layer] = []
     dropout = False
+    outs: dict[str, list[str]] = {}
+    ins: dict[str, int] = {}
+    for e in graph.edges:                   # once: graph.outputs_of scans every edge
+        outs.setdefault(e.src, []).append(e.dst)
+        ins[e.dst] = ins.get(e.dst, 0) + 1
     at, seen = inp, 0
     while at != out:
-        nxt = graph.outputs_of(at)
+        nxt = outs.get(at, [])
         seen += 1
         if len(nxt) != 1 or seen > len(nodes):
             return "the network branches" if len(nxt) > 1 else "the chain from Input to Output is broken"
@@ -124,17 +129,18 @@ def _chain(graph: Graph) -> tuple[int, list[_Layer], str, bool] | str:
             return "the network branches (Add/Concat)"
         elif node.kind != "output":
             return f"a {node.spec.title} node is in the chain"
-    if len(graph.inputs_of(out)) != 1 or len(nodes) != seen + 1:
+    if ins.get(out) != 1 or len(nodes) != seen + 1:
         return "some nodes are not on the chain from Input to Output"
     if not layers:
         return "there is no Dense layer"
     return nodes[inp].params["features"], layers, nodes[out].params["task"], dropout
 
 
-def _unknowns(graph: Graph) -> int | None:
+def _unknowns(graph: Graph, counts: dict[str, int] | None) -> int | None:
     """θ's size; None while a Dense layer's input width is unknown."""
-    counts = graph.parameter_count()
-    if graph.infer_shapes()[1] or len(counts) != len(graph.of_kind("dense")):
+    if counts is None:
+        counts = graph.parameter_count()
+    if len(counts) != sum(1 for n in graph.nodes.values() if n.kind == "dense"):
         return None
     return sum(counts.values())
 
@@ -205,9 +211,12 @@ def _nested(layers: list[_Layer], out_units: int) -> str | None:
     return text if len(text) <= MAX_LINE else None
 
 
-def model_formula(graph: Graph, feature_names: list[str] | None = None) -> Formula:
-    """The model of ``graph`` in the lecture's notation (see the module's docstring)."""
-    unknowns = _unknowns(graph)
+def model_formula(graph: Graph, feature_names: list[str] | None = None,
+                  counts: dict[str, int] | None = None) -> Formula:
+    """The model of ``graph`` in the lecture's notation (see the module's docstring). ``counts``:
+    the parameters of each Dense node whose input width is known, when the caller has them
+    already (``graph.parameter_count()``, which takes time quadratic in the graph's size)."""
+    unknowns = _unknowns(graph, counts)
     chain = _chain(graph)
     if isinstance(chain, str):
         return _general(graph, chain, unknowns)

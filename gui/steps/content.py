@@ -47,9 +47,11 @@ def _num(v: float) -> str:
     return f"{v:.4g}" if math.isfinite(v) else str(v)
 
 
-def model_step(graph: Graph, feature_names: list[str] | None = None) -> StepText:
-    """Step 1: the function with unknown parameters, for ``graph`` as it is now."""
-    f = model_formula(graph, feature_names)
+def model_step(graph: Graph, feature_names: list[str] | None = None,
+               counts: dict[str, int] | None = None) -> StepText:
+    """Step 1: the function with unknown parameters, for ``graph`` as it is now (``counts``: each
+    Dense node's parameters, if known already; see ``model_formula``)."""
+    f = model_formula(graph, feature_names, counts)
     theta = f"θ: {_count(f.unknowns, 'unknown')}" if f.unknowns is not None else "θ: not known yet"
     notes = list(f.legend)
     if f.unknowns is not None:

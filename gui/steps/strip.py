@@ -212,6 +212,7 @@ class ThreeStepsStrip(QFrame):
         lay.addWidget(self.expand_button, 0, Qt.AlignmentFlag.AlignTop)
         self._progress: Progress | None = None
         self._want_sheet = False
+        self._model_dirty = True
         self.sheet = StepsSheet(self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -223,12 +224,17 @@ class ThreeStepsStrip(QFrame):
     # -- wiring ------------------------------------------------------------------------------
     def _connect(self) -> None:
         d = self.document
-        for sig in (d.graph_changed, d.dataset_changed, d.config_changed, d.replaced):
-            sig.connect(self._soon)
+        for sig in (d.graph_changed, d.dataset_changed, d.replaced):
+            sig.connect(self._model_changed)
+        d.config_changed.connect(self._soon)
         d.results_changed.connect(self._on_results)
         if self.training is not None:
             self.training.snapshot_received.connect(self._on_snapshot)
             self.training.state_changed.connect(self._on_results)
+
+    def _model_changed(self, *_) -> None:
+        self._model_dirty = True          # the formula is written again only after these
+        self._soon()
 
     def _soon(self, *_) -> None:
         if not self._timer.isActive():
@@ -268,8 +274,11 @@ class ThreeStepsStrip(QFrame):
         out = g.nodes.get(g.output_node() or "")
         task = out.params["task"] if out is not None else None
         outputs = out.params["units"] if out is not None else 1
-        names = list(ds.feature_names) if ds is not None else None
-        self.model_cell.set_text(model_step(g, names))
+        if self._model_dirty:
+            self._model_dirty = False
+            names = list(ds.feature_names) if ds is not None else None
+            counts = {nid: c[0] for nid in g.nodes if (c := d.cost_of(nid)) is not None}
+            self.model_cell.set_text(model_step(g, names, counts))
         self.loss_cell.set_text(loss_step(d.train_config, task, outputs, ds, d.data_path, self._progress))
         self.optimization_cell.set_text(optimization_step(d.train_config, ds.n_train if ds is not None else None,
                                                           self._progress))
