@@ -168,7 +168,20 @@ def test_a_click_on_a_step_shows_all_three_in_full_without_growing_the_window(wi
         assert cell.header.sizeHint().width() <= cell.header.width() + 8 or cell.plain_header().endswith("…")
 
 
-def test_a_thousand_layer_network_gives_short_bounded_text(qtbot):
+def test_the_view_menu_hides_and_shows_the_strip(window, qtbot):
+    from PySide6.QtGui import QAction
+    s = strip(window)
+    act = window.findChild(QAction, "actionThreeSteps")
+    assert act in window.panels_menu.actions() and act.isChecked()
+    qtbot.mouseClick(s.expand_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(s.sheet.isVisible, timeout=TIMEOUT)
+    act.trigger()                                       # View → Panels → The Three Steps
+    assert not s.isVisible() and not s.sheet.isVisible()
+    act.trigger()
+    qtbot.waitUntil(lambda: s.isVisible() and s.sheet.isVisible(), timeout=TIMEOUT)
+
+
+def test_a_thousand_layer_network_gives_short_bounded_text(qtbot, isolated_settings):
     doc = Document()
     doc.replace(sequential(3, [(4, "relu")] * 1000), {})
     s = ThreeStepsStrip(doc)

@@ -314,6 +314,10 @@ class ThreeStepsStrip(QFrame):
         super().resizeEvent(event)
         self.sheet.place()
 
+    def moveEvent(self, event) -> None:
+        super().moveEvent(event)
+        self.sheet.place()
+
     def toggle(self) -> None:
         self.set_expanded(not self.expanded())
 
