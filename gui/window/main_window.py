@@ -23,6 +23,7 @@ from gui.window.examples import EXAMPLES
 from gui.window.actions import create_actions, create_menus, create_toolbar
 from gui.canvas.properties import PropertiesPanel
 from gui.document.project_io import ProjectIO
+from gui.steps.strip import install_three_steps
 from gui.training.install import install_training
 
 __all__ = ["MainWindow"]
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
         self.training = install_training(self)
         self.training.state_changed.connect(self._update_blocked)
         self.canvas_view.attach_training(self.training)      # the cards follow a run live
+        install_three_steps(self)                            # ① Model · ② Loss · ③ Optimization
 
     def _fill_examples_menu(self) -> None:
         for i, ex in enumerate(EXAMPLES):
