@@ -144,14 +144,19 @@ def _verdict_series(lags, r, bounds, q_lags, p, n, step_days, period) -> str:
     if n < 10 or p is None or not math.isfinite(p):
         return f"Too few residuals ({n}) to judge whether there is pattern left."
     out = np.isfinite(r) & (np.abs(r) > bounds)
-    where = f"Ljung–Box over lags 1–{q_lags}, " + (f"p = {p:.2g}" if p >= 0.001 else "p < 0.001")
+    test = f"Ljung–Box over lags 1–{q_lags}: " + (f"p = {p:.2g}" if p >= 0.001 else "p < 0.001")
     if p >= 0.05:
-        extra = (f"; {int(out.sum())} of {len(r)} lags just outside the bounds, as chance allows"
+        extra = (f"; {int(out.sum())} of {len(r)} lags just beyond the bounds, as chance allows"
                  if out.any() else "; every lag within the bounds")
-        return f"No pattern left: the residuals look like noise ({where}{extra})."
+        return f"No pattern left: the residuals look like noise ({test}{extra})."
     if not out.any():
-        return (f"Some pattern left ({where}): many small correlations add up, though no single lag "
-                f"is outside the bounds.")
+        return (f"A little pattern left ({test}): small correlations add up, though no single lag "
+                f"is beyond the bounds.")
+    above = np.isfinite(r) & (r > bounds)
+    if above.mean() >= 0.4:
+        return (f"Pattern left ({test}): the residuals drift — {int(above.sum())} of {len(r)} lags are above "
+                f"the bounds, so the model is too low, or too high, for long stretches: a slow change (a "
+                f"season, a trend) it did not learn; inputs that carry it, or more lags, may help.")
     score = np.where(out, np.abs(r) / bounds, 0.0)
     k = int(lags[int(np.argmax(score))])
     rk = float(r[k - 1])
@@ -163,9 +168,9 @@ def _verdict_series(lags, r, bounds, q_lags, p, n, step_days, period) -> str:
     else:
         what = f"{lag_meaning(k, step_days, period)} the model did not learn"
     others = [int(v) for v in lags[out] if v != k][:5]
-    also = f" Also outside the bounds: lag{'s' if len(others) > 1 else ''} " \
+    also = f" Also beyond the bounds: lag{'s' if len(others) > 1 else ''} " \
            f"{', '.join(map(str, others))}." if others else ""
-    return f"Pattern left ({where}): lag {k} stands out (r = {rk:+.2f}): {what}.{also}"
+    return f"Pattern left ({test}): lag {k} stands out (r = {rk:+.2f}): {what}.{also}"
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:

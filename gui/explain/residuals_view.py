@@ -1,0 +1,240 @@
+"""Is there pattern left? :class:`ResidualsView` (objectName ``residualsPlot``) shows a regression
+model's residuals (actual − prediction) on the validation rows (or the training rows): against
+time for a series, against the prediction otherwise; their histogram beside a bell curve of the
+same mean and spread; and for a series their autocorrelation with its 95 % bounds. A sentence
+says what they show (:func:`engine.residuals.compute_residuals`).
+
+The residuals are computed in a background job on a copy of the model, when the view is in
+sight and the weights, the network or the data have changed (a run paused or ended, weights set
+by hand, Reset, its undo): never per training snapshot. ``model_source()`` gives
+``(ExplainInputs, None)`` or ``(None, why not)``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+import gui.common.plot_style as style
+from engine.residuals import Residuals, compute_residuals
+from gui.common.jobs import BackgroundJob
+
+__all__ = ["ResidualsView", "ROWS"]
+
+ROWS = [("Validation rows", "val"), ("Training rows", "train")]
+OUTSIDE = style.NEGATIVE        # an autocorrelation beyond its bounds
+INSIDE = "#9aa4b2"
+DEBOUNCE_MS = 120
+
+
+def _titled(title: str, plot: pg.PlotWidget, tip: str) -> QWidget:
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(1)
+    label = QLabel(title)
+    label.setStyleSheet("color: #333; font-size: 8.5pt; font-weight: 600; padding-left: 4px;")
+    label.setToolTip(tip)
+    plot.setToolTip(tip)
+    lay.addWidget(label)
+    lay.addWidget(plot, 1)
+    box.title = label
+    return box
+
+
+class ResidualsView(QWidget):
+    """The residual plots and their verdict for the current weights."""
+
+    computed = Signal(object)       # engine.residuals.Residuals, after the three views are drawn
+
+    def __init__(self, model_source, document=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("residualsPlot")
+        self.setAccessibleName("Residuals")
+        self.model_source = model_source
+        self.result: Residuals | None = None
+        self._job: BackgroundJob | None = None
+        self._stale = True
+        self._date_axis = False
+
+        self.rows_combo = QComboBox(objectName="residualRows")
+        for text, which in ROWS:
+            self.rows_combo.addItem(text, which)
+        self.rows_combo.setToolTip("Which rows' residuals: the validation rows (unseen while training) "
+                                   "or the training rows")
+        self.rows_combo.currentIndexChanged.connect(self.invalidate)
+        self.verdict_label = QLabel("Is there pattern left? Train a regression model to see its residuals.")
+        self.verdict_label.setObjectName("residualVerdict")
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.time_plot = self._new_time_plot(False)
+        self.hist_plot = style.make_plot_widget("residual", "rows")
+        self.hist_plot.setObjectName("residualHistogram")
+        self.acf_plot = style.make_plot_widget("lag", "r")
+        self.acf_plot.setObjectName("residualAutocorrelation")
+        self.time_box = _titled("Residuals", self.time_plot,
+                                "Residual = actual − prediction, in the target's units: above 0 the model "
+                                "answered too low. No pattern left looks like noise around 0")
+        self.hist_box = _titled("Histogram", self.hist_plot,
+                                "How the residuals spread; dashed: a bell curve of the same mean and spread")
+        self.acf_box = _titled("Autocorrelation", self.acf_plot,
+                               "r(k): how alike residuals k rows apart are. Dashed: the 95 % bounds ±1.96/√N "
+                               "that noise stays within; orange bars go beyond them: pattern left")
+
+        self.summary_label = QLabel("")
+        self.summary_label.setObjectName("residualSummary")
+        self.summary_label.setStyleSheet("font-weight: 600;")
+        top = QHBoxLayout()
+        top.addWidget(self.rows_combo)
+        top.addWidget(self.summary_label, 1)
+        plots = QHBoxLayout()
+        plots.setSpacing(4)
+        for box, stretch in ((self.time_box, 3), (self.hist_box, 2), (self.acf_box, 2)):
+            plots.addWidget(box, stretch)
+        self._plots = plots
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(3)
+        lay.addLayout(top)
+        lay.addWidget(self.verdict_label)
+        lay.addLayout(plots, 1)
+
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.refresh)
+        if document is not None:
+            for signal in (document.results_changed, document.dataset_changed, document.graph_changed):
+                signal.connect(self.invalidate)
+
+    # -- when to compute ---------------------------------------------------------------
+    def invalidate(self, *_args) -> None:
+        """The weights, network, data or rows changed: compute again when in sight."""
+        self._stale = True
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._timer.start()
+
+    def which(self) -> str:
+        return self.rows_combo.currentData()
+
+    def refresh(self) -> None:
+        """Start computing the residuals of the current weights (a running job is cancelled)."""
+        self._stale = False
+        self.cancel()
+        inputs, why = self.model_source()
+        if inputs is None:
+            self._say(why)
+            return
+        ds, which = inputs.dataset, self.which()
+        if ds.task != "regression":
+            self._say("Residuals apply to regression (a number to predict): this model is a classifier. "
+                      "For a classifier, see its confusion matrix in the training panel.")
+            return
+        if (ds.n_val if which == "val" else ds.n_train) == 0:
+            self._say("There are no validation rows: choose a validation fraction above 0 in the import "
+                      "view, or show the training rows.")
+            return
+        model = inputs.model
+        job = BackgroundJob(lambda cancelled: compute_residuals(model, ds, which, cancelled),
+                            name="netcanvas-residuals", parent=self)
+        job.done.connect(self._on_done)
+        job.failed.connect(lambda message: self._say(f"Could not compute the residuals: {message}"))
+        self._job = job.start()
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+
+    def _say(self, text: str) -> None:
+        self.verdict_label.setText(text)
+        self.summary_label.setText("")
+        self.result = None
+        for plot in (self.time_plot, self.hist_plot, self.acf_plot):
+            plot.getPlotItem().clear()
+
+    # -- drawing -----------------------------------------------------------------------
+    def _new_time_plot(self, date: bool) -> pg.PlotWidget:
+        plot = style.make_plot_widget("time", "residual", axis_items={"bottom": style.DateAxis()} if date else None)
+        plot.setObjectName("residualScatter")
+        self._date_axis = date
+        return plot
+
+    def _on_done(self, res: Residuals) -> None:
+        self._job = None
+        self.result = res
+        if res.x_is_date != self._date_axis:        # a date axis is chosen when the plot is made
+            old = self.time_plot
+            self.time_plot = self._new_time_plot(res.x_is_date)
+            self.time_plot.setToolTip(old.toolTip())
+            self.time_box.layout().replaceWidget(old, self.time_plot)
+            old.hide()
+            old.deleteLater()
+        self._draw_points(res)
+        self._draw_histogram(res)
+        self.acf_box.setVisible(res.series)
+        if res.series:
+            self._draw_acf(res)
+        rows = "validation" if res.which == "val" else "training"
+        self.summary_label.setText(f"{res.n:,} {rows} rows: mean residual {style.fmt(res.mean, 3)}, spread "
+                                   f"(std) {style.fmt(res.std, 3)} ({res.target})")
+        self.verdict_label.setText(res.verdict)
+        self.computed.emit(res)
+
+    def _draw_points(self, res: Residuals) -> None:
+        p = self.time_plot.getPlotItem()
+        p.clear()
+        style.set_labels(self.time_plot, res.x_label if res.series else f"prediction ({res.target})", "residual")
+        self.time_box.title.setText("Residuals over time" if res.series else "Residuals against the prediction")
+        color = style.VAL if res.which == "val" else style.TRAIN
+        i = res.shown
+        if res.series and len(i) > 1:
+            p.plot(res.x[i], res.residuals[i], pen=pg.mkPen(color + "66", width=1))
+        p.plot(res.x[i], res.residuals[i], pen=None, symbol="o", symbolSize=4,
+               symbolBrush=pg.mkBrush(color + "cc"), symbolPen=pg.mkPen(None))
+        p.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(style.MODEL, width=1, style=Qt.PenStyle.DashLine)))
+        p.enableAutoRange()
+
+    def _draw_histogram(self, res: Residuals) -> None:
+        p = self.hist_plot.getPlotItem()
+        p.clear()
+        style.set_labels(self.hist_plot, f"residual ({res.target})", "rows")
+        edges, counts = res.hist_edges, res.hist_counts
+        color = style.VAL if res.which == "val" else style.TRAIN
+        p.addItem(pg.BarGraphItem(x0=edges[:-1], width=np.diff(edges), height=counts,
+                                  brush=pg.mkBrush(color + "aa"), pen=pg.mkPen("w", width=0.5)))
+        if res.std > 0 and math.isfinite(res.std):
+            xs = np.linspace(edges[0], edges[-1], 120)
+            scale = res.n * float(np.mean(np.diff(edges)))
+            bell = scale * np.exp(-0.5 * ((xs - res.mean) / res.std) ** 2) / (res.std * math.sqrt(2 * math.pi))
+            p.plot(xs, bell, pen=pg.mkPen(style.MODEL, width=1.5, style=Qt.PenStyle.DashLine))
+        p.enableAutoRange()
+
+    def _draw_acf(self, res: Residuals) -> None:
+        p = self.acf_plot.getPlotItem()
+        p.clear()
+        r = np.where(np.isfinite(res.acf), res.acf, 0.0)
+        out = np.abs(r) > res.bounds
+        brushes = [pg.mkBrush(OUTSIDE if o else INSIDE) for o in out]
+        p.addItem(pg.BarGraphItem(x=res.lags.astype(float), height=r, width=0.6, brushes=brushes,
+                                  pen=pg.mkPen(None)))
+        dash = pg.mkPen(style.POSITIVE, width=1.2, style=Qt.PenStyle.DashLine)
+        for sign in (1, -1):
+            p.plot(res.lags.astype(float), sign * res.bounds, pen=dash)
+        p.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(style.AXIS, width=1)))
+        p.setXRange(0.3, float(res.lags[-1]) + 0.7, padding=0)
+        top = max(float(np.max(np.abs(r))) if len(r) else 0.0, float(np.max(res.bounds)) if len(r) else 0.0)
+        p.setYRange(-max(top, 0.1) * 1.1, max(top, 0.1) * 1.1, padding=0)
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        if self._job is not None:
+            self._job.cancel()
+            self._job.wait(2.0)
