@@ -153,7 +153,8 @@ def _verdict_series(lags, r, bounds, q_lags, p, n, step_days, period) -> str:
         return (f"A little pattern left ({test}): small correlations add up, though no single lag "
                 f"is beyond the bounds.")
     above = np.isfinite(r) & (r > bounds)
-    if above.mean() >= 0.4:
+    below = np.isfinite(r) & (r < -bounds)
+    if above.mean() >= 0.4 and not below.any():      # a slow drift: no swing to the other side
         return (f"Pattern left ({test}): the residuals drift — {int(above.sum())} of {len(r)} lags are above "
                 f"the bounds, so the model is too low, or too high, for long stretches: a slow change (a "
                 f"season, a trend) it did not learn; inputs that carry it, or more lags, may help.")
