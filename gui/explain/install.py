@@ -65,6 +65,8 @@ def install_residuals(window, controller) -> ResidualsView:
     """The residuals in a bottom dock "Residuals", a tab beside the plots; it computes when in
     sight and the weights, the network or the data changed."""
     view = ResidualsView(lambda: current_model(window.document, controller), window.document)
-    _tab_dock(window, view, "Residuals", "residualsDock")
+    dock = _tab_dock(window, view, "Residuals", "residualsDock")
+    view.set_in_sight(False)                   # behind the plots' tab until a person picks it
+    dock.visibilityChanged.connect(view.set_in_sight)
     window.residuals_view = view
     return view

@@ -58,6 +58,7 @@ class ResidualsView(QWidget):
         self.result: Residuals | None = None
         self._job: BackgroundJob | None = None
         self._stale = True
+        self._in_sight: bool | None = None      # None: as Qt says (no dock tells)
         self._date_axis = False
 
         self.rows_combo = QComboBox(objectName="residualRows")
@@ -113,12 +114,22 @@ class ResidualsView(QWidget):
     def invalidate(self, *_args) -> None:
         """The weights, network, data or rows changed: compute again when in sight."""
         self._stale = True
-        if self.isVisible():
+        if self.in_sight():
+            self._timer.start()
+
+    def in_sight(self) -> bool:
+        return self.isVisible() if self._in_sight is None else self._in_sight
+
+    def set_in_sight(self, shown: bool) -> None:
+        """Told by a dock (its ``visibilityChanged``): a dock behind another tab stays 'visible'
+        to Qt, so whether a person can see the view is what its dock says."""
+        self._in_sight = bool(shown)
+        if shown and self._stale:
             self._timer.start()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._stale:
+        if self._stale and self.in_sight():
             self._timer.start()
 
     def which(self) -> str:
@@ -175,6 +186,7 @@ class ResidualsView(QWidget):
             self.time_plot = self._new_time_plot(res.x_is_date)
             self.time_plot.setToolTip(old.toolTip())
             self.time_box.layout().replaceWidget(old, self.time_plot)
+            self.time_plot.show()               # a child added to a widget in view is hidden until shown
             old.hide()
             old.deleteLater()
         self._draw_points(res)
