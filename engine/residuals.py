@@ -25,8 +25,9 @@ __all__ = ["Residuals", "autocorrelation", "compute_residuals", "ljung_box", "la
            "MAX_POINTS", "Z95"]
 
 Z95 = 1.959963984540054      # the normal's 97.5 % point: the 95 % bounds
-MAX_POINTS = 5000            # residuals drawn as points (more are subsampled, evenly)
+MAX_POINTS = 2000            # residuals drawn as points (more are subsampled, evenly)
 MIN_LAGS = 30                # lags shown at least (fewer when there are few residuals)
+MAX_LAGS = 400               # lags shown at most (a yearly period of hourly rows is 8,760)
 CHUNK = 65536                # rows per forward pass
 _PERIOD_NAMES = {            # a step (in days) → {lag: the pattern's name}
     1 / 1440: {60: "hourly", 1440: "daily"},
@@ -218,8 +219,9 @@ def _predict(model, X: np.ndarray, cancelled) -> np.ndarray:
 
 
 def max_lag_for(n: int, period: int | None) -> int:
-    """Lags shown: at least MIN_LAGS (and one and a half periods), at most half the residuals."""
-    want = max(MIN_LAGS, (3 * period) // 2 if period else 0)
+    """Lags shown: at least MIN_LAGS (and one and a half periods), at most half the residuals
+    and MAX_LAGS."""
+    want = min(MAX_LAGS, max(MIN_LAGS, (3 * period) // 2 if period else 0))
     return max(1, min(want, n // 2))
 
 

@@ -59,7 +59,6 @@ class ResidualsView(QWidget):
         self._job: BackgroundJob | None = None
         self._stale = True
         self._in_sight: bool | None = None      # None: as Qt says (no dock tells)
-        self._date_axis = False
 
         self.rows_combo = QComboBox(objectName="residualRows")
         for text, which in ROWS:
@@ -72,14 +71,22 @@ class ResidualsView(QWidget):
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.time_plot = self._new_time_plot(False)
+        self._time_plots = {date: style.make_plot_widget("time", "residual",
+                                                         axis_items={"bottom": style.DateAxis()} if date else None)
+                            for date in (False, True)}
+        for plot in self._time_plots.values():
+            plot.setObjectName("residualScatter")
+        self.time_plot, self._date_axis = self._time_plots[False], False
         self.hist_plot = style.make_plot_widget("residual", "rows")
         self.hist_plot.setObjectName("residualHistogram")
         self.acf_plot = style.make_plot_widget("lag", "r")
         self.acf_plot.setObjectName("residualAutocorrelation")
-        self.time_box = _titled("Residuals", self.time_plot,
+        self.time_box = _titled("Residuals", self._time_plots[True],
                                 "Residual = actual − prediction, in the target's units: above 0 the model "
                                 "answered too low. No pattern left looks like noise around 0")
+        self._time_plots[False].setToolTip(self._time_plots[True].toolTip())
+        self.time_box.layout().addWidget(self._time_plots[False], 1)
+        self._time_plots[True].hide()
         self.hist_box = _titled("Histogram", self.hist_plot,
                                 "How the residuals spread; dashed: a bell curve of the same mean and spread")
         self.acf_box = _titled("Autocorrelation", self.acf_plot,
@@ -96,7 +103,7 @@ class ResidualsView(QWidget):
         plots.setSpacing(4)
         for box, stretch in ((self.time_box, 3), (self.hist_box, 2), (self.acf_box, 2)):
             plots.addWidget(box, stretch)
-        self._plots = plots
+        self._make_items()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(3)
@@ -168,27 +175,48 @@ class ResidualsView(QWidget):
         self.verdict_label.setText(text)
         self.summary_label.setText("")
         self.result = None
-        for plot in (self.time_plot, self.hist_plot, self.acf_plot):
-            plot.getPlotItem().clear()
+        for item in (self._line, self._dots, self._bell, *self._bounds):
+            item.setData([], [])
+        self._hist.setOpts(x0=[], width=[], height=[])
+        self._acf.setOpts(x=[], height=[], brushes=[])
 
-    # -- drawing -----------------------------------------------------------------------
-    def _new_time_plot(self, date: bool) -> pg.PlotWidget:
-        plot = style.make_plot_widget("time", "residual", axis_items={"bottom": style.DateAxis()} if date else None)
-        plot.setObjectName("residualScatter")
-        self._date_axis = date
-        return plot
+    # -- drawing: items made once, their data replaced (cheaper than new items each time) --------
+    def _make_items(self) -> None:
+        dash = Qt.PenStyle.DashLine
+        self._line = pg.PlotDataItem(pen=pg.mkPen(style.VAL + "66", width=1))
+        self._dots = pg.PlotDataItem(pen=None, symbol="o", symbolSize=4, symbolPen=pg.mkPen(None))
+        self._zero = pg.InfiniteLine(0, angle=0, pen=pg.mkPen(style.MODEL, width=1, style=dash))
+        for item in (self._line, self._dots, self._zero):
+            self.time_plot.addItem(item)
+        self._hist = pg.BarGraphItem(x0=[], width=[], height=[], pen=pg.mkPen("w", width=0.5))
+        self._bell = pg.PlotDataItem(pen=pg.mkPen(style.MODEL, width=1.5, style=dash))
+        self.hist_plot.addItem(self._hist)
+        self.hist_plot.addItem(self._bell)
+        self._acf = pg.BarGraphItem(x=[], height=[], width=0.6, brushes=[], pen=pg.mkPen(None))
+        self._bounds = [pg.PlotDataItem(pen=pg.mkPen(style.POSITIVE, width=1.2, style=dash)) for _ in range(2)]
+        self.acf_plot.addItem(self._acf)
+        for item in self._bounds:
+            self.acf_plot.addItem(item)
+        self.acf_plot.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(style.AXIS, width=1)))
+        self._brushes = {True: pg.mkBrush(OUTSIDE), False: pg.mkBrush(INSIDE)}
+
+    def _show_time_plot(self, date: bool) -> None:
+        """The plot with a date axis or with a number axis (an axis is chosen when a plot is made;
+        both are kept, one hidden), holding the residuals' items."""
+        if date == self._date_axis:
+            return
+        old, new = self._time_plots[self._date_axis], self._time_plots[date]
+        for item in (self._line, self._dots, self._zero):
+            old.removeItem(item)
+            new.addItem(item)
+        old.hide()
+        new.show()
+        self.time_plot, self._date_axis = new, date
 
     def _on_done(self, res: Residuals) -> None:
         self._job = None
         self.result = res
-        if res.x_is_date != self._date_axis:        # a date axis is chosen when the plot is made
-            old = self.time_plot
-            self.time_plot = self._new_time_plot(res.x_is_date)
-            self.time_plot.setToolTip(old.toolTip())
-            self.time_box.layout().replaceWidget(old, self.time_plot)
-            self.time_plot.show()               # a child added to a widget in view is hidden until shown
-            old.hide()
-            old.deleteLater()
+        self._show_time_plot(res.x_is_date)
         self._draw_points(res)
         self._draw_histogram(res)
         self.acf_box.setVisible(res.series)
@@ -201,49 +229,41 @@ class ResidualsView(QWidget):
         self.computed.emit(res)
 
     def _draw_points(self, res: Residuals) -> None:
-        p = self.time_plot.getPlotItem()
-        p.clear()
         style.set_labels(self.time_plot, res.x_label if res.series else f"prediction ({res.target})", "residual")
         self.time_box.title.setText("Residuals over time" if res.series else "Residuals against the prediction")
         color = style.VAL if res.which == "val" else style.TRAIN
         i = res.shown
-        if res.series and len(i) > 1:
-            p.plot(res.x[i], res.residuals[i], pen=pg.mkPen(color + "66", width=1))
-        p.plot(res.x[i], res.residuals[i], pen=None, symbol="o", symbolSize=4,
-               symbolBrush=pg.mkBrush(color + "cc"), symbolPen=pg.mkPen(None))
-        p.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(style.MODEL, width=1, style=Qt.PenStyle.DashLine)))
-        p.enableAutoRange()
+        x, y = res.x[i], res.residuals[i]
+        self._line.setPen(pg.mkPen(color + "66", width=1))
+        self._line.setData(x if res.series else [], y if res.series else [])
+        self._dots.setSymbolBrush(pg.mkBrush(color + "cc"))
+        self._dots.setData(x, y)
+        self.time_plot.getPlotItem().enableAutoRange()
 
     def _draw_histogram(self, res: Residuals) -> None:
-        p = self.hist_plot.getPlotItem()
-        p.clear()
         style.set_labels(self.hist_plot, f"residual ({res.target})", "rows")
         edges, counts = res.hist_edges, res.hist_counts
         color = style.VAL if res.which == "val" else style.TRAIN
-        p.addItem(pg.BarGraphItem(x0=edges[:-1], width=np.diff(edges), height=counts,
-                                  brush=pg.mkBrush(color + "aa"), pen=pg.mkPen("w", width=0.5)))
+        self._hist.setOpts(x0=edges[:-1], width=np.diff(edges), height=counts, brush=pg.mkBrush(color + "aa"))
         if res.std > 0 and math.isfinite(res.std):
             xs = np.linspace(edges[0], edges[-1], 120)
             scale = res.n * float(np.mean(np.diff(edges)))
-            bell = scale * np.exp(-0.5 * ((xs - res.mean) / res.std) ** 2) / (res.std * math.sqrt(2 * math.pi))
-            p.plot(xs, bell, pen=pg.mkPen(style.MODEL, width=1.5, style=Qt.PenStyle.DashLine))
-        p.enableAutoRange()
+            self._bell.setData(xs, scale * np.exp(-0.5 * ((xs - res.mean) / res.std) ** 2)
+                               / (res.std * math.sqrt(2 * math.pi)))
+        else:
+            self._bell.setData([], [])
+        self.hist_plot.getPlotItem().enableAutoRange()
 
     def _draw_acf(self, res: Residuals) -> None:
-        p = self.acf_plot.getPlotItem()
-        p.clear()
         r = np.where(np.isfinite(res.acf), res.acf, 0.0)
-        out = np.abs(r) > res.bounds
-        brushes = [pg.mkBrush(OUTSIDE if o else INSIDE) for o in out]
-        p.addItem(pg.BarGraphItem(x=res.lags.astype(float), height=r, width=0.6, brushes=brushes,
-                                  pen=pg.mkPen(None)))
-        dash = pg.mkPen(style.POSITIVE, width=1.2, style=Qt.PenStyle.DashLine)
-        for sign in (1, -1):
-            p.plot(res.lags.astype(float), sign * res.bounds, pen=dash)
-        p.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen(style.AXIS, width=1)))
+        lags = res.lags.astype(float)
+        self._acf.setOpts(x=lags, height=r, brushes=[self._brushes[bool(o)] for o in np.abs(r) > res.bounds])
+        for sign, item in zip((1, -1), self._bounds):
+            item.setData(lags, sign * res.bounds)
+        p = self.acf_plot.getPlotItem()
         p.setXRange(0.3, float(res.lags[-1]) + 0.7, padding=0)
-        top = max(float(np.max(np.abs(r))) if len(r) else 0.0, float(np.max(res.bounds)) if len(r) else 0.0)
-        p.setYRange(-max(top, 0.1) * 1.1, max(top, 0.1) * 1.1, padding=0)
+        top = max(float(np.max(np.abs(r))) if len(r) else 0.0, float(np.max(res.bounds)) if len(r) else 0.0, 0.1)
+        p.setYRange(-top * 1.1, top * 1.1, padding=0)
 
     def shutdown(self) -> None:
         self._timer.stop()
