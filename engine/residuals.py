@@ -202,8 +202,13 @@ def _verdict_plain(e: np.ndarray, pred: np.ndarray) -> str:
     if abs(bend) > bound:
         parts.append(f"A bend against the prediction (r = {bend:+.2f}): a curve the model did not learn "
                      "(a hidden layer, or more training, may help).")
+    spread = _corr(np.abs(e - mean), pred)
+    if abs(spread) > bound:
+        parts.append(f"The spread {'grows' if spread > 0 else 'shrinks'} with the prediction (r = {spread:+.2f}): "
+                     f"{'high' if spread > 0 else 'low'} answers are the less certain ones.")
     if len(parts) == 1 and parts[0].startswith("Centred"):
-        parts.append("No trend or bend against the prediction: no pattern left that a person can see.")
+        parts.append(f"No clear trend, bend or change of spread against the prediction (a weak one may need "
+                     f"more than {n} rows to show).")
     return " ".join(parts)
 
 

@@ -167,9 +167,7 @@ def test_residuals_against_the_prediction_name_a_bend(tmp_path):
     ds = load_dataset(path, DataSpec(target="y", features=["x"]))
     xr, yr = ds.X_raw("train")[:, 0], ds.y_raw("train")[:, 0]
     slope, icept = np.polyfit(xr, yr, 1)                  # the best straight line, by least squares
-    model = Model(sequential(1, []))
-    model.set_weights({"dense1.W": np.array([[slope * ds.x_std[0] / ds.y_std[0]]]),
-                       "dense1.b": np.array([(icept + slope * ds.x_mean[0] - ds.y_mean[0]) / ds.y_std[0]])})
+    model = line_model(ds, slope, icept)
     res = compute_residuals(model, ds, "val")
     xv, yv = ds.X_raw("val")[:, 0], ds.y_raw("val")[:, 0]
     np.testing.assert_allclose(res.predicted, icept + slope * xv, rtol=1e-5, atol=1e-5)
@@ -181,6 +179,28 @@ def test_residuals_against_the_prediction_name_a_bend(tmp_path):
     res = compute_residuals(model, ds, "val")
     assert res.verdict.startswith(f"Biased: the answers are {abs(np.mean(yv) - ds.y_mean[0] - ds.y_std[0]):.3g} "
                                   "too high")
+
+
+def line_model(ds, slope: float, icept: float) -> Model:
+    """ŷ = icept + slope·x in the data's own units, as a Dense layer on standardized x and y."""
+    model = Model(sequential(1, []))
+    model.set_weights({"dense1.W": np.array([[slope * ds.x_std[0] / ds.y_std[0]]]),
+                       "dense1.b": np.array([(icept + slope * ds.x_mean[0] - ds.y_mean[0]) / ds.y_std[0]])})
+    return model
+
+
+def test_a_spread_that_grows_is_named_and_plain_noise_is_not(tmp_path):
+    rng = np.random.default_rng(6)
+    x = rng.uniform(0, 4, 2000)
+    for name, noise, words in (("wider", rng.normal(size=2000) * 0.5 * x, "The spread grows with the prediction"),
+                               ("even", rng.normal(size=2000), "No clear trend, bend or change of spread")):
+        y = 1 + 2 * x + noise
+        path = write_csv(tmp_path / f"{name}.csv", ["x", "y"], [(f"{a:.6f}", f"{b:.6f}") for a, b in zip(x, y)])
+        ds = load_dataset(path, DataSpec(target="y", features=["x"]))
+        res = compute_residuals(line_model(ds, 2.0, 1.0), ds, "train")     # the true line
+        yt, xt = ds.y_raw("train")[:, 0], ds.X_raw("train")[:, 0]
+        np.testing.assert_allclose(res.residuals, yt - (1 + 2 * xt), rtol=1e-4, atol=1e-4)
+        assert words in res.verdict and res.verdict.startswith("Centred")
 
 
 def test_classification_has_no_residuals():
