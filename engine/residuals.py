@@ -153,10 +153,11 @@ def _verdict_series(lags, r, bounds, q_lags, p, n, step_days, period) -> str:
     if not out.any():
         return (f"A little pattern left ({test}): small correlations add up, though no single lag "
                 f"is beyond the bounds.")
+    left = "Pattern left" if p < 0.01 else "Perhaps some pattern left"     # 1–5 %: chance is not far off
     above = np.isfinite(r) & (r > bounds)
     below = np.isfinite(r) & (r < -bounds)
     if above.mean() >= 0.4 and not below.any():      # a slow drift: no swing to the other side
-        return (f"Pattern left ({test}): the residuals drift — {int(above.sum())} of {len(r)} lags are above "
+        return (f"{left} ({test}): the residuals drift — {int(above.sum())} of {len(r)} lags are above "
                 f"the bounds, so the model is too low, or too high, for long stretches: a slow change (a "
                 f"season, a trend) it did not learn; inputs that carry it, or more lags, may help.")
     score = np.where(out, np.abs(r) / bounds, 0.0)
@@ -172,7 +173,7 @@ def _verdict_series(lags, r, bounds, q_lags, p, n, step_days, period) -> str:
     others = [int(v) for v in lags[out] if v != k][:5]
     also = f" Also beyond the bounds: lag{'s' if len(others) > 1 else ''} " \
            f"{', '.join(map(str, others))}." if others else ""
-    return f"Pattern left ({test}): lag {k} stands out (r = {rk:+.2f}): {what}.{also}"
+    return f"{left} ({test}): lag {k} stands out (r = {rk:+.2f}): {what}.{also}"
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
