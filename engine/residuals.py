@@ -147,7 +147,7 @@ def _verdict_series(lags, r, bounds, q_lags, p, n, step_days, period) -> str:
     out = np.isfinite(r) & (np.abs(r) > bounds)
     test = f"Ljung–Box over lags 1–{q_lags}: " + (f"p = {p:.2g}" if p >= 0.001 else "p < 0.001")
     if p >= 0.05:
-        extra = (f"; {int(out.sum())} of {len(r)} lags just beyond the bounds, as chance allows"
+        extra = (f"; {int(out.sum())} of {len(r)} lags beyond the bounds, where chance alone puts about 1 in 20"
                  if out.any() else "; every lag within the bounds")
         return f"No pattern left: the residuals look like noise ({test}{extra})."
     if not out.any():
