@@ -166,8 +166,8 @@ def _shifted(vals: np.ndarray, index: np.ndarray, lag: int) -> np.ndarray:
 
 
 def compute_baselines(ds: Dataset, period: int | None = None) -> Baselines:
-    """Every baseline that applies to ``ds``. ``period``: the series' period in steps (None:
-    :func:`detect_period` on the training part; 0: no seasonal baseline)."""
+    """Every baseline that applies to ``ds``. ``period``: the series' period in steps (None: the data
+    settings' ``period``, else :func:`detect_period` on the training part; 0: no seasonal baseline)."""
     if ds.task != "regression":
         counts = np.bincount(np.asarray(ds.y_train, np.int64), minlength=max(len(ds.classes), 1))
         k = int(counts.argmax())
@@ -186,6 +186,8 @@ def compute_baselines(ds: Dataset, period: int | None = None) -> Baselines:
     y1 = y_va[:, 0]
     persistence = _mae(_shifted(vals, ds.index_val, 1), y1)
     scale = _mae(_shifted(vals, ds.index_train, 1), y_tr[:, 0])
+    if period is None:
+        period = getattr(ds.spec, "period", None)       # set in the import view (None: auto)
     if period is None:
         period = detect_period(vals[:int(ds.index_train.max()) + 1])
     seasonal = _mae(_shifted(vals, ds.index_val, period), y1) if period else None

@@ -141,8 +141,10 @@ def _data_spec(args, base: dict | None) -> DataSpec:
     if args.series is not None:
         d["series"] = args.series
         d.setdefault("split", "chronological")
+    if args.period is not None and args.period < 0:
+        raise UsageError(f"--period must be 0 (none) or more, not {args.period}")
     for key in ("lags", "time_column", "task", "val_fraction", "split", "normalize", "seed",
-                "delimiter", "encoding", "header"):
+                "delimiter", "encoding", "header", "period"):
         v = getattr(args, key)
         if v is not None:
             d[key] = v
@@ -346,9 +348,7 @@ def _yardsticks(trainer: Trainer, dataset, scores: dict, args, log) -> dict:
     """The baselines beside the model's scores (logged, and keys for the metrics JSON), and with
     ``--importance`` each input's permutation importance written to its file."""
     from .baselines import compute_baselines
-    if args.period is not None and args.period < 0:
-        raise UsageError(f"--period must be 0 (none) or more, not {args.period}")
-    b = compute_baselines(dataset, period=args.period)
+    b = compute_baselines(dataset)          # the period: --period, the project's, or detected
     out = b.metrics(scores.get("val_mae"))
 
     def f(v):

@@ -501,6 +501,9 @@ def _build(table: Table, spec: DataSpec) -> Dataset:
         y_class = y
 
     tr, va = _split(len(rows), spec, y_class if spec.split == "random" else None)
+    if spec.period and spec.period >= len(tr):
+        raise DataError(f"the seasonal period ({plural(spec.period, 'row')}) must be smaller than the "
+                        f"{plural(len(tr), 'training example')}: choose a shorter period, or auto")
     y_tr, y_va = y[tr], y[va]
     with np.errstate(over="ignore", invalid="ignore"):     # judged below, with the column's name
         X, x_mean, x_std = _assemble(np.concatenate([rows[tr], rows[va]]), fill, len(names),

@@ -39,6 +39,8 @@ class DataSpec:
     header: bool = True                  # False: the first line is data
     categorical: list[str] = field(default_factory=list)   # number columns read as categories
     skip_bad_lines: bool = False         # rows with the wrong number of fields: skipped (counted), not an error
+    period: int | None = None            # series: the seasonal naive baseline's period in rows
+                                         # (None: detected, 0: none); below the training examples
 
     def __post_init__(self):
         if not isinstance(self.target, str) or not self.target:
@@ -69,6 +71,7 @@ class DataSpec:
             setattr(self, name, int(v))
         if self.seed < 0:
             raise DataError(f"seed must be 0 or more, not {self.seed}")
+        self._check_period()
         for name, allowed in (("task", _TASKS), ("split", _SPLITS), ("normalize", _NORMALIZE)):
             if getattr(self, name) not in allowed:
                 raise DataError(f"{name} must be one of {', '.join(allowed)}, "
@@ -86,6 +89,17 @@ class DataSpec:
         if isinstance(vf, bool) or not isinstance(vf, (int, float)) or not 0 <= vf < 1:
             raise DataError(f"val_fraction must be at least 0 and below 1, not {vf!r}")
         self.val_fraction = float(vf)
+
+    def _check_period(self) -> None:
+        p = self.period
+        if p is None:
+            return
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 0:
+            raise DataError(f"the seasonal period must be a whole number of rows (1 or more; 0 for none), "
+                            f"not {p!r}")
+        if not self.series:
+            raise DataError("a seasonal period applies only to a series (series mode)")
+        self.period = int(p)
 
     def to_dict(self) -> dict:
         d = asdict(self)

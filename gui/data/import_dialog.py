@@ -289,10 +289,12 @@ class ImportDialog(ImportColumnsMixin, QDialog):
                 self._set_role_quiet(f, "feature")
             if spec.target != spec.series:
                 self._set_role_quiet(spec.target, "target")
-            with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo), QSignalBlocker(self.lags_spin):
+            with QSignalBlocker(self.series_combo), QSignalBlocker(self.time_combo), QSignalBlocker(self.lags_spin), \
+                    QSignalBlocker(self.period_spin):
                 select_data(self.series_combo, spec.series)
                 select_data(self.time_combo, spec.time_column)
                 self.lags_spin.setValue(spec.lags)
+                self.period_spin.setValue(spec.period or 0)      # 0: auto
         else:
             if spec.features is not None:
                 for n in names:
@@ -340,7 +342,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
             if series is None:
                 raise DataError("series mode needs a number column; this file has none")
             return DataSpec(target=targets[0] if targets else series, features=features or None,
-                            series=series, lags=self.lags_spin.value(),
+                            series=series, lags=self.lags_spin.value(), period=self.period_spin.value() or None,
                             time_column=self.time_combo.currentData(), **common)
         if len(roles) == 1:
             only = next(iter(roles))
@@ -380,7 +382,7 @@ class ImportDialog(ImportColumnsMixin, QDialog):
 
     def _update_mode_widgets(self) -> None:
         series = self.mode_series.isChecked()
-        for w in (self.series_combo, self.time_combo, self.lags_spin):
+        for w in (self.series_combo, self.time_combo, self.lags_spin, self.period_spin):
             self._mode_form.setRowVisible(w, series)
         self.seed_spin.setEnabled(self.split_random.isChecked())
 

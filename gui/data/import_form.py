@@ -129,10 +129,18 @@ def setup_ui(dlg) -> None:
     dlg.lags_spin = QSpinBox(objectName="lagsSpin", minimum=1, maximum=10_000, value=7)
     dlg.lags_spin.setToolTip("K: how many previous values of the series make one example")
     dlg.lags_spin.valueChanged.connect(dlg._schedule_build)
+    dlg.period_spin = QSpinBox(objectName="periodSpin", minimum=0, maximum=10_000_000, value=0)
+    dlg.period_spin.setSpecialValueText("auto")
+    dlg.period_spin.setSuffix(" rows")
+    dlg.period_spin.setToolTip("The seasonal naive baseline's period: next = the value this many rows before "
+                               "(7 for a weekly pattern in daily rows, 365 for a yearly one). auto: detected "
+                               "from the training rows. Kept in the project; smaller than the training examples")
+    dlg.period_spin.valueChanged.connect(dlg._schedule_build)
     dlg.series_label, dlg.time_label, dlg.lags_label = QLabel("Series:"), QLabel("Time (x-axis):"), QLabel("Lags K:")
     ml.addRow(dlg.series_label, dlg.series_combo)
     ml.addRow(dlg.time_label, dlg.time_combo)
     ml.addRow(dlg.lags_label, dlg.lags_spin)
+    ml.addRow("Seasonal period:", dlg.period_spin)
     dlg._mode_form = ml
     rl.addWidget(mode_box)
 

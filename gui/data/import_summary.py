@@ -58,6 +58,10 @@ def summary_html(ds, table, cols: dict, target_why: str, few_values: dict[str, l
     if s.series:
         lines.append(f"<b>Windows:</b> {ds.n_rows_read - s.lags:,} of previous {s.lags} values "
                      f"<span style='color:#6b7280'>(the first {s.lags} rows only feed the first window)</span>")
+        period = (f"{plural(s.period, 'row')} <span style='color:#6b7280'>(the seasonal naive baseline: the "
+                  f"value {plural(s.period, 'row')} before)</span>" if s.period else
+                  "auto <span style='color:#6b7280'>(detected from the training rows, if any)</span>")
+        lines.append(f"<b>Seasonal period:</b> {period}")
     total = ds.n_train + ds.n_val
     split = "chronological" if s.split == "chronological" else f"random, seed {s.seed}"
     lines.append(f"<b>Examples N:</b> {total:,} = {ds.n_train:,} train + {ds.n_val:,} validation "

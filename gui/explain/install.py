@@ -1,5 +1,5 @@
-"""Putting "Why this answer" into a window: the importance and attack view in a dock tabbed
-with the plots, fed with a copy of the current weights."""
+"""Putting "Why this answer" and "Residuals" into a window: the importance and attack view and
+the residual views, each in a dock tabbed with the plots, fed with a copy of the current weights."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QDockWidget
 from engine.losses import make_loss
 from engine.model import Model, ModelError, weights_match
 from gui.explain.importance_view import ExplainInputs, ImportanceView
+from gui.explain.residuals_view import ResidualsView
 
-__all__ = ["current_model", "install_explain"]
+__all__ = ["current_model", "install_explain", "install_residuals"]
 
 
 def current_model(document, controller) -> tuple[ExplainInputs | None, str | None]:
@@ -35,12 +36,12 @@ def current_model(document, controller) -> tuple[ExplainInputs | None, str | Non
     return ExplainInputs(model, loss, ds), None
 
 
-def install_explain(window, controller) -> ImportanceView:
-    """The view in a bottom dock "Why this answer", a tab beside the plots (shown: the plots)."""
-    view = ImportanceView(lambda: current_model(window.document, controller))
-    dock = QDockWidget("Why this answer", window)
-    dock.setObjectName("importanceDock")
-    dock.setWidget(view)
+def _tab_dock(window, widget, title: str, name: str) -> QDockWidget:
+    """``widget`` in a bottom dock ``title``, a tab beside the plots (the plots stay in front),
+    listed in the Panels menu."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     plots = getattr(window, "plots_dock", None)
     if plots is not None:
@@ -49,5 +50,23 @@ def install_explain(window, controller) -> ImportanceView:
     menu = getattr(window, "panels_menu", None)
     if menu is not None:
         menu.addAction(dock.toggleViewAction())
+    return dock
+
+
+def install_explain(window, controller) -> ImportanceView:
+    """The view in a bottom dock "Why this answer", a tab beside the plots (shown: the plots)."""
+    view = ImportanceView(lambda: current_model(window.document, controller))
+    _tab_dock(window, view, "Why this answer", "importanceDock")
     window.importance_view = view
+    return view
+
+
+def install_residuals(window, controller) -> ResidualsView:
+    """The residuals in a bottom dock "Residuals", a tab beside the plots; it computes when in
+    sight and the weights, the network or the data changed."""
+    view = ResidualsView(lambda: current_model(window.document, controller), window.document)
+    dock = _tab_dock(window, view, "Residuals", "residualsDock")
+    view.set_in_sight(False)                   # behind the plots' tab until a person picks it
+    dock.visibilityChanged.connect(view.set_in_sight)
+    window.residuals_view = view
     return view

@@ -57,10 +57,11 @@ def install_training(window) -> TrainingController:
                 menu.addAction(ctl.actions[key])
     ctl.baselines = BaselineWatch(window.document, ctl.panel, parent=ctl)   # issue 12: the yardsticks
     if hasattr(window, "addDockWidget"):                                   # ... and "why this answer"
-        from gui.explain.install import install_explain
+        from gui.explain.install import install_explain, install_residuals
         ctl.importance_view = install_explain(window, ctl)
         from gui.training.runs_recorder import install_runs          # ... and the runs table
         ctl.runs_view = install_runs(window, ctl)
+        ctl.residuals_view = install_residuals(window, ctl)                 # ... and "pattern left?"
     window.installEventFilter(_CloseWatcher(window, ctl))
     bar = window.statusBar() if hasattr(window, "statusBar") else None
     if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view
