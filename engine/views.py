@@ -8,7 +8,8 @@ x axis, a dense grid of inputs); it is built once per dataset.
 Modes (``PlotContext.mode``):
 
 - ``"xy"``: one input feature — y against x, prediction over a dense grid.
-- ``"series"``: lag features — actual and predicted against time.
+- ``"series"``: lag features — actual and predicted against time; with one lag, ``PlotContext.xy``
+  is the same data as ``"xy"`` (tomorrow against today) and the fit view carries its prediction too.
 - ``"parity"``: several features — predicted against actual.
 - ``"classes"``: classification — accuracy and a confusion matrix.
 """
@@ -51,6 +52,7 @@ class PlotContext:
     boundary: float | None = None            # series, chronological split: first validation time
     classes: list[str] = field(default_factory=list)
     units_stride: int = 1                    # series: thin unit curves to ≤ MAX_SERIES_POINTS
+    xy: PlotContext | None = None            # series of one lag: the same rows as y against that lag
 
 
 def peak_decimate(x: np.ndarray, y: np.ndarray, blocks: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,20 +141,28 @@ def make_context(dataset, dtype=np.float32) -> PlotContext:
         if len(iv) and len(it) and it.max() < iv.min():        # chronological: one boundary
             ctx.boundary = float(t_all[len(it) + int(np.argmin(iv))])
         ctx.units_stride = max(1, -(-len(idx) // MAX_SERIES_POINTS))
+        if F == 1:       # one lag: ŷ against that input is the whole model (the fit plot's x view)
+            ctx.xy = PlotContext("parity", task, target, fnames, y_mean=y_mean, y_std=y_std, y_train=yt, y_val=yv)
+            _as_xy(ctx.xy, dataset, Xt, Xv, dtype)
     elif F == 1:
-        x_mean = float(np.ravel(getattr(dataset, "x_mean", [0.0]))[0])
-        x_std = float(np.ravel(getattr(dataset, "x_std", [1.0]))[0])
-        xt, xv = Xt[:, 0] * x_std + x_mean, Xv[:, 0] * x_std + x_mean
-        allx = np.concatenate([xt, xv])
-        lo, hi = float(allx.min()), float(allx.max())
-        pad = 0.05 * (hi - lo or 1.0)
-        grid = np.linspace(lo - pad, hi + pad, GRID_POINTS)
-        ctx.mode = "xy"
-        ctx.x_label = fnames[0]
-        ctx.x_train, ctx.x_val = xt, xv
-        ctx.x_eval = grid
-        ctx.X_eval = ((grid - x_mean) / x_std)[:, None].astype(dtype)
+        _as_xy(ctx, dataset, Xt, Xv, dtype)
     return ctx
+
+
+def _as_xy(ctx: PlotContext, dataset, Xt: np.ndarray, Xv: np.ndarray, dtype) -> None:
+    """Make ``ctx`` the one-input picture: the rows as (x, y) in raw units, a dense grid of x."""
+    x_mean = float(np.ravel(getattr(dataset, "x_mean", [0.0]))[0])
+    x_std = float(np.ravel(getattr(dataset, "x_std", [1.0]))[0])
+    xt, xv = Xt[:, 0] * x_std + x_mean, Xv[:, 0] * x_std + x_mean
+    allx = np.concatenate([xt, xv])
+    lo, hi = float(allx.min()), float(allx.max())
+    pad = 0.05 * (hi - lo or 1.0)
+    grid = np.linspace(lo - pad, hi + pad, GRID_POINTS)
+    ctx.mode = "xy"
+    ctx.x_label = ctx.feature_names[0]
+    ctx.x_train, ctx.x_val = xt, xv
+    ctx.x_eval = grid
+    ctx.X_eval = ((grid - x_mean) / x_std)[:, None].astype(dtype)
 
 
 def output_decomposition(model):
@@ -193,7 +203,10 @@ def _fit_view(model, ctx: PlotContext) -> dict:
         x = ctx.x_eval
         if ctx.mode == "series":
             x, p = peak_decimate(x, p, MAX_CURVE_BLOCKS)
-        return {"mode": ctx.mode, "x": x, "pred": p}
+        out = {"mode": ctx.mode, "x": x, "pred": p}
+        if ctx.xy is not None:
+            out["xy"] = _fit_view(model, ctx.xy)
+        return out
     pt = np.asarray(model.forward(ctx.X_train), np.float64)[:, 0] * ctx.y_std + ctx.y_mean
     pv = (np.asarray(model.forward(ctx.X_val), np.float64)[:, 0] * ctx.y_std + ctx.y_mean
           if len(ctx.X_val) else np.zeros(0))

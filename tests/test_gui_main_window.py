@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from engine.model import Model
 from engine.project import load_project
 from gui.document.commands import SetParamsCommand
-from gui.window.examples import EXAMPLES, example_path
+from gui.window.examples import EXAMPLES, example_index, example_path
 from gui.window.actions import ACTION_NAMES
 from gui.window.main_window import PLOTS_SHARE
 
@@ -41,14 +41,17 @@ def window(qtbot):
     w.document._extra_dirty = False
 
 
-def test_opens_example_one_with_every_named_action(window):
+def test_opens_the_lecture_first_model_with_every_named_action(window):
+    """At start the window shows the first example: y = b + w·x₁, tomorrow from today."""
     w = window
     g = w.document.graph
-    assert g.nodes["input"].params["features"] == 7
+    assert g.nodes["input"].params["features"] == 1
     assert [g.nodes[n].kind for n in g.topological_order()] == ["input", "dense", "output"]
+    assert g.nodes["dense1"].params["units"] == 1
     assert w.document.issues() == []
     assert w.document.data_spec is not None and w.document.data_spec.target == "temp_max"
-    assert w.document.data_spec.lags == 7
+    assert w.document.data_spec.lags == 1 and w.document.train_config.loss == "mae"
+    assert EXAMPLES[0].file == "linear_today.ncproj"
     assert w.windowTitle() == f"{EXAMPLES[0].name} — NetCanvas"
     for name in ACTION_NAMES:
         act = getattr(w, name)
@@ -290,10 +293,11 @@ def test_dropping_a_csv_on_the_canvas_imports_it_and_examples_menu_opens_example
                       Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(vp, drop)
     assert seen == [str(csv)]
-    act = w.findChild(QAction, "actionExample3")
+    relu = example_index("3_relu_hidden_layer.ncproj")
+    act = w.findChild(QAction, f"actionExample{relu + 1}")
     assert "ReLU" in act.text() and act.toolTip()
     act.trigger()
-    assert w.document.name == EXAMPLES[2].name
+    assert w.document.name == EXAMPLES[relu].name
     assert w.document.graph.of_kind("relu")
 
 
@@ -393,6 +397,9 @@ def test_backspace_on_the_canvas_deletes_and_keeps_the_links(window, qtbot):
     g = w.document.graph
     assert "dense1" not in g.nodes and [(e.src, e.dst) for e in g.edges] == [("input", "output")]
     assert w.document.undo_stack.undoText() == "Delete 1 node (keep links)"
+    # Input → Output alone (the first example's one feature fits the Output) has nothing to learn
+    assert w.blocked_reason().startswith("the network has no parameters to learn")
+    assert not w.actionTrain.isEnabled()
 
 
 def test_without_data_train_says_to_load_data_first(window, qtbot):

@@ -174,6 +174,8 @@ def test_words_say_what_the_numbers_are(window, qtbot):
     from gui.training.panel import count
     w = window
     ctl, panel, sp = w.training, w.training.panel, w.training.surface_plot
+    assert w.io.open_example("1_linear_7_days.ncproj", ask=False)
+    qtbot.waitUntil(lambda: w.document.dataset is not None, timeout=30000)
     qtbot.waitUntil(lambda: sp.surface is not None and "lowest" in sp.info.text(), timeout=30000)
     assert re.fullmatch(r"loss here \d+\.\d+ · lowest \d+\.\d+ at \(-?[\d.]+, -?[\d.]+\)( · .*)?",
                         sp.info.text()), sp.info.text()

@@ -433,6 +433,7 @@ def test_small_losses_read_alike_in_the_panel_the_surface_header_and_the_loss_re
     x = np.linspace(0, 1, 200)
     noise = 0.02 * np.sin(37 * x)
     path = _write(tmp_path, "line.csv", "x,y\n" + "".join(f"{a:.5f},{2 * a + 1 + n:.5f}\n" for a, n in zip(x, noise)))
+    assert window.io.open_example("1_linear_7_days.ncproj", ask=False)     # its MSE and learning rate
     dlg = open_import(qtbot, window, monkeypatch, path)
     confirm(qtbot, window, dlg)
     ctl, panel = window.training, window.training.panel

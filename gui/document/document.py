@@ -16,8 +16,9 @@ from PySide6.QtGui import QUndoStack
 from engine.graph import Edge, Graph, Issue
 from engine.trainer import TrainConfig
 
-__all__ = ["Document", "NO_DATA_REASON"]
+__all__ = ["Document", "NO_DATA_REASON", "NO_PARAMETERS_REASON"]
 
+NO_PARAMETERS_REASON = "the network has no parameters to learn: put a Dense layer between the Input and the Output"
 NO_DATA_REASON = "load data first (File → Import CSV)"
 
 
@@ -166,6 +167,8 @@ class Document(QObject):
             return extra
         if self.dataset is None:
             return NO_DATA_REASON
+        if not any(self.graph.parameter_count().values()):      # Input → Output: nothing to learn
+            return NO_PARAMETERS_REASON
         return None
 
     # -- modified state ---------------------------------------------------------

@@ -2,7 +2,10 @@
 
 One input feature: y against x, training and validation dots, the
 prediction as a curve over a dense grid. A series (lags): actual and
-predicted against time, the validation part shaded. Several features:
+predicted against time, the validation part shaded; a series of one lag
+(tomorrow from today) can be shown either way, y against that lag (the
+default: the line through the scatter) or against time, switched by two
+small buttons in the header (``fitAgainstX``, ``fitAgainstTime``). Several features:
 predicted against actual with the diagonal. Classification: accuracy and a
 confusion matrix with counts.
 
@@ -16,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 import gui.common.plot_style as style
 from gui.plots.run_overlays import CurveOverlay
@@ -32,6 +35,7 @@ CLASS_LABEL_MAX_PX = 90     # class names along the confusion matrix's y axis ar
 
 class FitPlot(QWidget):
     plot_rebuilt = Signal()          # a new PlotWidget (new data): links to other plots are gone
+    axis_switched = Signal()         # a one-lag series is now shown against the lag, or against time
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +60,11 @@ class FitPlot(QWidget):
         top.setContentsMargins(0, 0, 2, 0)
         top.addWidget(self.legend, 1)
         top.addWidget(self.window_combo, 0, Qt.AlignmentFlag.AlignTop)
+        self.against_x = True            # a one-lag series: y against the lag (False: against time)
+        self._full_ctx = None            # the context as set (a series), when an x view of it is shown
+        self._full_view: dict | None = None
+        self.axis_buttons = self._make_axis_buttons()
+        top.addWidget(self.axis_buttons, 0, Qt.AlignmentFlag.AlignTop)
         self._layout.addLayout(top)
         self.readout = style.Readout(self)
         self.plot: pg.PlotWidget | None = None
@@ -70,6 +79,49 @@ class FitPlot(QWidget):
         self.overlay: CurveOverlay | None = None     # the runs table's selected runs (set_overlays)
         self._legend_base = ""
         self._build(None)
+
+    def _make_axis_buttons(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        group = QButtonGroup(box)
+        for name, text, tip, against_x in (
+                ("fitAgainstX", "ŷ(x)", "Tomorrow against today: the data as a scatter, the model as a line", True),
+                ("fitAgainstTime", "ŷ(t)", "Actual and predicted against time", False)):
+            b = QToolButton()
+            b.setObjectName(name)
+            b.setText(text)
+            b.setToolTip(tip)
+            b.setAccessibleName(tip)
+            b.setCheckable(True)
+            b.setChecked(against_x == self.against_x)
+            b.setStyleSheet("font-size: 8.5pt; padding: 0 4px;")
+            b.clicked.connect(lambda _=False, v=against_x: self.set_against_x(v))
+            group.addButton(b)
+            row.addWidget(b)
+        box.hide()
+        return box
+
+    def set_against_x(self, against_x: bool) -> None:
+        """Show a one-lag series against the lag (True) or against time; the last prediction stays."""
+        self.against_x = bool(against_x)
+        self.findChild(QToolButton, "fitAgainstX").setChecked(self.against_x)
+        self.findChild(QToolButton, "fitAgainstTime").setChecked(not self.against_x)
+        full = self._full_ctx
+        if full is None or full.xy is None or (self.mode == "xy") == self.against_x:
+            return
+        view = self._full_view
+        self._build(self._shown(full))
+        if view is not None:
+            self.show_view(view)
+        self.axis_switched.emit()
+
+    def _shown(self, ctx):
+        """The context drawn for ``ctx``: its one-lag x view when that is chosen."""
+        if ctx is not None and getattr(ctx, "xy", None) is not None and self.against_x:
+            return ctx.xy
+        return ctx
 
     # -- building ----------------------------------------------------------------
     def _build(self, ctx) -> None:
@@ -226,9 +278,19 @@ class FitPlot(QWidget):
     # -- series window -------------------------------------------------------------
     def show_window(self) -> None:
         """Show the part of the series chosen in the window picker."""
-        ctx = self.ctx
-        if ctx is None or self.mode != "series" or not len(ctx.x_eval):
+        if self.mode != "series":
             return
+        span = self.window_span()
+        if span is not None:
+            self.plot.getPlotItem().getViewBox().setXRange(*span, padding=0.0)
+            self._fit_y_to_view()
+
+    def window_span(self) -> tuple[float, float] | None:
+        """The stretch of time the window picker chooses (also while a one-lag series is shown
+        against the lag: the units plot still draws time); None for data that is no series."""
+        ctx = self._full_ctx
+        if ctx is None or ctx.mode != "series" or not len(ctx.x_eval):
+            return None
         days = self.window_combo.currentData()
         x0, x1 = float(ctx.x_eval[0]), float(ctx.x_eval[-1])
         step = DAY if ctx.x_is_date else 1.0
@@ -239,8 +301,7 @@ class FitPlot(QWidget):
         else:
             start = x0
         start = max(x0, start)
-        self.plot.getPlotItem().getViewBox().setXRange(start, x1 + 0.01 * (x1 - start), padding=0.0)
-        self._fit_y_to_view()
+        return start, x1 + 0.01 * (x1 - start)
 
     def _fit_y_to_view(self, *_args) -> None:
         """y spans the actual values in view (steady while the prediction changes)."""
@@ -260,7 +321,9 @@ class FitPlot(QWidget):
     # -- data --------------------------------------------------------------------
     def set_context(self, ctx) -> None:
         """New data (or none): rebuild the static picture."""
-        self._build(ctx)
+        self._full_ctx, self._full_view = ctx, None
+        self.axis_buttons.setVisible(ctx is not None and getattr(ctx, "xy", None) is not None)
+        self._build(self._shown(ctx))
 
     def set_overlays(self, curves: list[dict]) -> None:
         """Earlier runs' predictions over this data (see :class:`CurveOverlay`), named in the legend."""
@@ -271,7 +334,7 @@ class FitPlot(QWidget):
         self.legend.setText(self._legend_base + ("&nbsp;&nbsp; " + extra if extra else ""))
 
     def clear_prediction(self) -> None:
-        self.last_view = None
+        self.last_view = self._full_view = None
         if self.pred_curve is not None:
             self.pred_curve.setData([], [])
         if self.mode == "parity":
@@ -279,6 +342,10 @@ class FitPlot(QWidget):
             self.val_items.setData([], [])
 
     def show_view(self, view: dict | None) -> None:
+        if view is not None and self._full_ctx is not None and view.get("mode") == self._full_ctx.mode:
+            self._full_view = view
+            if self.mode == "xy" and self._full_ctx.mode == "series":
+                view = view.get("xy")
         if view is None or self.ctx is None or view.get("mode") != self.mode:
             return
         self.last_view = view

@@ -55,6 +55,8 @@ class RunView(QObject):
         self._frame_timer = QTimer(self)
         self._frame_timer.setInterval(30)
         self._frame_timer.timeout.connect(self._on_frame)
+        self._links: list = []            # (signal, slot): the fit and units plots' shared time axis
+        self.fit_plot.axis_switched.connect(self.link_plots)
 
     def set_context(self, ctx) -> None:
         self.ctx = ctx
@@ -97,7 +99,13 @@ class RunView(QObject):
     def link_plots(self) -> None:
         """For a series the units plot shows the same stretch of time as the fit plot."""
         fp, up = self.fit_plot, self.units_plot
-        if self.ctx is not None and self.ctx.mode == "series" and fp.plot is not None and up.plot is not None:
+        for signal, slot in self._links:       # the fit plot may be rebuilt alone (its x view)
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._links = []
+        if self.ctx is not None and fp.mode == "series" and fp.plot is not None and up.plot is not None:
             a, b = fp.plot.getPlotItem().getViewBox(), up.plot.getPlotItem().getViewBox()
             busy = []
 
@@ -111,10 +119,13 @@ class RunView(QObject):
                     finally:
                         busy.clear()
                 return on_range
-            a.sigXRangeChanged.connect(follow(a, b))
-            b.sigXRangeChanged.connect(follow(b, a))
+            self._links = [(a.sigXRangeChanged, follow(a, b)), (b.sigXRangeChanged, follow(b, a))]
+            for signal, slot in self._links:
+                signal.connect(slot)
             fp.show_window()
             b.setXRange(*a.viewRange()[0], padding=0.0)
+        elif up.plot is not None and fp.window_span() is not None:     # the fit plot shows ŷ against x
+            up.plot.getPlotItem().getViewBox().setXRange(*fp.window_span(), padding=0.0)
 
     def clear(self) -> None:
         self._pending = {}

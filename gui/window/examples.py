@@ -22,10 +22,17 @@ EXAMPLES_DIR = os.path.join(ROOT, "resources", "examples")
 DATASETS_DIR = os.path.join(ROOT, "resources", "datasets")
 
 
-def _series_spec(lags: int = 7, val_fraction: float = 0.2) -> dict:
+def _series_spec(lags: int = 7, val_fraction: float = 0.2, normalize: str = "standard") -> dict:
     return {"target": "temp_max", "features": None, "series": "temp_max", "lags": lags,
             "time_column": "date", "task": "regression", "split": "chronological",
-            "val_fraction": val_fraction, "seed": 0, "normalize": "standard"}
+            "val_fraction": val_fraction, "seed": 0, "normalize": normalize}
+
+
+def _curve_spec(feature: str, time_column: str) -> dict:
+    """One input column against temp_max, validation rows drawn at random from every season."""
+    return {"target": "temp_max", "features": [feature], "series": None, "lags": 7,
+            "time_column": time_column, "task": "regression", "split": "random",
+            "val_fraction": 0.2, "seed": 0, "normalize": "standard"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,38 @@ class Example:
     outputs: int = 1
 
 
+# Every number in these texts is what a headless run shows (tests/test_examples_lecture.py).
+LINEAR_TODAY_TEXT = (
+    "The lecture's first model, y = b + w·x₁: tomorrow's maximum temperature in Seattle (2012–2015) "
+    "from today's alone. Two parameters, MAE loss, plain gradient descent. Press Train: after 2 epochs "
+    "the MAE is within 1 % of the best any line can do, 2.18 °C (b = 0.89, w = 0.95, the least absolute "
+    "deviations line); after 50 epochs b ≈ 0.09 and w ≈ 0.99 (the lecture found b = 0.1k, w = 0.97) and "
+    "the MAE is 2.20 °C. The temperatures stay in °C, not standardized, on purpose: b and w keep their "
+    "meaning (tomorrow ≈ 0.99 × today + 0.09 °C), and the error surface shows what raw units do: its "
+    "valley is about 15 times longer along b than along w (standardized, it would be round), so "
+    "gradient descent drops quickly to the valley floor and then creeps along it; the loss is nearly "
+    "the best while b is still far from 0.89. The fit plot shows the line through the scatter of "
+    "(today, tomorrow); the buttons in its header switch to ŷ against time.")
+SUM_OF_SIGMOIDS_TEXT = (
+    "Seattle's maximum temperature against the day of the year (2012–2015, one dot a day): a curve "
+    "no line can follow (the best straight line misses by 6.0 °C on average on the validation days). "
+    "y = b + Σᵢ cᵢ·sigmoid(bᵢ + wᵢ·x) with three sigmoids: each is a smooth step; wᵢ sets its "
+    "steepness and direction, bᵢ where it sits, cᵢ its height. Press Train and watch the units plot, "
+    "which draws each cᵢ·sigmoid(bᵢ + wᵢ·x) over the day of the year and their sum: the steps settle "
+    "as one up by about 16 °C around day 104 (14 April), one up by about 5 °C around day 175 (24 June) "
+    "and one down by about 22 °C around day 283 (10 October). Together they miss by 2.9 °C on average "
+    "on the validation days.")
+HARD_SIGMOID_TEXT = (
+    "A ReLU is a ramp, max(0, bᵢ + wᵢ·x); two make a hard sigmoid: one ramp starts climbing, and "
+    "where the other starts, its slope cancels the first one's. The data: Seattle's maximum "
+    "temperature week by week from 1 December (week 0) to mid-September, 2012–2015, each dot the "
+    "mean of a week's seven days (163 weeks): flat in winter, a climb in spring, level in summer. "
+    "Press Train and watch the units plot: one ReLU starts rising at week 10 (about 9 February) by "
+    "about 0.8 °C a week, the other starts at week 32 (about 11 July) with about the same slope "
+    "down. Their sum is the hard sigmoid: about 8.6 °C until February, a straight climb to about "
+    "26 °C in July, then level. It misses by 2.0 °C on average on the validation weeks, the best "
+    "straight line by 2.4 °C.")
+
 # example 4's network and data (example 6 is the same with an L2 penalty)
 _DEEP = (4, [(128, "relu"), (128, "relu"), (128, "relu")], "seattle_weather.csv", _series_spec(4, val_fraction=0.85))
 _DEEP_CONFIG = {"loss": "mse", "optimizer": "adam", "lr": 0.0003, "batch_size": 32, "epochs": 900,
@@ -49,8 +88,14 @@ _DEEP_CONFIG = {"loss": "mse", "optimizer": "adam", "lr": 0.0003, "batch_size": 
 
 EXAMPLES: list[Example] = [
     Example(
+        "linear_today.ncproj", "The first model: tomorrow from today",
+        LINEAR_TODAY_TEXT,
+        1, [], "seattle_weather.csv", _series_spec(1, normalize="none"),
+        {"loss": "mae", "optimizer": "sgd", "lr": 0.001, "batch_size": 32, "epochs": 50,
+         "track": ["dense1.b[0]", "dense1.W[0,0]"]}),
+    Example(
         "1_linear_7_days.ncproj", "Linear model: tomorrow from the previous 7 days",
-        "The lecture's first model, y = b + Σ wⱼ·xⱼ: tomorrow's maximum temperature in Seattle "
+        "The lecture's next model, y = b + Σ wⱼ·xⱼ: tomorrow's maximum temperature in Seattle "
         "(2012–2015) from the previous 7 days. Eight parameters, plain gradient descent. "
         "Press Train and watch the loss fall; pick two parameters to see the error surface.",
         7, [], "seattle_weather.csv", _series_spec(7),
@@ -68,6 +113,16 @@ EXAMPLES: list[Example] = [
         "a sum of ReLUs is a piecewise-linear curve.",
         7, [(16, "relu")], "seattle_weather.csv", _series_spec(7),
         {"loss": "mse", "optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 80}),
+    Example(
+        "sum_of_sigmoids.ncproj", "A curve as a sum of sigmoids",
+        SUM_OF_SIGMOIDS_TEXT,
+        1, [(3, "sigmoid")], "seattle_day_of_year.csv", _curve_spec("day_of_year", "date"),
+        {"loss": "mse", "optimizer": "adam", "lr": 0.05, "batch_size": 32, "epochs": 100, "seed": 2}),
+    Example(
+        "hard_sigmoid_two_relus.ncproj", "A hard sigmoid is two ReLUs",
+        HARD_SIGMOID_TEXT,
+        1, [(2, "relu")], "seattle_winter_to_summer.csv", _curve_spec("week", "week_start"),
+        {"loss": "mse", "optimizer": "adam", "lr": 0.05, "batch_size": 8, "epochs": 150, "seed": 1}),
     Example(
         "4_deep_overfits.ncproj", "A deeper net that overfits",
         "Three hidden layers of 128 ReLUs (33,793 parameters) predict tomorrow's maximum "
