@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .layers import Concat, Dense, Dropout
+from .layers import Concat, Dense, Dropout, Identity
 from .model import Model
 from .regularization import config_lr_at, is_scheduled
 from .scores import evaluate
@@ -106,14 +106,14 @@ def _loss_fn(name: str):
         def f(pred, y):
             e = pred - y
             n = e[0].size
-            v = np.einsum("kbt,kbt->k", e, e) / n
+            v = (e * e).sum(axis=(1, 2)) / n
             e *= 2.0 / n
             return v, e
     elif name == "mae":
         def f(pred, y):
             e = pred - y
             n = e[0].size
-            return np.abs(e).mean(axis=(1, 2)), np.sign(e) / n
+            return np.abs(e).sum(axis=(1, 2)) / n, np.sign(e) / n
     elif name == "huber":
         def f(pred, y):
             e = pred - y
@@ -239,9 +239,17 @@ class MultiStart:
             self._plan.append((bop, ins, out))
         self._n_vals = len(model.order)
         self._out = model._out
+        # a chain of single-input ops (the usual network) runs as a plain loop, identities left out
+        chain = all(not op.multi_input for op, _, _ in self._plan) and \
+            all(ins == [i] for i, (_, ins, _) in enumerate(self._plan))
+        self._chain = [op for op, _, _ in self._plan if type(op) is not Identity] if chain else None
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """The K starts' raw outputs ``(K, B, T)`` for inputs ``X`` ``(B, F)``."""
+        if self._chain is not None:
+            for op in self._chain:
+                X = op.forward(X, True)
+            return X
         vals = [None] * self._n_vals
         vals[0] = X
         for op, ins, out in self._plan:
@@ -249,6 +257,12 @@ class MultiStart:
         return vals[self._out]
 
     def _backward(self, dY) -> None:
+        if self._chain is not None:
+            for op in reversed(self._chain):
+                dY = op.backward(dY)
+                if dY is None:
+                    return
+            return
         d = [None] * self._n_vals
         d[self._out] = dY
         for op, ins, out in reversed(self._plan):
@@ -397,8 +411,9 @@ class MultiStart:
         out = []
         for k in range(self.K):
             np.copyto(model.flat_params, self.P[k])
-            train = evaluate(model, base.loss, base._X_eval, base._y_eval, base.y_std)
-            val = evaluate(model, base.loss, self.Xv, self.yv, base.y_std)
+            with np.errstate(all="ignore"):        # a start that diverged may overflow on some rows
+                train = evaluate(model, base.loss, base._X_eval, base._y_eval, base.y_std)
+                val = evaluate(model, base.loss, self.Xv, self.yv, base.y_std)
             reason = self.stop_reason[k] if self.finished or not self.alive[k] else "cancelled"
             out.append(StartResult(k, self.seeds[k], self.weights(k), train, val,
                                    int(self.stopped_epoch[k] if not self.alive[k] else self.epoch),

@@ -59,6 +59,8 @@ def install_training(window) -> TrainingController:
     if hasattr(window, "addDockWidget"):                                   # ... and "why this answer"
         from gui.explain.install import install_explain
         ctl.importance_view = install_explain(window, ctl)
+    from gui.training.starts_dialog import install_starts
+    ctl.starts_action = install_starts(window, ctl)                        # issue 11: local minima
     window.installEventFilter(_CloseWatcher(window, ctl))
     bar = window.statusBar() if hasattr(window, "statusBar") else None
     if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view
