@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
                                QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QToolButton,
                                QVBoxLayout)
 
+from engine.landscape import default_pair
 from engine.model import parse_scalar_name
 from engine.multistart import DEFAULT_STARTS, MAX_STARTS, MultiStart, MultiStartError
 from engine.trainer import ConfigError
@@ -41,7 +42,9 @@ class _Run:
 
 
 def train_starts(graph, dataset, config, k: int, run: _Run, cancelled) -> tuple:
-    """The job: ``("done", results, seconds)`` or ``("refused", message)`` (never raises for bad settings)."""
+    """The job: ``("done", results, seconds, names, pair)`` (the network's scalar names and the pair
+    the surface would show: the project's tracked pair, else the lecture's b and w), or
+    ``("refused", message)``; bad settings never raise."""
     t0 = time.perf_counter()
     try:
         run.ms = ms = MultiStart(graph, dataset, config, starts=k)
@@ -50,7 +53,10 @@ def train_starts(graph, dataset, config, k: int, run: _Run, cancelled) -> tuple:
     ms.run(cancelled=cancelled)
     if cancelled():
         return None
-    return ("done", ms.results(), time.perf_counter() - t0)
+    names = ms.base.model.scalar_names()
+    track = tuple(config.track)
+    pair = track if len(track) == 2 and all(t in names for t in track) else default_pair(ms.base.model)
+    return ("done", ms.results(), time.perf_counter() - t0, names, pair)
 
 
 class StartsDialog(QDialog):
@@ -196,7 +202,10 @@ class StartsDialog(QDialog):
         if outcome[0] == "refused":
             self.status.setText(f"Cannot train several starts: {outcome[1]}")
             return
-        _, results, seconds = outcome
+        _, results, seconds, names, pair = outcome
+        surface = self.controller.surface_plot
+        if not all(surface.pair()):                # no surface yet: name the pair the points are drawn in
+            surface.set_parameters(names, pair)
         self.progress.setValue(1000)
         self.results = sorted(results, key=lambda r: (not math.isfinite(r.val_loss), r.val_loss, r.index))
         self.chosen = None
