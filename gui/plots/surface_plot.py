@@ -378,11 +378,11 @@ class SurfacePlot(QWidget):
         self.info.setText(HINT)
         self._info_base = HINT
 
-    def show_starts(self, points, labels=(), chosen: int | None = None) -> None:
+    def show_starts(self, points, labels=(), chosen: int | None = None, losses=None) -> None:
         """Mark the end points of several starts (``(K, 2)`` in this pair's values; none clears)."""
         if getattr(self, "starts_overlay", None) is None:
             self.starts_overlay = StartsOverlay(self.plot.getPlotItem())
-        self.starts_overlay.show(points, labels, chosen)
+        self.starts_overlay.show(points, labels, chosen, losses)
 
     def set_loss_name(self, short: str) -> None:
         """The loss's short name ("MSE"), as the loss plot's axis shows it: the colour bar's label."""

@@ -31,7 +31,10 @@ _ENDED = {"epochs": "{e} epochs", "early_stopping": "early stop, epoch {e}", "di
 
 
 def _num(v: float) -> str:
-    return "—" if not math.isfinite(v) else f"{v:.4g}"
+    """Four significant digits, trailing zeros kept so that a column's numbers line up (21.90, 57.93)."""
+    if not math.isfinite(v):
+        return "—"
+    return np.format_float_positional(v, precision=4, unique=False, fractional=False, trim="k").rstrip(".")
 
 
 class _Run:
@@ -125,7 +128,7 @@ class StartsDialog(QDialog):
         lay.addWidget(self.status)
         lay.addWidget(self.table, 1)
         lay.addWidget(bottom)
-        self.resize(460, 380)
+        self.resize(470, 440)
 
         self.results: list = []          # StartResult, in the table's order
         self.chosen: int | None = None   # the start loaded last
@@ -245,12 +248,12 @@ class StartsDialog(QDialog):
                     key, idx = parse_scalar_name(name)
                     xy.append(float(r.weights[key][idx]))
                 pts.append(xy)
-                labels.append(str(r.index))
+                labels.append(f"Start {r.index}: validation loss {_num(r.val_loss)}")
         except (KeyError, IndexError, ValueError):
             surface.show_starts(np.empty((0, 2)))
             return
         chosen = next((i for i, r in enumerate(self.results) if r.index == self.chosen), None)
-        surface.show_starts(np.array(pts), labels, chosen)
+        surface.show_starts(np.array(pts), labels, chosen, [r.val_loss for r in self.results])
 
     def use_selected(self) -> None:
         rows = {i.row() for i in self.table.selectedItems()}
@@ -263,6 +266,12 @@ class StartsDialog(QDialog):
         r = self.results[row]
         self.chosen = r.index
         self.controller.set_weights(r.weights, f"Use start {r.index}")
+        for i in range(self.table.rowCount()):          # the start in use, in bold
+            for col in range(self.table.columnCount()):
+                item = self.table.item(i, col)
+                font = item.font()
+                font.setBold(i == row)
+                item.setFont(font)
         self.status.setText(f"Loaded start {r.index}'s weights (Edit → Undo brings back the ones before).")
         self._draw_points()
 
