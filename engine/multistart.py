@@ -69,12 +69,13 @@ class _BDense:
 
     def __init__(self, W, b, gW, gb, need_dx: bool) -> None:
         self.W, self.b, self.gW, self.gb, self.need_dx = W, b, gW, gb, need_dx
+        self._b3 = None if b is None else b[:, None, :]      # (K, 1, U): added to every row
 
     def forward(self, x, training=False):
         self._x = x
         y = np.matmul(x, self.W)
-        if self.b is not None:
-            y += self.b[:, None, :]
+        if self._b3 is not None:
+            y += self._b3
         return y
 
     def backward(self, dy):
