@@ -1,10 +1,11 @@
-"""Train → "Try several starts…", as a person uses it: open the local-minima example, press the
-button, set K, run, see K points on the error surface and K rows sorted by validation loss, pick
+"""Train → "Try several starts…", as a person uses it: open the local-minima example, click the
+menu item, set K, run, see K points on the error surface and K rows sorted by validation loss, pick
 one (its weights load, the list's numbers are that network's losses), Undo brings back the weights
 before; Cancel leaves everything as it was; a network the batched run cannot train is refused."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 from engine.layers import sigmoid
 from tests.test_metrics_display import open_example
@@ -15,11 +16,16 @@ TIMEOUT = 60_000
 
 
 def _open_dialog(qtbot, win):
+    """Train menu → Try several starts…, clicked with the mouse."""
     ctl = win.training
-    button = ctl.panel.starts_button
-    assert button.isVisible() and "several starts" in button.text().lower()
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    menu = win.menus["train"]
+    act = win.findChild(QAction, "actionSeveralStarts")
+    assert act in menu.actions() and act.text().replace("&", "") == "Try several starts…"
+    menu.popup(win.mapToGlobal(win.rect().center()))
+    qtbot.waitUntil(menu.isVisible)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(act).center())
     qtbot.waitUntil(lambda: getattr(ctl, "starts_dialog", None) is not None and ctl.starts_dialog.isVisible())
+    assert not menu.isVisible()
     return ctl.starts_dialog
 
 

@@ -159,10 +159,6 @@ class TrainingPanel(QWidget):
                 buttons.addWidget(b, 1, 0, 1, 2)
             else:
                 buttons.addWidget(b, 1, 2, 1, 4)
-        self.starts_button = QToolButton()          # "Try several starts…" (gui/training/starts_dialog.py)
-        self.starts_button.setObjectName("startsButton")
-        self.starts_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        buttons.addWidget(self.starts_button, 2, 0, 1, 6)
         self.step_button.clicked.connect(lambda: self.step_requested.emit(self.step_button.shift))
         self.speed_combo = QComboBox()
         self.speed_combo.setObjectName("speedCombo")

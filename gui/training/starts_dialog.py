@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
-                               QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QToolButton,
+                               QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
 from engine.landscape import default_pair
@@ -292,7 +292,8 @@ class StartsDialog(QDialog):
 
 
 def install_starts(window, controller) -> QAction:
-    """The "Try several starts…" action in the Train menu and as the training panel's button."""
+    """The "Try several starts…" action, in the Train menu (the training panel has no room for
+    another row of buttons at 1024×700 with its Regularization group open)."""
     act = QAction("Try several &starts…", window)
     act.setObjectName("actionSeveralStarts")
     tip = "Train the network from several random starts at once and compare where they end (local minima)"
@@ -312,7 +313,4 @@ def install_starts(window, controller) -> QAction:
     if menu is not None:
         menu.addSeparator()
         menu.addAction(act)
-    button = getattr(controller.panel, "starts_button", None)
-    if isinstance(button, QToolButton):
-        button.setDefaultAction(act)
     return act
