@@ -70,6 +70,8 @@ class _BDense:
     def __init__(self, W, b, gW, gb, need_dx: bool) -> None:
         self.W, self.b, self.gW, self.gb, self.need_dx = W, b, gW, gb, need_dx
         self._b3 = None if b is None else b[:, None, :]      # (K, 1, U): added to every row
+        self._gb3 = None if gb is None else gb[:, None, :]
+        self._ones = np.ones((1, 0), W.dtype)
 
     def forward(self, x, training=False):
         self._x = x
@@ -81,8 +83,11 @@ class _BDense:
     def backward(self, dy):
         x = self._x
         np.matmul(x.T if x.ndim == 2 else x.transpose(0, 2, 1), dy, out=self.gW)
-        if self.b is not None:
-            dy.sum(axis=1, out=self.gb)
+        if self._gb3 is not None:
+            # Σ over the batch as a (1, B)·(K, B, U) product: ~2× faster than a sum over the middle axis
+            if self._ones.shape[1] != dy.shape[1]:
+                self._ones = np.ones((1, dy.shape[1]), dy.dtype)
+            np.matmul(self._ones, dy, out=self._gb3)
         if not self.need_dx:
             return None
         Wt = self.W.transpose(0, 2, 1)
