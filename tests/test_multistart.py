@@ -181,6 +181,9 @@ def test_local_minima_example_starts_end_at_clearly_different_losses():
     assert train[good].max() * 2 < train[stuck].min()           # clearly different ends
     # start 0 (what Train makes) fits: "training MSE about 21.9, a little better than the best straight line (22.8)"
     assert good[0] and abs(train[0] - 21.9) < 0.1 and train[0] < line
+    plain = Trainer(project.graph, data, project.train_config)        # what pressing Train does
+    plain.run()
+    assert plain.epochs[-1]["train_loss"] == pytest.approx(train[0], rel=1e-3)
     assert abs(line - 22.8) < 0.05 and "22.8" in text and "21.9" in text
     assert np.all(np.abs(train[good] - 21.9) < 0.2)
     assert np.all(np.abs(val[good] - 27.5) < 0.5) and "27.5" in text

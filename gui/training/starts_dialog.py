@@ -73,7 +73,7 @@ class StartsDialog(QDialog):
         self.setWindowTitle("Try several starts")
         intro = QLabel("Gradient descent ends where its start leads it. Train the network from several random "
                        "starts (seeds) at once, with this project's settings, and compare where they end. "
-                       "Start 0 is the run Train makes.")
+                       "Start 0 is the run Train makes after Reset weights.")
         intro.setWordWrap(True)
         self.count = QSpinBox()
         self.count.setObjectName("startsCount")
