@@ -47,6 +47,29 @@ def _losses_by_hand(weights, data):
     return mse(data.X_train, data.y_train), mse(data.X_val, data.y_val)
 
 
+def _expected_points(dlg, pair) -> np.ndarray:
+    """Each listed start's values of the two named parameters, read from its weights here."""
+    out = []
+    for r in dlg.results:
+        xy = []
+        for name in pair:
+            key, idx = name.split("[")
+            xy.append(float(r.weights[key][tuple(int(i) for i in idx.rstrip("]").split(","))]))
+        out.append(xy)
+    return np.array(out)
+
+
+def _points_match(surface, dlg, pair) -> bool:
+    pts = surface.starts_overlay.points
+    want = _expected_points(dlg, pair)
+    return pts.shape == want.shape and np.allclose(pts, want)
+
+
+def _assert_points(surface, dlg, pair) -> None:
+    assert surface.starts_overlay.count() == len(dlg.results)
+    np.testing.assert_allclose(surface.starts_overlay.points, _expected_points(dlg, pair))
+
+
 def _cell(dlg, row, col) -> str:
     return dlg.table.item(row, col).text()
 
@@ -73,13 +96,21 @@ def test_several_starts_listed_drawn_picked_and_undone(qtbot, sigmoid_example_wi
 
     # six end points on the error surface, at each start's values of the surface's two parameters
     surface = ctl.surface_plot
-    pair = surface.pair()
-    assert surface.starts_overlay.count() == 6
-    for (x, y), r in zip(surface.starts_overlay.points, dlg.results):
-        for name, v in zip(pair, (x, y)):
-            key, idx = name.split("[")
-            idx = tuple(int(i) for i in idx.rstrip("]").split(","))
-            assert v == pytest.approx(float(r.weights[key][idx]))
+    first_pair = surface.pair()
+    _assert_points(surface, dlg, first_pair)
+
+    # another pair typed into the y picker: the points move to it; Undo of the pick moves them back
+    other = "dense1.W[0,2]"
+    assert other not in first_pair
+    surface.combo_b.lineEdit().selectAll()
+    with qtbot.waitSignal(ctl.surface_updated, timeout=TIMEOUT):
+        qtbot.keyClicks(surface.combo_b.lineEdit(), other)
+        qtbot.keyClick(surface.combo_b.lineEdit(), Qt.Key.Key_Return)
+    assert surface.pair() == (first_pair[0], other)
+    qtbot.waitUntil(lambda: _points_match(surface, dlg, surface.pair()))
+    win.actionUndo.trigger()
+    qtbot.waitUntil(lambda: surface.pair() == first_pair, timeout=TIMEOUT)     # the default pair again
+    qtbot.waitUntil(lambda: _points_match(surface, dlg, first_pair), timeout=TIMEOUT)
 
     # pick the best start, then the worst, by double-clicking their rows: the weights load, and
     # each row's numbers are the losses of that network, computed here by hand

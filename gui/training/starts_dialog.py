@@ -146,7 +146,9 @@ class StartsDialog(QDialog):
         doc = self.document
         for sig in (doc.graph_changed, doc.dataset_changed, doc.replaced):
             sig.connect(self._forget)
-        controller.surface_plot.surface_requested.connect(lambda _pair: QTimer.singleShot(0, self._draw_points))
+        # the surface's pair changes when a person picks one, by Undo of that pick, or when a preview
+        # picks the default: every new surface redraws the points in its pair
+        controller.surface_updated.connect(self._draw_points)
 
     # -- running ---------------------------------------------------------------------------
     def running(self) -> bool:
@@ -236,6 +238,9 @@ class StartsDialog(QDialog):
 
     def _draw_points(self) -> None:
         surface = self.controller.surface_plot
+        overlay = getattr(surface, "starts_overlay", None)
+        if not self.results and (overlay is None or not overlay.count()):
+            return                                     # nothing drawn, nothing to draw
         pair = surface.pair()
         if not self.results or len(pair) != 2 or not all(pair):
             surface.show_starts(np.empty((0, 2)))
