@@ -178,3 +178,15 @@ def test_cancel_changes_nothing_and_until_stopped_is_refused(qtbot, sigmoid_exam
     qtbot.waitUntil(lambda: not dlg.running() and "epochs" in dlg.status.text(), timeout=TIMEOUT)
     assert dlg.status.text().startswith("Cannot train several starts")
     assert "Error" not in dlg.status.text() and dlg.table.rowCount() == 0
+
+
+def test_closing_the_window_ends_a_run_under_way(qtbot, sigmoid_example_window):
+    win = sigmoid_example_window
+    dlg = _open_dialog(qtbot, win)
+    _type_epochs(qtbot, win.training.panel, 5000)
+    qtbot.mouseClick(dlg.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.progress.value() > 0, timeout=TIMEOUT)
+    job = dlg._job
+    win.close()                                          # the fixture answers Discard
+    qtbot.waitUntil(job.cancelled, timeout=TIMEOUT)
+    assert job.wait(30)                                  # the thread is free again, long before 5000 epochs

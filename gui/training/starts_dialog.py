@@ -12,7 +12,7 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
                                QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
@@ -149,6 +149,8 @@ class StartsDialog(QDialog):
         # the surface's pair changes when a person picks one, by Undo of that pick, or when a preview
         # picks the default: every new surface redraws the points in its pair
         controller.surface_updated.connect(self._draw_points)
+        if parent is not None:                 # the window closing ends a run under way (quitting waits on it)
+            parent.installEventFilter(self)
 
     # -- running ---------------------------------------------------------------------------
     def running(self) -> bool:
@@ -290,6 +292,26 @@ class StartsDialog(QDialog):
             self.use_button.setEnabled(False)
             self.status.setText("The network or the data changed; run the starts again.")
             self.controller.surface_plot.show_starts(np.empty((0, 2)))
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.parent() and event.type() == QEvent.Type.Close and self._job is not None:
+            QTimer.singleShot(0, self._after_window_close)
+        return False
+
+    def _after_window_close(self) -> None:
+        """A close that was not vetoed (the window is gone or hidden) cancels the run."""
+        job = self._job
+        try:
+            if self.parent().isVisible():
+                return
+        except RuntimeError:                   # the window, and this dialog, already deleted
+            pass
+        if job is not None:
+            job.cancel()
+        try:
+            self.cancel()
+        except RuntimeError:
+            pass
 
     def closeEvent(self, event) -> None:
         self.cancel()
