@@ -196,6 +196,11 @@ class MultiStart:
         self._build_plan(model)
         self.loss_fn = _loss_fn(cfg.loss)
         self.optimizer = base.optimizer             # elementwise rules: the same on (K, n)
+        # the update in blocks of starts that stay in the cache (a wide network's K rows do not):
+        # elementwise, so the result is the same; a small network is one block
+        rows = max(1, 32768 // max(n, 1))
+        blocks = {f"starts{i}": slice(i, min(i + rows, K)) for i in range(0, K, rows)}
+        self._groups = ({b: self.P[sl] for b, sl in blocks.items()}, {b: self.G[sl] for b, sl in blocks.items()})
         self.penalty = base.penalty
         self.X, self.y, self.Xv, self.yv = base.X, base.y, base.Xv, base.yv
         self.B, self.N = base.batch_size, base.n_train
@@ -243,6 +248,7 @@ class MultiStart:
             else:
                 bop = copy.copy(op)               # elementwise activations, Add, Identity
             self._plan.append((bop, ins, out))
+        self._widest = max([model.n_inputs, *model.widths.values()])
         self._n_vals = len(model.order)
         self._out = model._out
         # a chain of single-input ops (the usual network) runs as a plain loop, identities left out
@@ -301,7 +307,7 @@ class MultiStart:
     def _steps(self, count: int) -> int:
         t0 = time.perf_counter()
         P, G, opt, cfg = self.P, self.G, self.optimizer, self.config
-        pgroup, ggroup = {"all": P}, {"all": G}
+        pgroup, ggroup = self._groups
         B, N = self.B, self.N
         pen = self.penalty.terms if self.penalty.active else ()
         clip = cfg.clip_norm
@@ -366,7 +372,8 @@ class MultiStart:
         """Each start's loss over a whole set, as ``engine.scores.evaluate`` computes it."""
         if len(X) == 0:
             return np.full(self.K, math.nan)
-        chunk = max(64, 8192 // self.K)     # small pieces stay in the cache: ~2× faster than K evaluations
+        # pieces whose widest layer (K × rows × units) stays in the cache: ~2× faster than K evaluations
+        chunk = max(16, 65536 // (self.K * self._widest))
         preds = np.concatenate([self.forward(X[i:i + chunk]).astype(np.float64)
                                 for i in range(0, len(X), chunk)], axis=1)
         loss = self.base.loss

@@ -47,6 +47,9 @@ CASES = {
                                         early_stopping=3)),
     "rmsprop-bce": ([(4, "softplus")], "binary", 1,
                     dict(loss="bce", optimizer="rmsprop", lr=0.01, batch_size=32, epochs=8)),
+    # 21,001 parameters: the optimizer updates the starts in blocks of one (engine: cache-sized blocks)
+    "adam-wide-in-blocks": ([(200, "relu"), (100, "tanh")], "regression", 1,
+                            dict(loss="mse", optimizer="adam", lr=0.003, batch_size=32, epochs=3, l2=0.001)),
     "adagrad-ce-leaky": ([(5, "leaky_relu")], "multiclass", 3,
                          dict(loss="ce", optimizer="adagrad", lr=0.1, batch_size=7, epochs=6, lr_schedule="step",
                               lr_step_epochs=2)),
@@ -60,6 +63,7 @@ def test_batched_starts_equal_sequential_runs(name):
     graph = sequential(3, hidden, task=task, outputs=outputs)
     cfg = TrainConfig(dtype="float64", seed=3, **settings)
     ms = MultiStart(graph, data, cfg, starts=5)
+    assert len(ms._groups[0]) == (5 if name == "adam-wide-in-blocks" else 1)
     ms.run()
     assert ms.finished
     results = ms.results()
