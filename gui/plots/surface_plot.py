@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QGraphicsItem, QHBoxLayout
 
 import gui.common.plot_style as style
 from engine.model import ScalarNames
+from gui.plots.starts_overlay import StartsOverlay
 
 __all__ = ["SurfacePlot", "ParamPicker"]
 
@@ -376,6 +377,12 @@ class SurfacePlot(QWidget):
         self.recompute_button.clicked.connect(self._on_recompute_clicked)
         self.info.setText(HINT)
         self._info_base = HINT
+
+    def show_starts(self, points, labels=(), chosen: int | None = None, losses=None) -> None:
+        """Mark the end points of several starts (``(K, 2)`` in this pair's values; none clears)."""
+        if getattr(self, "starts_overlay", None) is None:
+            self.starts_overlay = StartsOverlay(self.plot.getPlotItem())
+        self.starts_overlay.show(points, labels, chosen, losses)
 
     def set_loss_name(self, short: str) -> None:
         """The loss's short name ("MSE"), as the loss plot's axis shows it: the colour bar's label."""

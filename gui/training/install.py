@@ -62,6 +62,8 @@ def install_training(window) -> TrainingController:
         from gui.training.runs_recorder import install_runs          # ... and the runs table
         ctl.runs_view = install_runs(window, ctl)
         ctl.residuals_view = install_residuals(window, ctl)                 # ... and "pattern left?"
+    from gui.training.starts_dialog import install_starts
+    ctl.starts_action = install_starts(window, ctl)                        # issue 11: local minima
     window.installEventFilter(_CloseWatcher(window, ctl))
     bar = window.statusBar() if hasattr(window, "statusBar") else None
     if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view

@@ -157,6 +157,22 @@ EXAMPLES: list[Example] = [
         "ends at about 0.13; the typical miss on unseen days (RMSE) ends at about 2.8 °C instead "
         "of 4.3 °C.",
         *_DEEP, {**_DEEP_CONFIG, "l2": 0.01}),
+    Example(
+        "local_minima.ncproj", "Local minima: try several starts",
+        "Miles per gallon from the number of cylinders alone (the auto MPG data: 3 to 8 cylinders), "
+        "y = b + Σᵢ cᵢ·sigmoid(bᵢ + wᵢ·x) with 3 sigmoid units, MSE, Adam. The input is left in raw "
+        "units on purpose (not standardized). Press Train: this start fits, training MSE about 21.9 "
+        "(mpg²), a little better than the best straight line (22.8). Then Train → Try several starts… "
+        "with 8 starts: half of them end there (validation MSE about 27.5), the other half stop at "
+        "about 57.9, the variance of mpg itself (validation about 72.9): they predict the average car "
+        "for every car. Their sigmoids began on a flat part (b + w·x is far from 0 when x is 3 to 8), "
+        "where the gradient is about 0, so gradient descent never leaves: where it ends depends on "
+        "where it starts. Double-click a start in the list to load its weights; Edit → Undo goes back.",
+        1, [(3, "sigmoid")], "auto_mpg.csv",
+        {"target": "Miles_per_Gallon", "features": ["Cylinders"], "series": None, "lags": 7,
+         "time_column": None, "task": "regression", "split": "random", "val_fraction": 0.2, "seed": 0,
+         "normalize": "none"},
+        {"loss": "mse", "optimizer": "adam", "lr": 0.05, "batch_size": 16, "epochs": 100}),
 ]
 
 
