@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 
 from gui.training.baselines_view import BaselineWatch
 from gui.training.controller import TrainingController
+from gui.training.weights_source import WeightsSource
 
 __all__ = ["install_training"]
 
@@ -59,6 +60,12 @@ def install_training(window) -> TrainingController:
     if hasattr(window, "addDockWidget"):                                   # ... and "why this answer"
         from gui.explain.install import install_explain
         ctl.importance_view = install_explain(window, ctl)
+    ctl.weights_source = WeightsSource(window.document, ctl, parent=ctl)   # weights set by hand:
+    if hasattr(window, "properties"):                                      # typed in the properties
+        window.properties.attach_weights(ctl.weights_source)               # panel, and the unit explorer
+    if hasattr(window, "addDockWidget"):
+        from gui.plots.explorer_install import install_explorer
+        install_explorer(window, ctl, ctl.weights_source)
     window.installEventFilter(_CloseWatcher(window, ctl))
     bar = window.statusBar() if hasattr(window, "statusBar") else None
     if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view
