@@ -215,8 +215,8 @@ class WeightsTable(QWidget):
                              f"<br><span style='color:#6b7280'>{how}</span>")
 
     def _on_source_changed(self) -> None:
-        if self.isVisible() and self.view.state() != QAbstractItemView.State.EditingState:
-            self.refresh()
+        if self.isVisible():
+            self.refresh()          # an open editor stays (same shape: dataChanged, not a reset)
         else:
             self._stale = True
 

@@ -39,6 +39,7 @@ class ParamSlider(QWidget):
         self.span = least_span
         self._pending = False
         self._last = 0.0                 # the value as moved (the number box shows it rounded)
+        self._origin = (0.0, 0)          # (value, slider position) last shown: moves step from there
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(6)
@@ -90,9 +91,16 @@ class ParamSlider(QWidget):
             self.slider.setValue(self._tick(v))
         self._pending = False
         self._last = float(v)
+        self._origin = (float(v), self.slider.value())
 
     def value_at(self, tick: int) -> float:
-        return tick * self.span / (TICKS // 2)
+        """The value at slider position ``tick``: steps of R/500 from the value last shown (no jump
+        to the slider's grid when a move starts), the ends exactly ±R."""
+        half = TICKS // 2
+        if abs(tick) == half:
+            return tick * self.span / half
+        v0, t0 = self._origin
+        return v0 + (tick - t0) * self.span / half
 
     # -- internals ----------------------------------------------------------------------------
     def _tick(self, v: float) -> int:
@@ -112,6 +120,7 @@ class ParamSlider(QWidget):
         with QSignalBlocker(self.slider):
             self.slider.setValue(self._tick(v))
         self._last = float(v)
+        self._origin = (float(v), self.slider.value())
         self.moved.emit(v)
         self._pending = True
         self._settle()
