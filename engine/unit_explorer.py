@@ -93,8 +93,12 @@ def constant(weights: dict, lay: UnitLayout) -> float:
 
 
 def with_unit(weights: dict, lay: UnitLayout, i: int, w: float, b: float, c: float) -> dict:
-    """A copy of ``weights`` in which unit ``i`` has ``(w, b, c)`` (``b`` ignored without a bias)."""
-    new = {k: np.array(v, copy=True) for k, v in weights.items()}
+    """``weights`` with unit ``i``'s ``(w, b, c)`` (``b`` ignored without a bias): a new dict whose
+    three changed arrays are copies; the other arrays are shared, and ``weights`` is unchanged."""
+    new = dict(weights)
+    for k in (f"{lay.hidden}.W", f"{lay.hidden}.b", f"{lay.out}.W"):
+        if k in new:
+            new[k] = np.array(new[k], copy=True)
     new[f"{lay.hidden}.W"][0, i] = w
     if lay.hidden_bias:
         new[f"{lay.hidden}.b"][i] = b

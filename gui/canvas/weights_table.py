@@ -176,6 +176,7 @@ class WeightsTable(QWidget):
         self.model.edited.connect(self._on_model_edited)
         source.changed.connect(self._on_source_changed)
         self._locked = False
+        self._sized_rows = -1
         self.refresh()
 
     # -- public -------------------------------------------------------------------------------
@@ -194,10 +195,12 @@ class WeightsTable(QWidget):
         self.model.set_arrays(W, b)
         rows = self.model.rowCount()
         self.view.setVisible(rows > 0)
-        frame = 2 * self.view.frameWidth()
-        head = self.view.horizontalHeader().sizeHint().height()
-        scroll = self.view.horizontalScrollBar().sizeHint().height()
-        self.view.setFixedHeight(frame + head + scroll + ROW_HEIGHT * max(1, min(rows, MAX_SHOWN_ROWS)))
+        if rows != self._sized_rows:           # (a header's sizeHint walks every section: once)
+            self._sized_rows = rows
+            frame = 2 * self.view.frameWidth()
+            head = self.view.horizontalHeader().fontMetrics().height() + 8
+            scroll = self.view.horizontalScrollBar().sizeHint().height()
+            self.view.setFixedHeight(frame + head + scroll + ROW_HEIGHT * max(1, min(rows, MAX_SHOWN_ROWS)))
         self._caption()
 
     # -- slots ----------------------------------------------------------------------------------
@@ -234,7 +237,8 @@ class WeightsTable(QWidget):
         w = self.source.weights()
         if w is None or key not in w:
             return
-        new = {k: np.array(v, copy=True) for k, v in w.items()}
+        new = dict(w)                      # the source's arrays are never changed: copy only this one
+        new[key] = w[key].copy()
         new[key][at] = value
         self.message.hide()
         self.source.set_weights(new, f"Set {key}[{','.join(str(i) for i in at)}]")

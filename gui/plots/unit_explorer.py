@@ -32,6 +32,7 @@ __all__ = ["UnitExplorer", "GRID", "explorer_data"]
 
 GRID = 200                 # points of x the curves are drawn over
 MAX_DOTS = 2000            # data points shown (a fixed subset of a large table)
+MAX_OTHERS = 32            # the other units' terms drawn faint (those that span most)
 _ACT_NAME = {"sigmoid": "σ", "hard_sigmoid": "hard σ", "relu": "ReLU", "leaky_relu": "leaky ReLU",
              "tanh": "tanh", "softplus": "softplus", "identity": ""}
 _HELP = {
@@ -278,6 +279,7 @@ class UnitExplorer(QWidget):
             self.sliders[key].set_value(v)
         self.set_locked(self.locked)
         self._describe()
+        self._draw_still()
         self._draw()
 
     def showEvent(self, event) -> None:
@@ -290,26 +292,33 @@ class UnitExplorer(QWidget):
         with np.errstate(all="ignore"):
             return c * activate(self.layout_, b + w * self.data["grid_norm"])
 
-    def _draw(self) -> None:
-        d, lay = self.data, self.layout_
-        if d is None or self.terms is None or lay is None:
-            return
-        i = self.unit
-        term = self._term(*self.wbc)
-        k0 = constant(self.weights, lay)
-        before = k0 + self.terms.sum(axis=0)
-        total = before - self.terms[i] + term
+    def _draw_still(self) -> None:
+        """What a slider does not move: the fit as the document has it (dashed), the other units'
+        terms (faint: the ``MAX_OTHERS`` that span most), and the fit without the picked unit."""
+        d, lay, i = self.data, self.layout_, self.unit
         ys, ym = d["y_std"], d["y_mean"]
+        before = constant(self.weights, lay) + self.terms.sum(axis=0)
+        self._without = before - self.terms[i]
         self.before_curve.setData(d["grid"], before * ys + ym)
-        self.sum_curve.setData(d["grid"], total * ys + ym)
-        self.unit_curve.setPen(pg.mkPen(style.POSITIVE if self.wbc[2] >= 0 else style.NEGATIVE, width=3))
-        self.unit_curve.setData(d["grid"], term * ys)
-        others = np.delete(self.terms, i, axis=0) * ys
+        others = np.delete(self.terms, i, axis=0)
+        if len(others) > MAX_OTHERS:
+            others = others[np.argsort(-np.ptp(others, axis=1))[:MAX_OTHERS]]
         if len(others):                 # one path with gaps: NaN between the units
             xs = np.tile(np.append(d["grid"], np.nan), len(others))
-            self.others.setData(xs, np.hstack([others, np.full((len(others), 1), np.nan)]).ravel())
+            self.others.setData(xs, np.hstack([others * ys, np.full((len(others), 1), np.nan)]).ravel())
         else:
             self.others.setData([], [])
+
+    def _draw(self) -> None:
+        """The picked unit's term and the fit with it: ``GRID`` points, whatever the network."""
+        d = self.data
+        if d is None or self.terms is None or self.layout_ is None:
+            return
+        term = self._term(*self.wbc)
+        ys, ym = d["y_std"], d["y_mean"]
+        self.sum_curve.setData(d["grid"], (self._without + term) * ys + ym)
+        self.unit_curve.setPen(pg.mkPen(style.POSITIVE if self.wbc[2] >= 0 else style.NEGATIVE, width=3))
+        self.unit_curve.setData(d["grid"], term * ys)
         self.curves_changed.emit()
 
     def _describe(self) -> None:

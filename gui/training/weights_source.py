@@ -48,6 +48,10 @@ class WeightsSource(QObject):
         self._live.setSingleShot(True)
         self._live.setInterval(LIVE_INTERVAL_MS)
         self._live.timeout.connect(self._invalidate)
+        self._emit = QTimer(self)        # several changes in one turn of the event loop: one ``changed``
+        self._emit.setSingleShot(True)
+        self._emit.setInterval(0)
+        self._emit.timeout.connect(self.changed)
         for sig in (document.results_changed, document.graph_changed, document.replaced,
                     document.config_changed):
             sig.connect(self._invalidate)
@@ -78,7 +82,7 @@ class WeightsSource(QObject):
         if self._job is not None:
             self._job.cancel()
             self._job = None
-        self.changed.emit()
+        self._emit.start()
 
     def _on_controller_snapshot(self, _snap) -> None:
         if not self._live.isActive():
