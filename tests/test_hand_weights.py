@@ -307,3 +307,14 @@ def test_unit_layout_refuses_other_networks():
     assert unit_layout(sequential(1, []))[0] is None
     assert unit_layout(sequential(1, [(4, "sigmoid"), (4, "sigmoid")]))[0] is None
     assert "one input" in unit_layout(sequential(1, [(3, "relu")], task="binary"))[1]
+
+
+def test_click_a_column_of_a_dense_heat_map_picks_its_unit(qtbot, one_input_window):
+    win = one_input_window
+    ex = win.unit_explorer
+    qtbot.waitUntil(lambda: win.scene.nodes["dense2"].band is not None, timeout=TIMEOUT)
+    for node, col in (("dense2", 3), ("dense1", 1)):      # dense2: a column per input (unit); dense1: per unit
+        band = win.scene.nodes[node].band
+        click_card(qtbot, win, node, band.cell_rect(0, col).center())
+        qtbot.waitUntil(lambda c=col: ex.isVisible() and ex.unit == c, timeout=5000)
+        assert win.scene.selected_node_ids() == [node]       # the press selected the card, as ever
