@@ -192,6 +192,13 @@ def test_click_a_bar_then_move_w_with_the_keyboard(qtbot, one_input_window):
     assert len(x) == 200
     np.testing.assert_allclose(y, expected_term(win, x, w0, b0, c0), rtol=1e-5, atol=1e-7)
 
+    def training_mse(weights) -> float:
+        pred = unit_terms(weights, lay, doc.dataset.X_train[:, 0]).sum(axis=0) + constant(weights, lay)
+        return float(np.mean((pred - doc.dataset.y_train[:, 0]) ** 2))
+    qtbot.waitUntil(lambda: ex.scores is not None, timeout=TIMEOUT)          # the loss here, off the GUI thread
+    seed_scores = ex.scores
+    assert seed_scores["loss"] == pytest.approx(training_mse(seed), rel=1e-4)
+
     slider = ex.sliders["w"].slider
     count = doc.undo_stack.count()
     with qtbot.waitSignal(ex.curves_changed):
@@ -204,8 +211,12 @@ def test_click_a_bar_then_move_w_with_the_keyboard(qtbot, one_input_window):
     ys, ym = float(doc.dataset.y_std[0]), float(doc.dataset.y_mean[0])
     _, fit = ex.sum_curve_data()
     np.testing.assert_allclose(fit, (constant(seed, lay) + terms.sum(axis=0)) * ys + ym, rtol=1e-5)
-    # the key's release is one undoable step
+    # the key's release is one undoable step; the training loss there follows, off the GUI thread
     qtbot.waitUntil(lambda: doc.undo_stack.count() == count + 1)
+    qtbot.waitUntil(lambda: ex.scores is not seed_scores, timeout=TIMEOUT)
+    assert ex.scores["loss"] == pytest.approx(training_mse(with_unit(seed, lay, 2, np.float32(w1), b0, c0)),
+                                              rel=1e-4)
+    assert "before your change" in ex.score_label.text()
     assert doc.undo_stack.undoText() == "Set unit 3's w"
     assert doc.weights["dense1.W"][0, 2] == np.float32(w1)
     assert doc.weights["dense1.b"][2] == seed["dense1.b"][2] and doc.weights["dense2.W"][2, 0] == seed["dense2.W"][2, 0]

@@ -24,11 +24,14 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget
 
 import gui.common.plot_style as style
+from engine.losses import make_loss
+from engine.model import Model
+from engine.scores import evaluate
 from engine.unit_explorer import activate, constant, unit_layout, unit_terms, unit_values, with_unit
 from gui.common.jobs import BackgroundJob
 from gui.plots.unit_sliders import ParamSlider
 
-__all__ = ["UnitExplorer", "GRID", "explorer_data"]
+__all__ = ["UnitExplorer", "GRID", "explorer_data", "training_scores"]
 
 GRID = 200                 # points of x the curves are drawn over
 MAX_DOTS = 2000            # data points shown (a fixed subset of a large table)
@@ -63,6 +66,13 @@ def explorer_data(ds) -> dict | None:
             "y_name": ds.target_name, "standardized": (x_mean, x_std) != (0.0, 1.0)}
 
 
+def training_scores(graph, config, ds, weights: dict) -> dict:
+    """The loss and MAE of ``weights`` on the training rows (off the GUI thread: a pass over the data)."""
+    model = Model(graph, dtype=config.dtype, init=False)
+    model.set_weights(weights)
+    return evaluate(model, make_loss(config.loss, ds.task), ds.X_train, ds.y_train, y_std=ds.y_std)
+
+
 class UnitExplorer(QWidget):
     curves_changed = Signal()          # the curves were redrawn (a slider moved, new weights)
 
@@ -79,6 +89,11 @@ class UnitExplorer(QWidget):
         self.terms: np.ndarray | None = None  # (k, GRID) every unit's term, model units
         self.locked = False
         self._job: BackgroundJob | None = None
+        self._score_job: BackgroundJob | None = None
+        self.scores: dict | None = None       # training_scores of the weights shown
+        self._scored = None                   # the weights they are of (asked for)
+        self._own_change = False              # the next new weights are the explorer's own edit
+        self._scores_before: dict | None = None   # ... before the explorer's last change
         self._build()
         source.changed.connect(self._on_source_changed)
         document.graph_changed.connect(self._on_document_graph_changed)
@@ -150,6 +165,11 @@ class UnitExplorer(QWidget):
             s.settled.connect(lambda v, k=key: self._on_slider_settled(k, v))
             self.sliders[key] = s
             side.addWidget(s)
+        self.score_label = QLabel()
+        self.score_label.setObjectName("explorerScores")
+        self.score_label.setWordWrap(True)
+        self.score_label.setTextFormat(Qt.TextFormat.RichText)
+        side.addWidget(self.score_label)
         self.status = QLabel()
         self.status.setObjectName("explorerStatus")
         self.status.setWordWrap(True)
@@ -281,6 +301,44 @@ class UnitExplorer(QWidget):
         self._describe()
         self._draw_still()
         self._draw()
+        if w is not self._scored:
+            if not self._own_change:          # trained, undone, typed elsewhere: no "before"
+                self._scores_before = None
+            self._own_change = False
+            self._score(w)
+
+    def _score(self, weights: dict) -> None:
+        """The training loss at ``weights``, off the GUI thread (it goes over the data)."""
+        if self._score_job is not None:
+            self._score_job.cancel()
+        self._scored = weights
+        doc = self.document
+        graph, cfg, ds = doc.graph.copy(), doc.train_config, doc.dataset
+        job = BackgroundJob(lambda cancelled: training_scores(graph, cfg, ds, weights), parent=self)
+        job.done.connect(lambda r, j=job: self._on_scores(j, r))
+        job.failed.connect(lambda _m, j=job: self._on_scores(j, None))
+        self._score_job = job
+        job.start()
+
+    def _on_scores(self, job, scores: dict | None) -> None:
+        if job is not self._score_job:
+            return
+        self._score_job = None
+        self.scores = scores
+        if scores is None:
+            self.score_label.setText("")
+            return
+        d, cfg = self.data, self.document.train_config
+        unit = f" {d['y_name']}" if d else ""
+        std = " (std.)" if d and d["y_std"] != 1.0 else ""
+        text = (f"Training loss here: <b>{cfg.loss.upper()}{std} {style.fmt(scores['loss'])}</b>, "
+                f"MAE {style.fmt(scores['mae'])}{unit}")
+        was = self._scores_before
+        if was is not None:
+            better = "lower" if scores["loss"] < was["loss"] else "higher"
+            text += (f"<br><span style='color:#6b7280'>before your change {style.fmt(was['loss'])}: "
+                     f"{better} now</span>")
+        self.score_label.setText(text)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -370,4 +428,5 @@ class UnitExplorer(QWidget):
         if all(np.array_equal(new[k], base[k]) for k in (f"{lay.hidden}.W", f"{lay.hidden}.b", f"{lay.out}.W")
                if k in base):
             return                      # back where it was (in the weights' precision)
+        self._scores_before, self._own_change = self.scores, True
         self.source.set_weights(new, f"Set unit {self.unit + 1}'s {key}")
