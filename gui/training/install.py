@@ -61,8 +61,9 @@ def install_training(window) -> TrainingController:
         from gui.explain.install import install_explain
         ctl.importance_view = install_explain(window, ctl)
     ctl.weights_source = WeightsSource(window.document, ctl, parent=ctl)   # weights set by hand:
-    if hasattr(window, "properties"):                                      # typed in the properties
-        window.properties.attach_weights(ctl.weights_source)               # panel, and the unit explorer
+    attach = getattr(getattr(window, "properties", None), "attach_weights", None)   # typed in the
+    if attach is not None:                                                 # properties panel, and
+        attach(ctl.weights_source)                                         # the unit explorer
     if hasattr(window, "addDockWidget"):
         from gui.plots.explorer_install import install_explorer
         install_explorer(window, ctl, ctl.weights_source)
