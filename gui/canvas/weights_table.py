@@ -183,9 +183,7 @@ class WeightsTable(QWidget):
     # -- public -------------------------------------------------------------------------------
     def set_locked(self, locked: bool) -> None:
         self._locked = locked
-        self.model.editable = not locked
-        if locked and self.view.state() == QAbstractItemView.State.EditingState:
-            self.view.closePersistentEditor(self.view.currentIndex())
+        self.model.editable = not locked          # an editor left open commits nothing (setData refuses)
         self._caption()
 
     def refresh(self) -> None:

@@ -39,8 +39,8 @@ MAX_OTHERS = 32            # the other units' terms drawn faint (those that span
 _ACT_NAME = {"sigmoid": "σ", "hard_sigmoid": "hard σ", "relu": "ReLU", "leaky_relu": "leaky ReLU",
              "tanh": "tanh", "softplus": "softplus", "identity": ""}
 _HELP = {
-    "w": "w — the slope: how steep the step is; negative turns it round.",
-    "b": "b — the shift: moves the step along x (its middle sits where b + w·x′ = 0).",
+    "w": "w — the slope: how steeply the unit's curve rises; negative turns it round.",
+    "b": "b — the shift: slides the curve along x (its bend sits where b + w·x′ = 0).",
     "c": "c — the height: how much this unit adds to ŷ; negative: it takes away.",
 }
 

@@ -55,6 +55,7 @@ class ParamSlider(QWidget):
         self.spin = QDoubleSpinBox()
         self.spin.setDecimals(4)
         self.spin.setRange(-1e6, 1e6)
+        self.spin.setSingleStep(0.1)
         self.spin.setKeyboardTracking(False)
         self.spin.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
         self.spin.setFixedWidth(72)
