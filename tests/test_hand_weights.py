@@ -329,3 +329,41 @@ def test_click_a_column_of_a_dense_heat_map_picks_its_unit(qtbot, one_input_wind
         click_card(qtbot, win, node, band.cell_rect(0, col).center())
         qtbot.waitUntil(lambda c=col: ex.isVisible() and ex.unit == c, timeout=5000)
         assert win.scene.selected_node_ids() == [node]       # the press selected the card, as ever
+
+
+@pytest.mark.parametrize("act, f", [("relu", lambda r: np.maximum(r, 0.0)),
+                                    ("hard_sigmoid", lambda r: np.clip(0.2 * r + 0.5, 0.0, 1.0))])
+def test_b_shifts_a_relu_or_hard_sigmoid_unit(qtbot, tmp_path, act, f):
+    """b shifts the unit's curve along x: c·act(b + w·x′) with the new b, computed here with the
+    activation's own formula (a ReLU's max(0, r), a hard sigmoid's clip(0.2·r + 0.5, 0, 1))."""
+    from gui.window.main_window import MainWindow
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.data_controller.project_data_loaded, timeout=TIMEOUT):
+        assert win.open_path(one_input_project(tmp_path / f"{act}.ncproj", act=act, units=3))
+    doc, ex = win.document, win.unit_explorer
+    try:
+        win.unit_explorer_dock.raise_()
+        qtbot.waitUntil(lambda: ex.isVisible() and ex.stack.currentIndex() == 1, timeout=TIMEOUT)
+        qtbot.keyClick(ex.unit_box, Qt.Key.Key_Up)                     # unit 2
+        qtbot.waitUntil(lambda: ex.unit == 1)
+        lay, _ = unit_layout(doc.graph)
+        w0, b0, c0 = unit_values(seed_weights(doc), lay, 1)
+        assert lay.kind == act
+        s = ex.sliders["b"].slider
+        count = doc.undo_stack.count()
+        for n in range(1, 4):                                             # 3 pages down: b − 1.5
+            qtbot.keyClick(s, Qt.Key.Key_PageDown)
+            qtbot.waitUntil(lambda n=n: doc.undo_stack.count() == count + n)   # a step per key press
+        b1 = b0 - 3 * 50 * 10 / 1000
+        assert doc.undo_stack.undoText() == "Set unit 2's b"
+        assert doc.weights["dense1.b"][1] == pytest.approx(b1, abs=1e-6)
+        x, y = ex.unit_curve_data()
+        ys = float(doc.dataset.y_std[0])
+        np.testing.assert_allclose(y, c0 * f(b1 + w0 * x_standardized(win, x)) * ys, rtol=1e-5, atol=1e-6)
+    finally:
+        win.training.shutdown()
+        doc.undo_stack.setClean()
+        doc._extra_dirty = False
