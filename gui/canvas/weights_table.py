@@ -161,7 +161,7 @@ class WeightsTable(QWidget):
                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
-        column = max(COLUMN_WIDTH, self.view.fontMetrics().horizontalAdvance("−0.00000") + 14)   # "−0.7342" whole
+        column = max(COLUMN_WIDTH, self.view.fontMetrics().horizontalAdvance("−0.000000") + 12)   # "−0.005818" whole
         for header, size in ((self.view.horizontalHeader(), column), (self.view.verticalHeader(), ROW_HEIGHT)):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)     # no pass over the cells to size them
             header.setDefaultSectionSize(size)
