@@ -84,6 +84,7 @@ class NodeInsight:
     W: np.ndarray | None = None            # Dense: the heat map's matrix (rows, columns), see w_columns
     w_columns: str = "units"               # "units": a column per unit (W as is, rows = inputs);
                                            # "inputs": a column per input (Wᵀ, rows = units)
+    w_stride: int = 1                      # the heat map shows every w_stride-th column
     w_scale: float = 0.0                   # |w| drawn at full colour (max |W|)
     w_rgba: np.ndarray | None = None       # (rows, columns, 4) uint8: the heat map's pixels
     prediction: np.ndarray | None = None   # Output: ŷ in the target's units, or class probabilities
@@ -427,6 +428,7 @@ class InsightComputer:
             M, ni.w_columns = W.T, "inputs"
         sr, sc = max(1, -(-M.shape[0] // MAX_MAP)), max(1, -(-M.shape[1] // MAX_MAP))
         ni.W = np.ascontiguousarray(M[::sr, ::sc])
+        ni.w_stride = sc
         absW = np.abs(W)
         finite = bool(np.all(np.isfinite(W)))
         ni.w_scale = float(absW.max()) if finite and W.size else 0.0

@@ -102,6 +102,22 @@ class InsightBand:
         cw, ch = m.width() / cols, m.height() / rows
         return QRectF(m.left() + col * cw, m.top() + row * ch, cw, ch)
 
+    def unit_at(self, pos: QPointF) -> int | None:
+        """The unit under ``pos`` (card coordinates): a bar's index, or the heat map's column
+        (a Dense layer's unit, or its input for a layer narrower than its input: the units before
+        it); None elsewhere, and on bars that share several values."""
+        ni = self.insight
+        if self.image is not None and ni.W is not None and self.map_rect.contains(pos):
+            cols = ni.W.shape[1]
+            col = min(cols - 1, int((pos.x() - self.map_rect.left()) / (self.map_rect.width() / cols)))
+            return col * ni.w_stride
+        if self.paths and ni.values is not None and 0 < len(ni.values) <= MAX_BARS \
+                and ni.kind != "output" and self.bar_rect.contains(pos):
+            n = len(ni.values)
+            r = self.bar_rect
+            return min(n - 1, max(0, int((pos.x() - r.left()) / (r.width() / n))))
+        return None
+
     def _build_bars(self, ni: NodeInsight, rect: QRectF) -> None:
         v = np.asarray(ni.values, np.float64)
         v = np.nan_to_num(v, nan=0.0, posinf=ni.hi, neginf=ni.lo)

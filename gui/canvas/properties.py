@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from engine.graph import ACTIVATION_KINDS, INITIALIZERS, NODE_SPECS, TASKS, GraphError
 from gui.document.commands import SetKindCommand, SetParamsCommand
+from gui.canvas.weights_table import WeightsTable
 from gui.common.icons import node_icon
 from gui.common.style import TEXT_MUTED, category_color, mono_font
 
@@ -134,6 +135,8 @@ class PropertiesPanel(QScrollArea):
         self._in_kind_signal = False         # inside the Function combo's activated signal
         self._rebuild_pending = False
         self.cost_table: QLabel | None = None        # on the project page
+        self.weights_source = None                   # set by attach_weights: a Dense page's W and b
+        self.weights_table: WeightsTable | None = None
         self.locked = False
         self._undo_keys = _GraphUndoKeys(self)
         self._refusal = ""
@@ -157,6 +160,14 @@ class PropertiesPanel(QScrollArea):
         self.locked = locked
         for w in self._edit_widgets():
             w.setEnabled(not locked)
+        if self.weights_table is not None:
+            self.weights_table.set_locked(locked)
+
+    def attach_weights(self, source) -> None:
+        """Show a Dense node's W and b as numbers to read and set
+        (``source``: a :class:`gui.training.weights_source.WeightsSource`)."""
+        self.weights_source = source
+        self._rebuild()
 
     # -- slots --------------------------------------------------------------------
     def _on_scene_selection_changed(self) -> None:
@@ -203,6 +214,7 @@ class PropertiesPanel(QScrollArea):
         self.kind_combo = None
         self._page_kind = self._page_id = None
         self.cost_table = None
+        self.weights_table = None
         # the error label is reused: hide it but keep a parent (a parentless visible
         # label becomes a top-level window of its own, and the app would not quit)
         self._layout.removeWidget(self.error_label)
@@ -359,6 +371,10 @@ class PropertiesPanel(QScrollArea):
         self._layout.addWidget(self.info_label)
         self._layout.addWidget(self.error_label)
         self.error_label.show()
+        if node.kind == "dense" and self.weights_source is not None:
+            self.weights_table = WeightsTable(self.weights_source, self.node_id)
+            self.weights_table.set_locked(self.locked)
+            self._layout.addWidget(self.weights_table)
         self._fill_info()
 
     def _fill_info(self) -> None:

@@ -30,6 +30,7 @@ SPACE_RELEASE_MS = 80         # X11 key auto-repeat sends release/press pairs wh
 class CanvasView(QGraphicsView):
     files_dropped = Signal(list)           # local paths dropped on the canvas
     zoom_changed = Signal(float)
+    unit_clicked = Signal(str, int)         # a card's bar or heat-map column clicked: node id, unit
 
     def __init__(self, document, parent=None) -> None:
         super().__init__(parent)
@@ -339,6 +340,16 @@ class CanvasView(QGraphicsView):
                 event.accept()
                 return
         super().mousePressEvent(event)
+        if btn == Qt.MouseButton.LeftButton:
+            self._emit_unit_at(event.position().toPoint())
+
+    def _emit_unit_at(self, view_pos: QPoint) -> None:
+        """A press on a card's insight band names the unit under it (the unit explorer listens)."""
+        item = self._item_at(view_pos)
+        if isinstance(item, NodeItem) and item.band is not None:
+            unit = item.band.unit_at(item.mapFromScene(self.mapToScene(view_pos)))
+            if unit is not None:
+                self.unit_clicked.emit(item.node_id, unit)
 
     def mouseMoveEvent(self, event) -> None:
         if self._pan_from is not None:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 import gui.common.plot_style as style
@@ -51,6 +51,8 @@ def not_shown_note(ctx) -> str:
 
 
 class UnitsPlot(QWidget):
+    unit_clicked = Signal(int)          # a hidden unit's curve clicked: its index in the layer
+
     def __init__(self, parent: QWidget | None = None,
                  highlight: Callable[[list[str]], None] | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +149,7 @@ class UnitsPlot(QWidget):
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         self._top_proxy = pg.SignalProxy(self.sum_plot.scene().sigMouseMoved, rateLimit=30,
                                          slot=self._on_top_mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         if ctx is None:
             self.legend.setText("")
             self.sum_curve = self.const_line = self.without_curve = None
@@ -437,6 +440,19 @@ class UnitsPlot(QWidget):
         else:
             self.readout.show_text(f"each curve is one term cᵢ·aᵢ of the fit · b = {style.fmt(v['const'])}"
                                    " · hover a curve to find its unit")
+
+    def _on_mouse_clicked(self, event) -> None:
+        """A click on a hidden unit's curve names the unit (the unit explorer shows it)."""
+        v = self.last_view
+        if v is None or self.plot is None or v["is_input"] or event.button() != Qt.MouseButton.LeftButton:
+            return
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        pt = vb.mapSceneToView(event.scenePos())
+        j = self.unit_at(pt.x(), pt.y())
+        if j is not None:
+            self.unit_clicked.emit(int(v["index"][j]))
 
     def _on_top_mouse_moved(self, event) -> None:
         if self.last_view is None or self.sum_plot is None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 
 from gui.training.baselines_view import BaselineWatch
 from gui.training.controller import TrainingController
+from gui.training.weights_source import WeightsSource
 
 __all__ = ["install_training"]
 
@@ -64,6 +65,13 @@ def install_training(window) -> TrainingController:
         ctl.residuals_view = install_residuals(window, ctl)                 # ... and "pattern left?"
     from gui.training.starts_dialog import install_starts
     ctl.starts_action = install_starts(window, ctl)                        # issue 11: local minima
+    ctl.weights_source = WeightsSource(window.document, ctl, parent=ctl)   # weights set by hand:
+    attach = getattr(getattr(window, "properties", None), "attach_weights", None)   # typed in the
+    if attach is not None:                                                 # properties panel, and
+        attach(ctl.weights_source)                                         # the unit explorer
+    if hasattr(window, "addDockWidget"):
+        from gui.plots.explorer_install import install_explorer
+        install_explorer(window, ctl, ctl.weights_source)
     window.installEventFilter(_CloseWatcher(window, ctl))
     bar = window.statusBar() if hasattr(window, "statusBar") else None
     if bar is not None:                     # "N examples, B per batch → U updates per epoch", always in view
